@@ -1,0 +1,209 @@
+"""Jalali dates in the course's timezone: parsing, conversion and formatting for people."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+import jdatetime
+
+from bot.core.text import to_ascii_digits
+
+TEHRAN = ZoneInfo("Asia/Tehran")
+
+# Index 0 is unused so that month numbers index directly.
+MONTHS_EN = (
+    "",
+    "Farvardin",
+    "Ordibehesht",
+    "Khordad",
+    "Tir",
+    "Mordad",
+    "Shahrivar",
+    "Mehr",
+    "Aban",
+    "Azar",
+    "Dey",
+    "Bahman",
+    "Esfand",
+)
+MONTHS_FA = (
+    "",
+    "فروردین",
+    "اردیبهشت",
+    "خرداد",
+    "تیر",
+    "مرداد",
+    "شهریور",
+    "مهر",
+    "آبان",
+    "آذر",
+    "دی",
+    "بهمن",
+    "اسفند",
+)
+# Python's weekday(): 0 = Monday.
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAYS_EN_LONG = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS_FA = ("دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه", "شنبه", "یکشنبه")
+GREGORIAN_MONTHS = (
+    "",
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
+
+# Spellings seen in syllabi and chats, including the PDF's abbreviations ("Ord", "Khr").
+_MONTH_ALIASES: dict[str, int] = {}
+for _number, _names in enumerate(
+    (
+        (),
+        ("farvardin", "far", "farv", "فروردین"),
+        ("ordibehesht", "ord", "ordi", "ordibehest", "اردیبهشت"),
+        ("khordad", "khr", "khor", "khord", "خرداد"),
+        ("tir", "تیر"),
+        ("mordad", "amordad", "mor", "مرداد", "امرداد"),
+        ("shahrivar", "shah", "shahr", "شهریور"),
+        ("mehr", "مهر"),
+        ("aban", "ابان", "آبان"),
+        ("azar", "اذر", "آذر"),
+        ("dey", "dei", "دی"),
+        ("bahman", "bah", "بهمن"),
+        ("esfand", "esf", "esfan", "اسفند"),
+    )
+):
+    for _name in _names:
+        _MONTH_ALIASES[_name] = _number
+
+_DAY_MONTH = re.compile(r"^\s*(\d{1,2})\s*(?:st|nd|rd|th)?\s+([^\d\s]+)\s*(\d{4})?\s*$")
+
+
+class CalendarError(ValueError):
+    """A date or time that cannot be read."""
+
+
+def month_number(name: str) -> int | None:
+    """Return the Jalali month number for an English or Persian month name."""
+    return _MONTH_ALIASES.get(name.strip().casefold().replace("\u200c", ""))
+
+
+def parse_day_month(text: str, *, year: int | None = None) -> tuple[int, int, int | None]:
+    """Parse "17 Bahman", "1 Khr" or "۸ اسفند ۱۴۰۱" into (day, month, year or None)."""
+    match = _DAY_MONTH.match(to_ascii_digits(text))
+    if not match:
+        raise CalendarError(f"expected '<day> <Jalali month> [year]', got {text!r}")
+    day, month_name, year_text = match.groups()
+    month = month_number(month_name)
+    if month is None:
+        raise CalendarError(f"unknown Jalali month {month_name!r} in {text!r}")
+    found_year = int(year_text) if year_text else year
+    day_number = int(day)
+    limit = 31 if month <= 6 else 30
+    if not 1 <= day_number <= limit:
+        raise CalendarError(f"day {day_number} is out of range for {MONTHS_EN[month]}")
+    return day_number, month, found_year
+
+
+def jalali_to_date(year: int, month: int, day: int) -> date:
+    """Convert a Jalali date to a Gregorian one."""
+    try:
+        result: date = jdatetime.date(year, month, day).togregorian()
+    except ValueError as exc:
+        raise CalendarError(f"{year}-{month:02d}-{day:02d} is not a Jalali date: {exc}") from exc
+    return result
+
+
+def to_jalali(day: date) -> jdatetime.date:
+    """Convert a Gregorian date to Jalali."""
+    return jdatetime.date.fromgregorian(date=day)
+
+
+def at(day: date, clock: time, tz: tzinfo = TEHRAN) -> datetime:
+    """Combine a date and a wall-clock time into an aware datetime in ``tz``."""
+    return datetime.combine(day, clock, tzinfo=tz)
+
+
+def parse_when(text: str, tz: tzinfo = TEHRAN, *, end_of_day: bool = False) -> datetime:
+    """Read an ISO date or date-time; a year below 1700 is Jalali, and naive times are in ``tz``."""
+    raw = to_ascii_digits(text.strip()).replace(" ", "T", 1)
+    match = re.fullmatch(
+        r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:T(\d{1,2}):(\d{2})(?::(\d{2}))?)?(Z|[+-]\d{2}:?\d{2})?",
+        raw,
+    )
+    if not match:
+        raise CalendarError(
+            f"cannot read {text!r}: use an ISO date or date-time such as 1401-12-05T10:00"
+        )
+    year, month, day = (int(part) for part in match.group(1, 2, 3))
+    try:
+        day_value = jalali_to_date(year, month, day) if year < 1700 else date(year, month, day)
+    except ValueError as exc:
+        raise CalendarError(f"cannot read {text!r}: {exc}") from exc
+    if match.group(4) is None:
+        clock = time(23, 59, 59) if end_of_day else time(0, 0)
+    else:
+        try:
+            clock = time(int(match.group(4)), int(match.group(5)), int(match.group(6) or 0))
+        except ValueError as exc:
+            raise CalendarError(f"cannot read {text!r}: {exc}") from exc
+    offset = match.group(7)
+    if offset:
+        normalised = "+00:00" if offset == "Z" else offset
+        aware = datetime.fromisoformat(f"{day_value.isoformat()}T{clock.isoformat()}{normalised}")
+        return aware.astimezone(tz)
+    return at(day_value, clock, tz)
+
+
+def to_persian_digits(text: str) -> str:
+    """Write ASCII digits as Persian digits."""
+    return text.translate(_TO_PERSIAN)
+
+
+_TO_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def format_date(day: date, lang: str) -> str:
+    """Format a date for people: ``Mon 8 Esfand 1401 (27 Feb 2023)`` or ``دوشنبه ۸ اسفند ۱۴۰۱``."""
+    jalali = to_jalali(day)
+    weekday = day.weekday()
+    if lang == "fa":
+        text = f"{WEEKDAYS_FA[weekday]} {jalali.day} {MONTHS_FA[jalali.month]} {jalali.year}"
+        return to_persian_digits(text)
+    return (
+        f"{WEEKDAYS_EN[weekday]} {jalali.day} {MONTHS_EN[jalali.month]} {jalali.year}"
+        f" ({day.day} {GREGORIAN_MONTHS[day.month]} {day.year})"
+    )
+
+
+def format_time(moment: datetime | time, lang: str) -> str:
+    """Format a wall-clock time as HH:MM, in Persian digits for Persian."""
+    text = f"{moment.hour:02d}:{moment.minute:02d}"
+    return to_persian_digits(text) if lang == "fa" else text
+
+
+def format_datetime(moment: datetime, lang: str) -> str:
+    """Format a date and time for people, in the moment's own timezone."""
+    separator = "، ساعت " if lang == "fa" else ", "
+    return f"{format_date(moment.date(), lang)}{separator}{format_time(moment, lang)}"
+
+
+def jalali_iso(day: date) -> str:
+    """Return the Jalali date as YYYY-MM-DD."""
+    jalali = to_jalali(day)
+    return f"{jalali.year:04d}-{jalali.month:02d}-{jalali.day:02d}"
+
+
+def week_start(day: date) -> date:
+    """Return the Saturday that starts the Iranian week containing ``day``."""
+    # Python counts Monday as 0, so Saturday is 5.
+    return day - timedelta(days=(day.weekday() - 5) % 7)

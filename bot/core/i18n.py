@@ -1,0 +1,56 @@
+"""User-facing strings per language, kept in ``bot/locales/*.yaml`` rather than in code."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from bot.core.calendar import to_persian_digits
+from bot.core.models import LANGS, Text
+
+
+@cache
+def _strings(lang: str) -> dict[str, Any]:
+    source = resources.files("bot").joinpath("locales", f"{lang}.yaml").read_text("utf-8")
+    loaded: dict[str, Any] = yaml.safe_load(source)
+    return loaded
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    """Return the string ``key`` in ``lang`` with ``values`` filled in."""
+    lang = lang if lang in LANGS else "en"
+    node: Any = _strings(lang)
+    for part in key.split("."):
+        node = node[part]
+    text = str(node)
+    if lang == "fa":
+        # Only the template's own digits and bare numbers become Persian digits: strings
+        # passed in (URLs, emails, "CA1") must stay as they are.
+        text = to_persian_digits(text)
+        values = {
+            name: to_persian_digits(f"{value:g}")
+            if isinstance(value, int | float) and not isinstance(value, bool)
+            else value
+            for name, value in values.items()
+        }
+    return text.format(**values) if values else text
+
+
+def entries(lang: str, key: str) -> Any:
+    """Return a raw structured entry (list or mapping) from the strings of ``lang``."""
+    node: Any = _strings(lang if lang in LANGS else "en")
+    for part in key.split("."):
+        node = node[part]
+    return node
+
+
+def label(kind: str, number: int) -> Text:
+    """Return an item's label, such as "Quiz 3" / "کوییز ۳", in both languages."""
+    code = str(number)
+    return Text(
+        en=t("en", f"label.{kind}", n=number, code=code),
+        fa=t("fa", f"label.{kind}", n=number, code=code),
+    )

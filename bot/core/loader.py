@@ -1,0 +1,443 @@
+"""Load a course file: YAML → validated models → a dated Course, with file:line problems."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import ValidationError
+
+from bot.core import i18n
+from bot.core.calendar import CalendarError, at, jalali_to_date, parse_day_month, to_jalali
+from bot.core.course import Break, ClassSession, Course, Item
+from bot.core.facts import FACT_NAMES
+from bot.core.models import CourseFile, ScheduledItem, Section, Text
+
+Path_ = tuple[str | int, ...]
+_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+try:  # libyaml is several times faster; the pure-Python loader is the fallback.
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[attr-defined,unused-ignore]
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong or suspicious in a course file, located by file, line and field."""
+
+    level: Literal["error", "warning"]
+    file: Path
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else f"{self.file}"
+        field = f" {self.field}:" if self.field else ""
+        return f"{where}: {self.level}:{field} {self.message}"
+
+
+class CourseError(Exception):
+    """A course file that cannot be used; carries every error found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def load_course(path: str | Path) -> Course:
+    """Load and validate a course file, raising CourseError with every error found."""
+    course, problems = _load(Path(path))
+    errors = [p for p in problems if p.level == "error"]
+    if errors or course is None:
+        raise CourseError(errors)
+    return course
+
+
+def check_course(path: str | Path) -> list[Problem]:
+    """Return every error and warning in a course file, without raising."""
+    return _load(Path(path))[1]
+
+
+def _load(path: Path) -> tuple[Course | None, list[Problem]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return None, [Problem("error", path, None, "", f"cannot read the course file: {exc}")]
+    except UnicodeDecodeError as exc:
+        return None, [Problem("error", path, None, "", f"the course file is not UTF-8: {exc}")]
+    try:
+        raw = yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, [Problem("error", path, line, "", f"invalid YAML: {reason}")]
+    lines = _LineMap(text)
+    if not isinstance(raw, dict):
+        return None, [Problem("error", path, 1, "", "the course file must be a YAML mapping")]
+    try:
+        data = CourseFile.model_validate(raw)
+    except ValidationError as exc:
+        return None, [_from_pydantic(path, lines, error) for error in exc.errors()]
+    builder = _Builder(path, data, lines)
+    course = builder.build()
+    problems = builder.problems + lines.duplicate_keys(path)
+    return course, problems
+
+
+def _from_pydantic(path: Path, lines: _LineMap, error: Any) -> Problem:
+    loc: Path_ = tuple(error["loc"])
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = "unknown field (misspelt?)"
+    elif error["type"] == "missing":
+        message = "required field is missing"
+    return Problem("error", path, lines.line(loc), _dotted(loc), message)
+
+
+def _dotted(loc: Path_) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class _LineMap:
+    """Map a field path such as ("schedule", 3, "date") to its line, composing YAML only on demand."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._lines: dict[Path_, int] | None = None
+        self._duplicates: list[tuple[Path_, int]] = []
+
+    def line(self, loc: Path_) -> int | None:
+        if self._lines is None:
+            self._index()
+        assert self._lines is not None
+        # Fall back to the nearest enclosing node that exists (a missing key has no line).
+        for end in range(len(loc), -1, -1):
+            if loc[:end] in self._lines:
+                return self._lines[loc[:end]]
+        return None
+
+    def duplicate_keys(self, path: Path) -> list[Problem]:
+        if self._lines is None:
+            self._index()
+        return [
+            Problem("error", path, line, _dotted(loc), "key appears twice; YAML keeps only the last")
+            for loc, line in self._duplicates
+        ]
+
+    def _index(self) -> None:
+        self._lines = {}
+        root = yaml.compose(self._text, Loader=_Loader)  # noqa: S506 - safe loader
+        if root is not None:
+            self._walk(root, ())
+
+    def _walk(self, node: yaml.Node, loc: Path_) -> None:
+        assert self._lines is not None
+        self._lines.setdefault(loc, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                child = (*loc, key)
+                if key in seen:
+                    self._duplicates.append((child, key_node.start_mark.line + 1))
+                seen.add(key)
+                self._lines[child] = key_node.start_mark.line + 1
+                self._walk(value_node, child)
+                self._lines[child] = key_node.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item_node in enumerate(node.value):
+                self._walk(item_node, (*loc, index))
+
+
+class _Builder:
+    """Turn validated course data into a Course, collecting problems as it goes."""
+
+    def __init__(self, path: Path, data: CourseFile, lines: _LineMap) -> None:
+        self.path = path
+        self.data = data
+        self.lines = lines
+        self.problems: list[Problem] = []
+        self.sections = {section.id: section for section in data.sections}
+        self.item_locs: dict[str, list[Path_]] = {}
+
+    def error(self, loc: Path_, message: str) -> None:
+        self.problems.append(Problem("error", self.path, self.lines.line(loc), _dotted(loc), message))
+
+    def warn(self, loc: Path_, message: str) -> None:
+        self.problems.append(
+            Problem("warning", self.path, self.lines.line(loc), _dotted(loc), message)
+        )
+
+    def build(self) -> Course | None:
+        try:
+            tz = ZoneInfo(self.data.course.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.error(("course", "timezone"), f"unknown timezone {self.data.course.timezone!r}")
+            return None
+        self._check_grading()
+        self._check_references()
+        sessions, items = self._schedule(tz)
+        breaks = self._breaks()
+        self._check_items(items)
+        if any(p.level == "error" for p in self.problems) or not sessions:
+            return None
+        return Course(
+            data=self.data,
+            source=self.path,
+            tz=tz,
+            sessions=tuple(sessions),
+            items=tuple(sorted(items, key=_item_order)),
+            breaks=tuple(breaks),
+        )
+
+    def _check_grading(self) -> None:
+        grading = self.data.grading
+        total = sum(part.points for part in grading.parts)
+        if not math.isclose(total, grading.total):
+            parts = " + ".join(f"{p.points:g}" for p in grading.parts)
+            self.error(
+                ("grading", "total"),
+                f"grading parts add up to {total:g} ({parts}), not the total {grading.total:g}",
+            )
+        ids = Counter(part.id for part in grading.parts)
+        for index, part in enumerate(grading.parts):
+            if ids[part.id] > 1:
+                self.error(("grading", "parts", index, "id"), f"duplicate grading part {part.id!r}")
+
+    def _check_references(self) -> None:
+        numbers = [ref.number for ref in self.data.references]
+        for index, ref in enumerate(self.data.references):
+            if numbers.count(ref.number) > 1:
+                self.error(("references", index, "number"), f"reference [{ref.number}] twice")
+        self._numbering_gaps(("references",), "reference", numbers)
+        for index, entry in enumerate(self.data.faq):
+            for fact_index, fact in enumerate(entry.facts):
+                if fact not in FACT_NAMES:
+                    known = ", ".join(sorted(FACT_NAMES))
+                    self.error(
+                        ("faq", index, "facts", fact_index),
+                        f"unknown fact {fact!r}; known facts: {known}",
+                    )
+        faq_ids = Counter(entry.id for entry in self.data.faq)
+        for index, entry in enumerate(self.data.faq):
+            if faq_ids[entry.id] > 1:
+                self.error(("faq", index, "id"), f"duplicate FAQ id {entry.id!r}")
+        staff_ids = Counter(person.id for person in self.data.staff)
+        for index, person in enumerate(self.data.staff):
+            if staff_ids[person.id] > 1:
+                self.error(("staff", index, "id"), f"duplicate staff id {person.id!r}")
+
+    def _date(self, loc: Path_, text: str, year: int) -> date | None:
+        """Read a Jalali "day month [year]"; a missing year follows ``year``."""
+        try:
+            day, month, given_year = parse_day_month(text)
+            return jalali_to_date(given_year or year, month, day)
+        except CalendarError as exc:
+            self.error(loc, str(exc))
+            return None
+
+    def _schedule(self, tz: ZoneInfo) -> tuple[list[ClassSession], list[Item]]:
+        classes = self.data.classes
+        class_days = {_WEEKDAY_NAMES.index(day) for day in classes.days}
+        year, last_month = self.data.course.start_year, 0
+        sessions: list[ClassSession] = []
+        items: list[Item] = []
+        previous: date | None = None
+        seen_days: dict[date, int] = {}
+        for index, entry in enumerate(self.data.schedule):
+            loc: Path_ = ("schedule", index)
+            try:
+                _, month, given_year = parse_day_month(entry.date)
+            except CalendarError as exc:
+                self.error((*loc, "date"), str(exc))
+                continue
+            # Without a year, a month earlier than the last one means the year turned (Nowruz).
+            if given_year is not None:
+                year = given_year
+            elif month < last_month:
+                year += 1
+            last_month = month
+            day = self._date((*loc, "date"), entry.date, year)
+            section = self.sections.get(entry.section)
+            if section is None:
+                self.error((*loc, "section"), f"unknown section {entry.section!r}")
+            if day is None or section is None:
+                continue
+            if day in seen_days:
+                self.warn((*loc, "date"), f"a second session on {entry.date} (see #{seen_days[day]})")
+            seen_days[day] = index
+            if previous is not None and day < previous:
+                self.warn((*loc, "date"), "sessions are out of date order")
+            previous = day
+            if day.weekday() not in class_days:
+                weekday = _WEEKDAY_NAMES[day.weekday()].capitalize()
+                days = " and ".join(d.capitalize() for d in classes.days)
+                self.warn((*loc, "date"), f"{entry.date} is a {weekday}, not a class day ({days})")
+            session_items = [
+                self._item((*loc, "items", n), raw, section, day, tz)
+                for n, raw in enumerate(entry.items)
+            ]
+            built = [item for item in session_items if item is not None]
+            for n, item in enumerate(session_items):
+                if item is not None:
+                    self.item_locs.setdefault(item.id, []).append((*loc, "items", n))
+            items.extend(built)
+            sessions.append(
+                ClassSession(
+                    id=day.isoformat(),
+                    date=day,
+                    section=section,
+                    starts_at=at(day, classes.start, tz),
+                    ends_at=at(day, classes.end, tz),
+                    item_ids=tuple(item.id for item in built),
+                    cancelled=entry.cancelled,
+                    note=entry.note,
+                )
+            )
+        sessions.sort(key=lambda s: s.date)
+        return sessions, items
+
+    def _item(
+        self, loc: Path_, raw: ScheduledItem, section: Section, day: date, tz: ZoneInfo
+    ) -> Item | None:
+        times = self.data.times
+        class_start = at(day, self.data.classes.start, tz)
+        topic = raw.topic or section.title
+        if raw.quiz is not None:
+            return Item(
+                id=f"quiz-{raw.quiz}",
+                kind="quiz",
+                number=raw.quiz,
+                title=raw.title or i18n.label("quiz", raw.quiz),
+                section=section,
+                session_date=day,
+                starts_at=class_start,
+                topic=topic,
+                note=raw.note,
+            )
+        if raw.workshop is not None:
+            assert raw.title is not None  # the model requires it
+            return Item(
+                id=f"workshop-{raw.workshop}",
+                kind="workshop",
+                number=None,
+                title=raw.title,
+                section=section,
+                session_date=day,
+                starts_at=class_start,
+                topic=topic,
+                note=raw.note,
+            )
+        kind: Literal["assignment", "project"] = "assignment" if raw.assignment else "project"
+        number = raw.assignment or raw.project
+        assert number is not None
+        days = (
+            self.data.policies.assignment_days
+            if kind == "assignment"
+            else self.data.policies.project_phase_days
+        )
+        release_at = at(day, times.release, tz)
+        due_time = raw.due_time or times.deadline
+        if raw.due is not None:
+            due_day = self._due_date((*loc, "due"), raw.due, day)
+            if due_day is None:
+                return None
+            due_at = at(due_day, due_time, tz)
+            if due_day - day != timedelta(days=days):
+                self.warn(
+                    (*loc, "due"),
+                    f"{(due_day - day).days} days after the release; the policy says {days}",
+                )
+        else:
+            due_at = at(day + timedelta(days=days), due_time, tz)
+        if due_at <= release_at:
+            self.error((*loc, "due"), "the deadline is not after the release")
+        return Item(
+            id=f"ca-{number}" if kind == "assignment" else f"project-{number}",
+            kind=kind,
+            number=number,
+            title=raw.title or i18n.label(kind, number),
+            section=section,
+            session_date=day,
+            release_at=release_at,
+            due_at=due_at,
+            due_explicit=raw.due is not None,
+            topic=topic,
+            note=raw.note,
+        )
+
+    def _due_date(self, loc: Path_, text: str, release: date) -> date | None:
+        try:
+            day, month, given_year = parse_day_month(text)
+        except CalendarError as exc:
+            self.error(loc, str(exc))
+            return None
+        if given_year is None:
+            # A deadline without a year falls in the first such month on or after the release.
+            released = to_jalali(release)
+            given_year = released.year + (1 if month < released.month else 0)
+        try:
+            return jalali_to_date(given_year, month, day)
+        except CalendarError as exc:
+            self.error(loc, str(exc))
+            return None
+
+    def _breaks(self) -> list[Break]:
+        breaks: list[Break] = []
+        start_year = self.data.course.start_year
+        for index, entry in enumerate(self.data.breaks):
+            after = self._date(("breaks", index, "after"), entry.after, start_year)
+            until = self._date(("breaks", index, "until"), entry.until, start_year)
+            if after is None or until is None:
+                continue
+            if until <= after:
+                self.error(("breaks", index, "until"), "the break ends before it starts")
+                continue
+            breaks.append(Break(entry.name, after, until))
+        return breaks
+
+    def _check_items(self, items: list[Item]) -> None:
+        by_id: dict[str, list[Item]] = {}
+        for item in items:
+            by_id.setdefault(item.id, []).append(item)
+        for item_id, same in by_id.items():
+            if len(same) > 1:
+                days = ", ".join(d.session_date.isoformat() for d in same)
+                self.error(
+                    self.item_locs[item_id][1],
+                    f"{same[0].title.en} appears {len(same)} times (sessions on {days})",
+                )
+        for kind in ("quiz", "assignment", "project"):
+            numbers = [item.number for item in items if item.kind == kind and item.number]
+            self._numbering_gaps(("schedule",), kind, numbers)
+        quizzes = sum(1 for item in items if item.kind == "quiz")
+        if quizzes != self.data.exams.quiz_count:
+            self.warn(
+                ("exams", "quiz_count"),
+                f"the schedule has {quizzes} quizzes but quiz_count says {self.data.exams.quiz_count}",
+            )
+
+    def _numbering_gaps(self, loc: Path_, what: str, numbers: list[int]) -> None:
+        if not numbers:
+            return
+        missing = sorted(set(range(1, max(numbers) + 1)) - set(numbers))
+        if missing:
+            listed = ", ".join(str(n) for n in missing)
+            self.warn(loc, f"{what} numbering has a gap: no {what} {listed}")
+
+
+def _item_order(item: Item) -> tuple[int, int, str]:
+    order = {"quiz": 0, "assignment": 1, "project": 2, "workshop": 3}
+    return (order[item.kind], item.number or 0, item.id)
