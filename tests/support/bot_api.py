@@ -119,7 +119,8 @@ _START_TAG = re.compile(
 _END_TAG = re.compile(r"</([a-zA-Z][a-zA-Z0-9-]*)\s*>")
 _ATTRIBUTE = re.compile(r"([^\s=>/]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']*)))?")
 _HTML_ENTITY = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);")
-_PLAIN_RUN = re.compile(r"[^<&]+")
+# A lone "&" that starts no entity is plain text.
+_PLAIN_RUN = re.compile(r"&|[^<&]+")
 _MENTION = re.compile(r"(?<![\w@])@[A-Za-z][A-Za-z0-9_]{3,31}")
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 _PATH = re.compile(r"/bot([^/]+)/([A-Za-z]+)/?")
@@ -163,62 +164,26 @@ def utf16_len(text: str) -> int:
 
 def parse_html(text: str) -> tuple[str, list[JsonDict]]:
     """Return the plain text and entities of Telegram HTML, raising ApiError on bad markup."""
-
-    def fail(detail: str, index: int) -> ApiError:
-        offset = len(text[:index].encode("utf-8"))
-        return bad_request(f"can't parse entities: {detail} at byte offset {offset}")
-
     chunks: list[str] = []
     entities: list[JsonDict] = []
     open_tags: list[JsonDict] = []
     length = 0
     i = 0
     while i < len(text):
-        if text[i] == "&":
-            match = _HTML_ENTITY.match(text, i)
-            if match is None:
-                piece, i_next = "&", i + 1
-            else:
-                piece = decode_entity(match.group(1))
-                if piece is None:
-                    raise fail(f'Unsupported HTML entity "{match.group()}"', i)
-                i_next = match.end()
-        elif text[i] == "<":
-            if ">" not in text[i:]:
-                raise fail("Can't find end of the tag starting", i)
-            if text.startswith("</", i):
-                match = _END_TAG.match(text, i)
-                name = match.group(1).lower() if match else ""
-                if not open_tags:
-                    raise fail(f'Unexpected end tag "{name}"', i)
-                tag = open_tags.pop()
-                if name != tag["name"]:
-                    raise fail(
-                        f'Unmatched end tag, expected "</{tag["name"]}>", found "</{name}>"', i
-                    )
-                entity = tag_entity(tag, length, open_tags)
-                if entity is not None:
-                    entities.append(entity)
-            else:
-                match = _START_TAG.match(text, i)
-                name = match.group(1).lower() if match else re.match(r"<([^\s>]*)", text[i:])[1]
-                if match is None or name not in TAG_ENTITY_TYPES:
-                    raise fail(f'Unsupported start tag "{name}"', i)
-                attributes = {
-                    key.lower(): next((v for v in values if v is not None), "")
-                    for key, *values in _ATTRIBUTE.findall(match.group(2))
-                }
-                if name == "span" and attributes.get("class") != "tg-spoiler":
-                    raise fail('Tag "span" must have class "tg-spoiler"', i)
-                open_tags.append({"name": name, "attributes": attributes, "start": length})
-            i = match.end()
+        if text[i] == "<":
+            i = parse_tag(text, i, length, open_tags, entities)
             continue
+        entity = _HTML_ENTITY.match(text, i)
+        if entity:
+            piece = decode_entity(entity.group(1))
+            if piece is None:
+                raise html_error(text, i, f'Unsupported HTML entity "{entity.group()}"')
+            i = entity.end()
         else:
-            match = _PLAIN_RUN.match(text, i)
-            piece, i_next = match.group(), match.end()
+            piece = _PLAIN_RUN.match(text, i).group()
+            i += len(piece)
         chunks.append(piece)
         length += utf16_len(piece)
-        i = i_next
     if open_tags:
         name = open_tags[-1]["name"]
         raise bad_request(
@@ -226,6 +191,47 @@ def parse_html(text: str) -> tuple[str, list[JsonDict]]:
         )
     entities.sort(key=lambda entity: (entity["offset"], -entity["length"]))
     return "".join(chunks), entities
+
+
+def parse_tag(
+    text: str, i: int, length: int, open_tags: list[JsonDict], entities: list[JsonDict]
+) -> int:
+    """Consume the tag starting at text[i], updating open_tags and entities; return its end."""
+    if ">" not in text[i:]:
+        raise html_error(text, i, "Can't find end of the tag starting")
+    if text.startswith("</", i):
+        match = _END_TAG.match(text, i)
+        name = match.group(1).lower() if match else ""
+        if not open_tags:
+            raise html_error(text, i, f'Unexpected end tag "{name}"')
+        tag = open_tags.pop()
+        if match is None or name != tag["name"]:
+            detail = f'Unmatched end tag, expected "</{tag["name"]}>", found "</{name}>"'
+            raise html_error(text, i, detail)
+        entity = tag_entity(tag, length, open_tags)
+        if entity is not None:
+            entities.append(entity)
+        return match.end()
+    match = _START_TAG.match(text, i)
+    name = match.group(1).lower() if match else re.match(r"<([^\s>]*)", text[i:])[1]
+    if match is None or name not in TAG_ENTITY_TYPES:
+        raise html_error(text, i, f'Unsupported start tag "{name}"')
+    attributes = {
+        key.lower(): _HTML_ENTITY.sub(
+            lambda m: decode_entity(m.group(1)) or m.group(), "".join(values)
+        )
+        for key, *values in _ATTRIBUTE.findall(match.group(2))
+    }
+    if name == "span" and attributes.get("class") != "tg-spoiler":
+        raise html_error(text, i, 'Tag "span" must have class "tg-spoiler"')
+    open_tags.append({"name": name, "attributes": attributes, "start": length})
+    return match.end()
+
+
+def html_error(text: str, index: int, detail: str) -> ApiError:
+    """Return the "can't parse entities" error for a problem at text[index]."""
+    offset = len(text[:index].encode("utf-8"))
+    return bad_request(f"can't parse entities: {detail} at byte offset {offset}")
 
 
 def decode_entity(body: str) -> str | None:
@@ -408,6 +414,7 @@ class BotApiDouble:
         self._global_window: deque[float] = deque()
         self._chat_windows: dict[int, deque[float]] = {}
         self._rate_limited = 0
+        self._polling = 0
         self._sent: list[SentRecord] = []
         self._requests: list[RequestRecord] = []
         self._inline_answers: list[JsonDict] = []
@@ -568,7 +575,7 @@ class BotApiDouble:
                 start = max(update["update_id"] + 1, next(self._update_ids))
                 self._update_ids = itertools.count(start)
             else:
-                update["update_id"] = next(self._update_ids)
+                update = {"update_id": next(self._update_ids), **update}
             self._updates.append(update)
             self._cond.notify_all()
             return update
@@ -612,7 +619,7 @@ class BotApiDouble:
             query = {
                 "id": query_id,
                 "from": self._user(user_id),
-                "message": message,
+                "message": dict(message),
                 "chat_instance": str(chat_id),
                 "data": data,
             }
@@ -648,8 +655,8 @@ class BotApiDouble:
                 "chat": chat.as_dict(),
                 "from": self._user(user_id),
                 "date": int(time.time()),
-                "old_chat_member": member_dict(self.bot_user, old),
-                "new_chat_member": member_dict(self.bot_user, status),
+                "old_chat_member": member_dict(self._bot_sender(), old),
+                "new_chat_member": member_dict(self._bot_sender(), status),
             }
             return self.push_update({"my_chat_member": change})
 
@@ -750,6 +757,12 @@ class BotApiDouble:
             called = sorted({r.method for r in self._requests})
         raise TimeoutError(f"{method} was not called within {timeout}s; called: {called}")
 
+    def wait_until_polling(self, timeout: float = 5.0) -> None:
+        """Block until a getUpdates long poll is waiting for updates."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._polling > 0, timeout):
+                raise TimeoutError(f"no getUpdates long poll started within {timeout}s")
+
     def _wait(self, matches: Callable[[], list[SentRecord]], timeout: float, what: str) -> Any:
         with self._cond:
             if self._cond.wait_for(matches, timeout):
@@ -789,11 +802,12 @@ class BotApiDouble:
             traceback.print_exc()
             status, body = 500, ApiError(500, f"Internal Server Error: {error!r}").payload()
         with self._cond:
+            # Serialise under the lock: the result may be a stored message another call edits.
+            payload = json.dumps(body).encode()
             self._requests.append(RequestRecord(method, params, status, time.monotonic()))
             self._cond.notify_all()
         if self._log is not None:
             self._log(f"{method} {status} {json.dumps(params, default=str)[:200]}")
-        payload = json.dumps(body).encode()
         handler.send_response(status)
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(len(payload)))
@@ -933,6 +947,10 @@ class BotApiDouble:
         self._users[user_id] = user
         return user
 
+    def _bot_sender(self) -> JsonDict:
+        # Messages carry the short User object, without getMe's capability flags.
+        return {key: self.bot_user[key] for key in ("id", "is_bot", "first_name", "username")}
+
     def _user(self, user_id: int) -> JsonDict:
         return self._users.get(user_id) or {"id": user_id, "is_bot": False, "first_name": "Student"}
 
@@ -946,6 +964,8 @@ class BotApiDouble:
         chat_id = user_id if chat_id is None else chat_id
         chat = self._chats.get(chat_id)
         if chat is None:
+            if chat_type == "private" and chat_id != user_id:
+                raise ValueError(f"chat {chat_id} is unknown: pass chat_type or call add_chat")
             chat = self.add_chat(chat_id, chat_type)
         if chat.type == "private":
             chat.first_name = self._users[user_id]["first_name"]
@@ -982,7 +1002,7 @@ class BotApiDouble:
         *,
         entities_key: str = "entities",
     ) -> JsonDict:
-        message = self._new_message(chat, text, sender=self.bot_user)
+        message = self._new_message(chat, text, sender=self._bot_sender())
         if entities:
             message[entities_key] = entities
         if reply is not None:
@@ -1038,11 +1058,21 @@ class BotApiDouble:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         elif offset < 0:
             self._updates = self._updates[offset:]
-        if self._allowed_updates:
-            allowed = set(self._allowed_updates)
-            self._updates = [u for u in self._updates if set(u) - {"update_id"} <= allowed]
-        self._cond.wait_for(lambda: self._updates or self._stopping, wait)
-        return list(self._updates[:limit])
+        allowed = set(self._allowed_updates)
+
+        def deliverable() -> list[JsonDict]:
+            kinds_ok = (
+                u for u in self._updates if not allowed or set(u) - {"update_id"} <= allowed
+            )
+            return list(itertools.islice(kinds_ok, limit))
+
+        self._polling += 1
+        self._cond.notify_all()
+        try:
+            self._cond.wait_for(lambda: deliverable() or self._stopping, wait)
+        finally:
+            self._polling -= 1
+        return deliverable()
 
     def _send_message(self, params: JsonDict, uploads: dict[str, _Upload]) -> JsonDict:
         chat = self._chat(params)
@@ -1235,7 +1265,7 @@ class BotApiDouble:
             raise bad_request("user_id is empty")
         if user_id == self.bot_user["id"]:
             admin = chat.bot_is_admin and chat.type != "private"
-            return member_dict(self.bot_user, "administrator" if admin else "member")
+            return member_dict(self._bot_sender(), "administrator" if admin else "member")
         return member_dict(self._user(user_id), self._members.get((chat.id, user_id), "member"))
 
 
