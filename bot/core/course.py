@@ -32,6 +32,7 @@ class Item:
     due_explicit: bool = False
     topic: Text | None = None
     note: str | None = None
+    aliases: tuple[str, ...] = ()
 
     @property
     def has_deadline(self) -> bool:

@@ -166,7 +166,9 @@ def pages(course: Course, lang: str) -> str:
 def _page(course: Course, lang: str, page_id: str) -> str:
     for p in course.data.pages:
         if p.id == page_id:
-            return t(lang, "facts.page", name=p.name.get(lang), url=p.url, purpose=p.purpose.get(lang))
+            return t(
+                lang, "facts.page", name=p.name.get(lang), url=p.url, purpose=p.purpose.get(lang)
+            )
     return pages(course, lang)
 
 

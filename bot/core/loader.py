@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,15 +17,13 @@ from bot.core import i18n
 from bot.core.calendar import CalendarError, at, jalali_to_date, parse_day_month, to_jalali
 from bot.core.course import Break, ClassSession, Course, Item
 from bot.core.facts import FACT_NAMES
-from bot.core.models import CourseFile, ScheduledItem, Section, Text
+from bot.core.i18n import YAML_LOADER
+from bot.core.models import CourseFile, ScheduledItem, Section
 
 Path_ = tuple[str | int, ...]
 _WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-try:  # libyaml is several times faster; the pure-Python loader is the fallback.
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[attr-defined,unused-ignore]
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+_Loader = YAML_LOADER
 
 
 @dataclass(frozen=True)
@@ -74,7 +72,7 @@ def _load(path: Path) -> tuple[Course | None, list[Problem]]:
     except UnicodeDecodeError as exc:
         return None, [Problem("error", path, None, "", f"the course file is not UTF-8: {exc}")]
     try:
-        raw = yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
+        raw = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -111,7 +109,7 @@ def _dotted(loc: Path_) -> str:
 
 
 class _LineMap:
-    """Map a field path such as ("schedule", 3, "date") to its line, composing YAML only on demand."""
+    """Map a field path such as ("schedule", 3, "date") to its line, composing YAML on demand."""
 
     def __init__(self, text: str) -> None:
         self._text = text
@@ -132,13 +130,15 @@ class _LineMap:
         if self._lines is None:
             self._index()
         return [
-            Problem("error", path, line, _dotted(loc), "key appears twice; YAML keeps only the last")
+            Problem(
+                "error", path, line, _dotted(loc), "key appears twice; YAML keeps only the last"
+            )
             for loc, line in self._duplicates
         ]
 
     def _index(self) -> None:
         self._lines = {}
-        root = yaml.compose(self._text, Loader=_Loader)  # noqa: S506 - safe loader
+        root = yaml.compose(self._text, Loader=_Loader)
         if root is not None:
             self._walk(root, ())
 
@@ -173,7 +173,9 @@ class _Builder:
         self.item_locs: dict[str, list[Path_]] = {}
 
     def error(self, loc: Path_, message: str) -> None:
-        self.problems.append(Problem("error", self.path, self.lines.line(loc), _dotted(loc), message))
+        self.problems.append(
+            Problem("error", self.path, self.lines.line(loc), _dotted(loc), message)
+        )
 
     def warn(self, loc: Path_, message: str) -> None:
         self.problems.append(
@@ -276,7 +278,9 @@ class _Builder:
             if day is None or section is None:
                 continue
             if day in seen_days:
-                self.warn((*loc, "date"), f"a second session on {entry.date} (see #{seen_days[day]})")
+                self.warn(
+                    (*loc, "date"), f"a second session on {entry.date} (see #{seen_days[day]})"
+                )
             seen_days[day] = index
             if previous is not None and day < previous:
                 self.warn((*loc, "date"), "sessions are out of date order")
@@ -339,6 +343,7 @@ class _Builder:
                 starts_at=class_start,
                 topic=topic,
                 note=raw.note,
+                aliases=tuple(raw.aliases),
             )
         kind: Literal["assignment", "project"] = "assignment" if raw.assignment else "project"
         number = raw.assignment or raw.project
@@ -426,7 +431,8 @@ class _Builder:
         if quizzes != self.data.exams.quiz_count:
             self.warn(
                 ("exams", "quiz_count"),
-                f"the schedule has {quizzes} quizzes but quiz_count says {self.data.exams.quiz_count}",
+                f"the schedule has {quizzes} quizzes"
+                f" but quiz_count says {self.data.exams.quiz_count}",
             )
 
     def _numbering_gaps(self, loc: Path_, what: str, numbers: list[int]) -> None:

@@ -92,6 +92,7 @@ class Person(Strict):
     emails: list[str] = Field(default_factory=list)
     phone: str | None = None
     meeting_hours: Text | None = None
+    aliases: list[str] = Field(default_factory=list, description="Other spellings, e.g. Persian")
     note: str | None = None
 
 
@@ -134,6 +135,7 @@ class Times(Strict):
 class Section(Strict):
     id: str
     title: Text
+    aliases: list[str] = Field(default_factory=list, description="Other names students use")
 
 
 class ScheduledItem(Strict):
@@ -147,6 +149,7 @@ class ScheduledItem(Strict):
     topic: Text | None = None
     due: str | None = Field(default=None, description='Explicit deadline, e.g. "19 Farvardin 1402"')
     due_time: Clock | None = None
+    aliases: list[str] = Field(default_factory=list, description="Other names students use")
     note: str | None = None
 
     @model_validator(mode="after")

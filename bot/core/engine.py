@@ -1,0 +1,525 @@
+"""The answering engine: a question and a moment in, an answer with its sources out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.core import facts
+from bot.core.calendar import format_date, format_datetime, format_time
+from bot.core.course import Course, Event, EventKind, Item
+from bot.core.i18n import t
+from bot.core.models import LANGS
+from bot.core.retrieval import Document, Index, Match, content_terms
+from bot.core.text import detect_language, normalize, tokens
+from bot.core.understand import (
+    FOCUS_WORDS,
+    INTENT_WORDS,
+    ItemRef,
+    Question,
+    as_local,
+    span_bounds,
+    understand,
+)
+from bot.core.views import agenda, event_title
+
+# A retrieval match below this is a guess; the engine says it doesn't know instead.
+CONFIDENT = 0.55
+# ... and a match that leaves most of the question unexplained is about something else.
+MIN_RECALL = 0.5
+# Words the relative handlers understand without retrieval ("what do we have today").
+_SMALL_TALK = frozenset(
+    [
+        "what",
+        "whats",
+        "is",
+        "are",
+        "there",
+        "any",
+        "anything",
+        "do",
+        "we",
+        "have",
+        "happening",
+        "planned",
+        "scheduled",
+        "on",
+        "for",
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "schedule",
+        "plan",
+        "event",
+        "events",
+        "going",
+        "due",
+        "something",
+        "chi",
+        "chie",
+        "چی",
+        "چیه",
+        "چه",
+        "داریم",
+        "هست",
+        "هستش",
+        "برنامه",
+        "کلاس",
+        "کلاسی",
+        "ایا",
+        "امروز",
+        "فردا",
+        "خبره",
+        "خبر",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer in plain text, whether the engine was confident, and the KB entries it used."""
+
+    answered: bool
+    text: str
+    lang: str
+    used: tuple[str, ...] = ()
+
+
+class Engine:
+    """Answer syllabus questions about one course."""
+
+    def __init__(self, course: Course) -> None:
+        self.course = course
+        self.names = _workshop_names(course)
+        self.index = Index(list(_documents(course)))
+        quera = next((p.url for p in course.data.pages if p.id == "quera"), None)
+        self.help_url = quera or (course.data.pages[0].url if course.data.pages else "")
+
+    def answer(self, question: str, now: datetime, lang: str | None = None) -> Answer:
+        """Answer ``question`` as of ``now``, in ``lang`` or the question's own language."""
+        reply_lang = lang if lang in ("en", "fa") else detect_language(question)
+        now = as_local(now, self.course.tz)
+        if not tokens(question):
+            return self._fallback(reply_lang)
+        parsed = understand(question, self.names, now.date())
+        if _asks_for_own_grade(parsed):
+            # Personal records are not in the syllabus; saying so beats quoting the grading scheme.
+            return self._fallback(reply_lang)
+        for handler in (self._about_items, self._about_time):
+            found = handler(parsed, now, reply_lang)
+            if found is not None:
+                return found
+        return self._retrieve(parsed, now, reply_lang)
+
+    # Items named by kind and number -------------------------------------------------------
+
+    def _about_items(self, q: Question, now: datetime, lang: str) -> Answer | None:
+        if not q.refs:
+            return None
+        parts: list[str] = []
+        used: list[str] = []
+        missing: list[str] = []
+        for ref in q.refs:
+            item = self._lookup(ref)
+            if item is None:
+                missing.append(self._no_such(ref, lang))
+                continue
+            parts.append(self._describe(item, q, now, lang))
+            used.append(item.id)
+        if not parts:
+            return Answer(False, "\n".join(missing), lang, ())
+        return Answer(True, "\n\n".join(parts + missing), lang, tuple(used))
+
+    def _lookup(self, ref: ItemRef) -> Item | None:
+        if ref.kind == "workshop" and ref.name:
+            return self.course.item_by_id(f"workshop-{ref.name}")
+        if ref.number is None:
+            return None
+        return self.course.item(ref.kind, ref.number)
+
+    def _no_such(self, ref: ItemRef, lang: str) -> str:
+        existing = self.course.items_of(ref.kind)
+        kinds = t(lang, f"kind.{ref.kind}.many")
+        if not existing:
+            return t(lang, "answer.no_such_kind", kinds=kinds)
+        return t(
+            lang,
+            "answer.no_such_item",
+            kind=t(lang, f"kind.{ref.kind}.one"),
+            n=ref.number or 0,
+            count=len(existing),
+            kinds=kinds,
+            first=existing[0].title.get(lang),
+            last=existing[-1].title.get(lang),
+        )
+
+    def _describe(self, item: Item, q: Question, now: datetime, lang: str) -> str:
+        """Say what the question asks of an item, in past or future tense as of ``now``."""
+        title = item.title.get(lang)
+        topic = item.topic.get(lang) if item.topic else item.section.title.get(lang)
+        place = self.course.data.classes.place.get(lang)
+        if item.starts_at is not None:
+            when = format_datetime(item.starts_at, lang)
+            tense = "past" if item.starts_at <= now else "future"
+            key = "quiz" if item.kind == "quiz" else "workshop"
+            return t(
+                lang, f"answer.{key}_{tense}", title=title, when=when, topic=topic, place=place
+            )
+        assert item.release_at is not None and item.due_at is not None
+        release = t(
+            lang,
+            "answer.released_past" if item.release_at <= now else "answer.released_future",
+            title=title,
+            when=format_date(item.release_at.date(), lang),
+        )
+        due = t(
+            lang,
+            "answer.due_past" if item.due_at <= now else "answer.due_future",
+            title=title,
+            when=format_datetime(item.due_at, lang),
+        )
+        if not item.due_explicit:
+            days = (item.due_at.date() - item.release_at.date()).days
+            due += " " + t(lang, "answer.due_derived", days=days)
+        lines = (
+            [due, release] if "due" in q.intents and "release" not in q.intents else [release, due]
+        )
+        if "topic" in q.intents:
+            lines.insert(0, t(lang, "answer.topic", title=title, topic=topic))
+        if "due" in q.intents or item.due_at > now:
+            lines.append(t(lang, "answer.submit", url=self.help_url))
+        return "\n".join(lines)
+
+    # Questions relative to now -------------------------------------------------------------
+
+    def _about_time(self, q: Question, now: datetime, lang: str) -> Answer | None:
+        focus = self._focus_kinds(q)
+        unexplained = self._unexplained(q)
+        if q.span is not None:
+            if not focus and unexplained:
+                return None
+            return self._span_answer(q, now, lang, focus)
+        if not focus or unexplained:
+            return None
+        item_kinds: set[str] = {kind for kind in q.kinds if kind in ("assignment", "project")}
+        if q.wants_first:
+            return self._ordinal_event(focus, item_kinds, lang, first=True)
+        if q.wants_last and not q.past_tense and now < self.course.events[-1].at:
+            # "When is the last quiz?" asks for the term's final one, not the latest past one.
+            return self._ordinal_event(focus, item_kinds, lang, first=False)
+        if q.wants_last or (q.past_tense and not q.wants_next):
+            return self._nearest(focus, item_kinds, now, lang, future=False)
+        if q.wants_next:
+            return self._nearest(focus, item_kinds, now, lang, future=True)
+        return None
+
+    def _unexplained(self, q: Question) -> bool:
+        """Tell whether the question has words that neither the parser nor the index knows."""
+        words = [
+            tok
+            for tok in q.leftover
+            if tok not in _SMALL_TALK and tok not in INTENT_WORDS and tok not in FOCUS_WORDS
+        ]
+        return any(self.index.correct(term) is None for term in content_terms(words))
+
+    def _focus_kinds(self, q: Question) -> list[EventKind]:
+        mapping: dict[str, EventKind] = {
+            "quiz": "quiz",
+            "deadline": "deadline",
+            "class": "class",
+            "workshop": "workshop",
+        }
+        kinds: list[EventKind] = []
+        for focus in q.focus:
+            if focus in mapping:
+                kinds.append(mapping[focus])
+            elif focus in ("assignment", "project"):
+                wanted: EventKind = "release" if "release" in q.intents else "deadline"
+                kinds.append(wanted)
+        return list(dict.fromkeys(kinds))
+
+    def _matching(self, kind: EventKind, item_kinds: set[str]) -> list[Event]:
+        """Return the course's events of ``kind``, narrowed to assignments or project phases."""
+        return [
+            e
+            for e in self.course.events
+            if e.kind == kind and (not item_kinds or e.item is None or e.item.kind in item_kinds)
+        ]
+
+    def _nearest(
+        self,
+        kinds: list[EventKind],
+        item_kinds: set[str],
+        now: datetime,
+        lang: str,
+        *,
+        future: bool,
+    ) -> Answer:
+        lines: list[str] = []
+        used: list[str] = []
+        for kind in kinds:
+            events = self._matching(kind, item_kinds)
+            if future:
+                found = next((e for e in events if e.at > now), None)
+            else:
+                past = [e for e in events if e.at <= now]
+                found = past[-1] if past else None
+            if found is None:
+                key, value = ("answer.none_next", "many") if future else ("answer.none_past", "one")
+                name = t(lang, f"kind.{kind}.{value}")
+                lines.append(t(lang, key, kinds=name, kind=name))
+                continue
+            key = "answer.next" if future else "answer.last"
+            lines.append(self._event_sentence(key, kind, found, now, lang))
+            used.append(_event_id(found))
+        return Answer(True, "\n\n".join(lines), lang, tuple(used))
+
+    def _ordinal_event(
+        self, kinds: list[EventKind], item_kinds: set[str], lang: str, *, first: bool
+    ) -> Answer:
+        lines: list[str] = []
+        used: list[str] = []
+        for kind in kinds:
+            events = self._matching(kind, item_kinds)
+            if not events:
+                continue
+            event = events[0] if first else events[-1]
+            lines.append(f"{event_title(event, lang)}: {format_datetime(event.at, lang)}")
+            used.append(_event_id(event))
+        if not lines:
+            return self._fallback(lang)
+        return Answer(True, "\n".join(lines), lang, tuple(used))
+
+    def _event_sentence(
+        self, key: str, kind: EventKind, event: Event, now: datetime, lang: str
+    ) -> str:
+        head = t(
+            lang,
+            key,
+            kind=t(lang, f"kind.{kind}.one"),
+            what=event_title(event, lang),
+            when=format_datetime(event.at, lang),
+        )
+        if event.session is not None:
+            session = event.session
+            place = self.course.data.classes.place.get(lang)
+            extra = [
+                f"{format_time(session.starts_at, lang)}–{format_time(session.ends_at, lang)}"
+                f", {place}"
+            ]
+            for item_id in session.item_ids:
+                item = self.course.item_by_id(item_id)
+                if item is not None and item.kind in ("quiz", "workshop"):
+                    extra.append(item.title.get(lang))
+            return head + "\n" + " · ".join(extra)
+        if event.item is not None and event.kind in ("quiz", "workshop"):
+            topic = event.item.topic or event.item.section.title
+            return head + "\n" + topic.get(lang)
+        return head
+
+    def _span_answer(self, q: Question, now: datetime, lang: str, focus: list[EventKind]) -> Answer:
+        assert q.span is not None
+        first, last = span_bounds(q.span, now.date(), q.day)
+        start = datetime.combine(first, datetime.min.time(), tzinfo=self.course.tz)
+        end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=self.course.tz)
+        span_text = self._span_text(q.span, first, last, lang)
+        events = self.course.events_between(start, end, focus or None)
+        only_deadlines = focus == ["deadline"]
+        if not events:
+            key = "answer.nothing_due" if only_deadlines else "answer.nothing_on"
+            lines = [t(lang, key, span=span_text)]
+            lines += self._breaks_during(first, last, lang)
+            following = self.course.next_event(max(now, end), focus or _ANY_BUT_CLASS)
+            if following is not None and following.at >= start:
+                lines.append(
+                    t(
+                        lang,
+                        "answer.next_after",
+                        what=event_title(following, lang),
+                        when=format_datetime(following.at, lang),
+                    )
+                )
+                return Answer(True, "\n".join(lines), lang, (_event_id(following),))
+            return Answer(True, "\n".join(lines), lang, ())
+        head = t(lang, "answer.due_in_span" if only_deadlines else "answer.on_day", span=span_text)
+        body = agenda(self.course, start, end, lang)
+        if focus:
+            body = [line for line in body if self._keep_line(line, events, lang)]
+        lines = [head, *body, *self._breaks_during(first, last, lang)]
+        return Answer(True, "\n".join(lines), lang, tuple(_event_id(e) for e in events))
+
+    def _keep_line(self, line: str, events: list[Event], lang: str) -> bool:
+        # Agenda lines are either date headings (kept) or "time — title" rows of any event.
+        if "—" not in line:
+            return True
+        return any(line.endswith(event_title(event, lang)) for event in events)
+
+    def _breaks_during(self, first: date, last: date, lang: str) -> list[str]:
+        return [
+            t(
+                lang,
+                "answer.break_note",
+                name=b.name.get(lang),
+                after=format_date(b.last_class, lang),
+                until=format_date(b.next_class, lang),
+            )
+            for b in self.course.breaks
+            if b.last_class < last and b.next_class > first
+        ]
+
+    def _span_text(self, span: str, first: date, last: date, lang: str) -> str:
+        if span in ("this_week", "next_week", "last_week"):
+            return t(
+                lang,
+                f"answer.span_{span}",
+                start=format_date(first, lang),
+                end=format_date(last, lang),
+            )
+        key = span if span in ("today", "tomorrow", "yesterday") else "day"
+        return t(lang, f"answer.span_{key}", date=format_date(first, lang))
+
+    # Everything else -------------------------------------------------------------------------
+
+    def _retrieve(self, q: Question, now: datetime, lang: str) -> Answer:
+        terms = content_terms(q.tokens)
+        matches = self.index.search(terms)
+        best: Match | None = matches[0] if matches else None
+        if best is not None and best.score >= CONFIDENT:
+            return Answer(True, self._render_entry(best.entry, lang), lang, (best.entry,))
+        if q.kinds and not self._unexplained(q):
+            # "quizzes?", "deadlines": list them all.
+            return self._list_kind(q.kinds[0], lang)
+        return self._fallback(lang)
+
+    def _list_kind(self, kind: str, lang: str) -> Answer:
+        fact = {"quiz": "quizzes", "assignment": "assignments", "project": "project"}.get(
+            kind, "workshops"
+        )
+        return Answer(True, facts.render(self.course, fact, lang), lang, (f"fact:{fact}",))
+
+    def _render_entry(self, entry: str, lang: str) -> str:
+        kind, _, key = entry.partition(":")
+        if kind == "faq":
+            faq = next(e for e in self.course.data.faq if e.id == key)
+            parts = [facts.render(self.course, name, lang) for name in faq.facts]
+            if faq.answer is not None:
+                parts.append(faq.answer.get(lang))
+            return "\n\n".join(part for part in parts if part)
+        if kind == "staff":
+            person = next(p for p in self.course.data.staff if p.id == key)
+            role = {"instructor": "facts.instructor", "lead_ta": "facts.lead_ta"}.get(
+                person.role, "facts.ta"
+            )
+            lines = [t(lang, role, name=person.name)]
+            contacts = [*person.emails, *([person.phone] if person.phone else [])]
+            if contacts:
+                lines.append(", ".join(contacts))
+            if person.meeting_hours:
+                lines.append(
+                    t(
+                        lang,
+                        "facts.meeting_hours",
+                        name=person.name,
+                        hours=person.meeting_hours.get(lang),
+                    )
+                )
+            return "\n".join(lines)
+        if kind == "section":
+            return self._section(key, lang)
+        if kind == "reference":
+            ref = next(r for r in self.course.data.references if str(r.number) == key)
+            extra = ", ".join(str(v) for v in (ref.publisher, ref.year) if v)
+            return f"[{ref.number}] {', '.join(ref.authors)}. {ref.title}" + (
+                f", {extra}." if extra else "."
+            )
+        return facts.render(self.course, key, lang)
+
+    def _section(self, section_id: str, lang: str) -> str:
+        section = self.course.section_of(section_id)
+        assert section is not None
+        days = [s.date for s in self.course.sessions if s.section.id == section_id]
+        lines = [
+            t(
+                lang,
+                "facts.section",
+                title=section.title.get(lang),
+                start=format_date(min(days), lang),
+                end=format_date(max(days), lang),
+            )
+        ]
+        for item in self.course.items:
+            if item.section.id == section_id:
+                lines.append(
+                    t(
+                        lang,
+                        "facts.item_line",
+                        title=item.title.get(lang),
+                        when=facts.item_when(item, lang),
+                    )
+                )
+        return "\n".join(lines)
+
+    def _fallback(self, lang: str) -> Answer:
+        return Answer(False, t(lang, "answer.fallback", url=self.help_url), lang, ())
+
+
+_ANY_BUT_CLASS: tuple[EventKind, ...] = ("quiz", "deadline", "workshop", "release")
+
+
+def _workshop_names(course: Course) -> dict[str, str]:
+    """Map each workshop's normalised name and aliases to the token the parser looks for."""
+    names: dict[str, str] = {}
+    for item in course.items_of("workshop"):
+        slug = item.id.removeprefix("workshop-")
+        for name in (slug, *item.aliases):
+            names[normalize(name)] = slug
+    return names
+
+
+_GRADE_WORDS = frozenset({"grade", "grades", "score", "scores", "mark", "marks", "نمره", "نمرم"})
+_SELF_WORDS = frozenset({"i", "my", "me", "mine", "ام", "نمرم", "گرفتم", "شد", "شده", "منو"})
+
+
+def _asks_for_own_grade(question: Question) -> bool:
+    words = set(question.tokens)
+    return bool(words & _GRADE_WORDS) and bool(words & _SELF_WORDS) and "how" not in words
+
+
+def _event_id(event: Event) -> str:
+    if event.item is not None:
+        return event.item.id
+    assert event.session is not None
+    return f"session:{event.session.id}"
+
+
+def _documents(course: Course) -> list[Document]:
+    """Build the phrasings the retrieval index matches against."""
+    docs: list[Document] = []
+
+    def add(entry: str, text: str, *, is_answer: bool = False) -> None:
+        terms = frozenset(content_terms(tokens(text)))
+        docs.append(Document(entry, terms, is_answer))
+
+    for faq in course.data.faq:
+        for phrasing in [*faq.questions.en, *faq.questions.fa]:
+            add(f"faq:{faq.id}", phrasing)
+        answers = [facts.render(course, name, lang) for name in faq.facts for lang in LANGS]
+        if faq.answer is not None:
+            answers += [faq.answer.en, faq.answer.fa]
+        add(f"faq:{faq.id}", " ".join(answers), is_answer=True)
+    for person in course.data.staff:
+        for name in (person.name, *person.aliases):
+            add(f"staff:{person.id}", f"{name} email contact")
+            add(f"staff:{person.id}", name)
+            add(f"staff:{person.id}", f"{name} ایمیل تماس")
+    for section in course.data.sections:
+        for name in (section.title.en, section.title.fa, *section.aliases):
+            add(f"section:{section.id}", f"{name} section")
+            add(f"section:{section.id}", name)
+            add(f"section:{section.id}", f"{name} بخش")
+    for ref in course.data.references:
+        add(f"reference:{ref.number}", f"{' '.join(ref.authors)} {ref.title}")
+        add(f"reference:{ref.number}", ref.title)
+    return docs

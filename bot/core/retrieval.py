@@ -1,0 +1,435 @@
+"""Match free-form questions to knowledge-base entries by weighted, typo-tolerant word overlap."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.core.understand import kind_of
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "i",
+        "im",
+        "we",
+        "you",
+        "my",
+        "our",
+        "your",
+        "me",
+        "us",
+        "it",
+        "its",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "with",
+        "and",
+        "or",
+        "but",
+        "what",
+        "whats",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "how",
+        "when",
+        "where",
+        "why",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "there",
+        "this",
+        "that",
+        "these",
+        "those",
+        "please",
+        "tell",
+        "know",
+        "want",
+        "need",
+        "any",
+        "anything",
+        "s",
+        "have",
+        "has",
+        "had",
+        "get",
+        "got",
+        "much",
+        "some",
+        "am",
+        "let",
+        "lets",
+        "about",
+        "dear",
+        "hi",
+        "hello",
+        "thanks",
+        "thank",
+        "ok",
+        "okay",
+        "just",
+        "also",
+        "still",
+        "yet",
+        "as",
+        "by",
+        "from",
+        "into",
+        "if",
+        "then",
+        "than",
+        "so",
+        "one",
+        "whats",
+        "whens",
+        "wheres",
+        "hows",
+        "where",
+        "و",
+        "در",
+        "به",
+        "از",
+        "که",
+        "این",
+        "اون",
+        "ان",
+        "را",
+        "رو",
+        "با",
+        "برای",
+        "یه",
+        "است",
+        "هست",
+        "هستن",
+        "هستند",
+        "هستش",
+        "چی",
+        "چیه",
+        "چه",
+        "کی",
+        "کیه",
+        "چطور",
+        "چطوری",
+        "چگونه",
+        "ایا",
+        "من",
+        "ما",
+        "شما",
+        "میشه",
+        "می",
+        "ها",
+        "های",
+        "ی",
+        "هم",
+        "تو",
+        "توی",
+        "داریم",
+        "داره",
+        "دارن",
+        "دارد",
+        "باید",
+        "بگید",
+        "بگو",
+        "لطفا",
+        "سلام",
+        "ممنون",
+        "مرسی",
+        "کدوم",
+        "کدام",
+        "تا",
+        "برام",
+        "بهم",
+        "دونم",
+        "میخوام",
+        "خواستم",
+        "بپرسم",
+        "بدونم",
+        "شه",
+        "هست",
+        "اینکه",
+        "یعنی",
+        "الان",
+        "کنم",
+        "کنیم",
+        "کرد",
+        "کنید",
+        "بکنیم",
+        "بشه",
+        "بود",
+        "شد",
+        "ست",
+        "س",
+        "اس",
+        "ه",
+        "کجا",
+        "کجاست",
+        "کجاس",
+        "ترین",
+        "تر",
+        "هایی",
+        "ای",
+    ]
+)
+
+# Colloquial and formal spellings that mean the same; both sides are folded to the first.
+_SYNONYMS = {
+    "lecture": "class",
+    "lectures": "class",
+    "course": "course",
+    "mark": "grade",
+    "marks": "grade",
+    "score": "grade",
+    "scores": "grade",
+    "points": "grade",
+    "point": "grade",
+    "grading": "grade",
+    "graded": "grade",
+    "gradeing": "grade",
+    "weight": "grade",
+    "prof": "instructor",
+    "professor": "instructor",
+    "teacher": "instructor",
+    "lecturer": "instructor",
+    "ta": "ta",
+    "tas": "ta",
+    "assistant": "ta",
+    "assistants": "ta",
+    "hw": "homework",
+    "homeworks": "homework",
+    "ساختمون": "ساختمان",
+    "کلاسا": "کلاس",
+    "تی": "ta",
+    "تیای": "ta",
+    "دستیار": "ta",
+    "دستیارها": "ta",
+    "دستیاران": "ta",
+    "استاد": "instructor",
+    "نمره": "grade",
+    "نمرات": "grade",
+    "نمرهدهی": "grade",
+    "بارم": "grade",
+    "بارمبندی": "grade",
+    "کوئیز": "کوییز",
+    "کویز": "کوییز",
+    "due": "deadline",
+    "ددلاین": "deadline",
+    "مهلت": "deadline",
+    "dealine": "deadline",
+    "چند": "many",
+    "چندتا": "many",
+    "تعداد": "many",
+    "چقدر": "much",
+    "دیر": "تاخیر",
+    "نهایی": "پایانی",
+    "late": "late",
+}
+
+
+def stem(token: str) -> str:
+    """Reduce a token to a rough stem so plurals and tenses meet."""
+    token = _SYNONYMS.get(token, token)
+    if token.isascii():
+        for suffix, replacement, minimum in (
+            ("ies", "y", 5),
+            ("sses", "ss", 5),
+            ("ing", "", 6),
+            ("ed", "", 5),
+            ("es", "", 5),
+            ("s", "", 4),
+        ):
+            if token.endswith(suffix) and len(token) >= minimum and not token.endswith("ss"):
+                return _SYNONYMS.get(
+                    token[: -len(suffix)] + replacement, token[: -len(suffix)] + replacement
+                )
+        return token
+    for suffix in ("هایی", "های", "ها"):
+        if token.endswith(suffix) and len(token) > len(suffix) + 2:
+            return _SYNONYMS.get(token[: -len(suffix)], token[: -len(suffix)])
+    return token
+
+
+def content_terms(tokens: Iterable[str]) -> list[str]:
+    """Drop stop words, fold item words to their kind and stem the rest, keeping order."""
+    terms = []
+    for token in tokens:
+        if token in STOPWORDS or token.isdigit():
+            continue
+        kind = kind_of(token)
+        terms.append(kind if kind else stem(token))
+    return terms
+
+
+ANSWER_WEIGHT = 0.7
+
+# Possessive, plural and object endings of spoken Persian, longest first.
+_PERSIAN_SUFFIXES = sorted(
+    [
+        "هامو",
+        "هاتو",
+        "هاشو",
+        "هامون",
+        "هاتون",
+        "هاشون",
+        "امو",
+        "اتو",
+        "اشو",
+        "مون",
+        "تون",
+        "شون",
+        "ها",
+        "های",
+        "هایی",
+        "ای",
+        "ام",
+        "ات",
+        "اش",
+        "ش",
+        "م",
+        "ت",
+        "و",
+        "رو",
+        "ه",
+        "ی",
+        "یه",
+        "ست",
+        "ا",
+        "تر",
+        "ترین",
+    ],
+    key=len,
+    reverse=True,
+)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One phrasing of one knowledge-base entry, or (``is_answer``) the text of its answer."""
+
+    entry: str
+    terms: frozenset[str]
+    is_answer: bool = False
+
+
+@dataclass(frozen=True)
+class Match:
+    """An entry with how well the question matched it (0–1) and which terms did."""
+
+    entry: str
+    score: float
+    recall: float
+    matched: frozenset[str]
+    unknown: tuple[str, ...]
+
+
+class Index:
+    """An inverted index over entry phrasings with IDF weights and typo correction."""
+
+    def __init__(self, documents: list[Document]) -> None:
+        self.documents = [doc for doc in documents if doc.terms]
+        # Rarity is counted over entries, not phrasings: a word every phrasing of one entry
+        # repeats ("grade" in grading) is that entry's strongest signal, not a common word.
+        entries_with: dict[str, set[str]] = defaultdict(set)
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for number, doc in enumerate(self.documents):
+            for term in doc.terms:
+                entries_with[term].add(doc.entry)
+                self.postings[term].append(number)
+        count = len({doc.entry for doc in self.documents})
+        self.idf = {term: math.log(1 + count / len(e)) for term, e in entries_with.items()}
+        self.max_idf = max(self.idf.values(), default=1.0)
+        self.doc_weight = [sum(self.idf[t] for t in doc.terms) for doc in self.documents]
+        self.vocabulary = sorted(self.idf)
+        self._corrections: dict[str, str | None] = {}
+
+    def correct(self, term: str) -> str | None:
+        """Return the vocabulary word a misspelt term most likely meant, or None."""
+        if term in self.idf:
+            return term
+        if term in self._corrections:
+            return self._corrections[term]
+        fixed = self._strip_suffix(term)
+        if fixed is None and len(term) >= 4:
+            cutoff = 80 if len(term) >= 6 else 84
+            found = process.extractOne(
+                term, self.vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff
+            )
+            fixed = found[0] if found else None
+        self._corrections[term] = fixed
+        return fixed
+
+    def _strip_suffix(self, term: str) -> str | None:
+        """Find the vocabulary word under a colloquial Persian ending: "ایمیلش", "سوالامو"."""
+        if term.isascii():
+            return None
+        for suffix in _PERSIAN_SUFFIXES:
+            if term.endswith(suffix) and len(term) - len(suffix) >= 2:
+                base = term[: -len(suffix)]
+                if base in self.idf:
+                    return base
+                if stem(base) in self.idf:
+                    return stem(base)
+        return None
+
+    def search(self, terms: list[str], limit: int = 3) -> list[Match]:
+        """Rank entries for the question's content terms."""
+        if not terms:
+            return []
+        known: dict[str, float] = {}
+        unknown: list[str] = []
+        for term in dict.fromkeys(terms):
+            fixed = self.correct(term)
+            if fixed is None:
+                unknown.append(term)
+            else:
+                # A corrected word counts a little less than one spelt right.
+                weight = self.idf[fixed] * (1.0 if fixed == term else 0.85)
+                known[fixed] = max(known.get(fixed, 0.0), weight)
+        query_weight = sum(known.values()) + self.max_idf * len(unknown)
+        overlap: dict[int, float] = defaultdict(float)
+        for term, weight in known.items():
+            for number in self.postings[term]:
+                overlap[number] += weight
+        best: dict[str, Match] = {}
+        for number, shared in overlap.items():
+            doc = self.documents[number]
+            recall = shared / query_weight
+            precision = shared / self.doc_weight[number]
+            if doc.is_answer:
+                # Answers are long, so only how much of the question they cover counts, and
+                # less than a phrasing written as a question would.
+                score = ANSWER_WEIGHT * recall
+            else:
+                score = 2 * precision * recall / (precision + recall)
+            if doc.entry not in best or score > best[doc.entry].score:
+                matched = frozenset(t for t in known if t in doc.terms)
+                best[doc.entry] = Match(doc.entry, score, recall, matched, tuple(unknown))
+        return sorted(best.values(), key=lambda m: -m.score)[:limit]

@@ -1,0 +1,586 @@
+"""Read a question: which items it names, which moment or span it asks about, and what it asks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from functools import lru_cache
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from bot.core.calendar import CalendarError, jalali_to_date, month_number, to_jalali, week_start
+from bot.core.text import normalize
+
+Kind = Literal["quiz", "assignment", "project", "workshop"]
+Intent = Literal["release", "due", "topic", "when", "where"]
+Span = Literal["today", "tomorrow", "yesterday", "this_week", "next_week", "last_week", "day"]
+Focus = Literal["quiz", "deadline", "class", "workshop", "release", "assignment", "project"]
+
+# Words that name a kind of item, in the forms students type them (already normalised).
+KIND_WORDS: dict[str, Kind] = {
+    **dict.fromkeys(
+        [
+            "quiz",
+            "quizz",
+            "quize",
+            "quizes",
+            "quizzes",
+            "q",
+            "کوییز",
+            "کویز",
+            "ازمونک",
+            "امتحانک",
+            "کوئیز",
+        ],
+        "quiz",
+    ),
+    **dict.fromkeys(
+        [
+            "assignment",
+            "assignments",
+            "assigment",
+            "homework",
+            "homeworks",
+            "hw",
+            "ca",
+            "cas",
+            "exercise",
+            "exercises",
+            "تمرین",
+            "تمرینات",
+            "تکلیف",
+            "اچ دبلیو",
+            "اچدبلیو",
+        ],
+        "assignment",
+    ),
+    **dict.fromkeys(["project", "projects", "phase", "phases", "ph", "پروژه", "فاز"], "project"),
+    **dict.fromkeys(["workshop", "workshops", "کارگاه", "ورکشاپ", "ورک"], "workshop"),
+}
+_PROJECT_ONLY = {"project", "projects", "پروژه"}
+_PHASE = {"phase", "phases", "ph", "فاز"}
+
+CARDINALS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "یک": 1,
+    "دو": 2,
+    "سه": 3,
+    "چهار": 4,
+    "پنج": 5,
+    "شش": 6,
+    "هفت": 7,
+    "هشت": 8,
+    "نه": 9,
+    "ده": 10,
+}
+ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "1st": 1,
+    "2nd": 2,
+    "3rd": 3,
+    "4th": 4,
+    "5th": 5,
+    "6th": 6,
+    "7th": 7,
+    "8th": 8,
+    "9th": 9,
+    "10th": 10,
+    "اول": 1,
+    "یکم": 1,
+    "اولین": 1,
+    "دوم": 2,
+    "دومین": 2,
+    "سوم": 3,
+    "سومین": 3,
+    "چهارم": 4,
+    "چهارمین": 4,
+    "پنجم": 5,
+    "پنجمین": 5,
+    "ششم": 6,
+    "ششمین": 6,
+    "هفتم": 7,
+    "هفتمین": 7,
+    "هشتم": 8,
+    "هشتمین": 8,
+    "نهم": 9,
+    "نهمین": 9,
+    "دهم": 10,
+    "دهمین": 10,
+}
+# Words that may sit between a kind and its number: "quiz number 3", "phase #2", "فاز شماره ۲".
+_FILLERS = {"number", "no", "nr", "num", "#", "of", "the", "شماره", "ی", "ـ", "-"}
+
+INTENT_WORDS: dict[str, Intent] = {
+    **dict.fromkeys(
+        [
+            "release",
+            "released",
+            "releases",
+            "out",
+            "publish",
+            "published",
+            "posted",
+            "assigned",
+            "given",
+            "open",
+            "opens",
+            "start",
+            "starts",
+            "begin",
+            "begins",
+            "منتشر",
+            "انتشار",
+            "میاد",
+            "میده",
+            "میدن",
+            "شروع",
+            "اعلام",
+            "قرار",
+        ],
+        "release",
+    ),
+    **dict.fromkeys(
+        [
+            "due",
+            "deadline",
+            "deadlines",
+            "dealine",
+            "submit",
+            "submission",
+            "hand",
+            "turn",
+            "close",
+            "closes",
+            "end",
+            "ends",
+            "finish",
+            "ددلاین",
+            "ددلاینش",
+            "مهلت",
+            "تحویل",
+            "ارسال",
+            "بفرستیم",
+            "بفرستم",
+            "تموم",
+            "تمام",
+        ],
+        "due",
+    ),
+    **dict.fromkeys(
+        [
+            "cover",
+            "covers",
+            "covered",
+            "about",
+            "topic",
+            "topics",
+            "material",
+            "section",
+            "chapter",
+            "chapters",
+            "موضوع",
+            "موضوعش",
+            "مبحث",
+            "مباحث",
+            "درباره",
+            "مربوط",
+            "شامل",
+            "سرفصل",
+        ],
+        "topic",
+    ),
+    **dict.fromkeys(["where", "room", "location", "کجا", "کجاس", "کجاست"], "where"),
+}
+
+NEXT_WORDS = {
+    "next",
+    "upcoming",
+    "coming",
+    "soon",
+    "nearest",
+    "following",
+    "بعدی",
+    "بعد",
+    "اینده",
+    "نزدیک",
+    "نزدیکترین",
+    "پیش رو",
+}
+LAST_WORDS = {
+    "last",
+    "previous",
+    "latest",
+    "recent",
+    "prior",
+    "قبلی",
+    "قبل",
+    "گذشته",
+    "پیش",
+    "اخرین",
+}
+FIRST_WORDS = {"first", "اولین", "نخستین"}
+# "final" means "last" only before an item word: "final quiz", not "final exam".
+FINAL_WORDS = {"final", "نهایی", "پایانی"}
+PAST_WORDS = {
+    "was",
+    "were",
+    "did",
+    "happened",
+    "missed",
+    "miss",
+    "ago",
+    "بود",
+    "شد",
+    "داشتیم",
+    "گذشت",
+    "رفت",
+}
+FOCUS_WORDS: dict[str, Focus] = {
+    **dict.fromkeys(["quiz", "quizz", "quizzes", "quizes", "کوییز", "کویز", "ازمونک"], "quiz"),
+    **dict.fromkeys(
+        [
+            "deadline",
+            "deadlines",
+            "dealine",
+            "due",
+            "ددلاین",
+            "ددلاینها",
+            "مهلت",
+            "تحویل",
+        ],
+        "deadline",
+    ),
+    **dict.fromkeys(
+        ["class", "classes", "lecture", "lectures", "session", "sessions", "کلاس", "جلسه"], "class"
+    ),
+    **dict.fromkeys(["workshop", "workshops", "کارگاه", "ورکشاپ"], "workshop"),
+    **dict.fromkeys(
+        ["assignment", "assignments", "homework", "hw", "ca", "تمرین", "تکلیف"], "assignment"
+    ),
+    **dict.fromkeys(["project", "phase", "ph", "پروژه", "فاز"], "project"),
+}
+
+# Multi-word phrases are joined before tokenising so each reads as one word.
+_PHRASES = [
+    (re.compile(r"\bthis week\b"), " thisweek "),
+    (re.compile(r"\bnext week\b"), " nextweek "),
+    (re.compile(r"\blast week\b|\bprevious week\b|\bpast week\b"), " lastweek "),
+    (re.compile(r"این هفته|همین هفته"), " thisweek "),
+    (re.compile(r"هفته ی? ?(بعد|بعدی|اینده|دیگه|دیگر)"), " nextweek "),
+    (re.compile(r"هفته ی? ?(قبل|گذشته|پیش)"), " lastweek "),
+    (re.compile(r"پس فردا"), " dayaftertomorrow "),
+    (re.compile(r"اچ دبلیو"), " hw "),
+    (re.compile(r"\bhand(ed)? in\b|\bturn(ed)? in\b"), " submit "),
+    (re.compile(r"\bday after tomorrow\b"), " dayaftertomorrow "),
+]
+SPAN_WORDS: dict[str, str] = {
+    "today": "today",
+    "tonight": "today",
+    "امروز": "today",
+    "امشب": "today",
+    "tomorrow": "tomorrow",
+    "tmrw": "tomorrow",
+    "tomorow": "tomorrow",
+    "فردا": "tomorrow",
+    "yesterday": "yesterday",
+    "دیروز": "yesterday",
+    "thisweek": "this_week",
+    "week": "this_week",
+    "هفته": "this_week",
+    "nextweek": "next_week",
+    "lastweek": "last_week",
+    "dayaftertomorrow": "day_after",
+}
+
+# "quiz3" → "quiz 3", but "3rd" stays an ordinal.
+_SPLIT_ALNUM = re.compile(
+    r"(?<=[a-z\u0600-\u06ff])(?=\d)|(?<=\d)(?=[a-z\u0600-\u06ff])(?!(?:st|nd|rd|th)\b)"
+)
+_TOKEN = re.compile(r"[a-z\u0600-\u06ff]+|\d+(?:st|nd|rd|th)?")
+_ISO_DATE = re.compile(r"\b(\d{4})[-/](\d{1,2})[-/](\d{1,2})\b")
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """A named item: a kind and a number (or a workshop's name)."""
+
+    kind: Kind
+    number: int | None = None
+    name: str | None = None
+
+
+@dataclass
+class Question:
+    """What the engine understood of a question."""
+
+    text: str
+    tokens: list[str]
+    refs: list[ItemRef] = field(default_factory=list)
+    kinds: list[Kind] = field(default_factory=list)
+    intents: set[Intent] = field(default_factory=set)
+    focus: list[Focus] = field(default_factory=list)
+    span: str | None = None
+    day: date | None = None
+    wants_next: bool = False
+    wants_last: bool = False
+    wants_first: bool = False
+    past_tense: bool = False
+    consumed: set[int] = field(default_factory=set)
+
+    @property
+    def leftover(self) -> list[str]:
+        """Return the tokens not explained by items, numbers, spans or intents."""
+        return [tok for i, tok in enumerate(self.tokens) if i not in self.consumed]
+
+
+def tokenize(text: str, names: dict[str, str] | None = None) -> list[str]:
+    """Normalise a question and split it into tokens, joining known phrases and ``names``."""
+    norm = normalize(text)
+    for phrase, token in (names or {}).items():
+        if phrase in norm:
+            norm = norm.replace(phrase, f" {token} ")
+    norm = _SPLIT_ALNUM.sub(" ", norm)
+    for pattern, replacement in _PHRASES:
+        norm = pattern.sub(replacement, norm)
+    return _TOKEN.findall(norm)
+
+
+def read_number(token: str) -> tuple[int, bool] | None:
+    """Return (number, is_ordinal) for digits, number words or ordinals."""
+    if token.isdigit():
+        return int(token), False
+    if token in ORDINALS:
+        return ORDINALS[token], True
+    if token in CARDINALS:
+        return CARDINALS[token], False
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _fuzzy_kind(token: str) -> str | None:
+    # Only Latin words long enough to carry a typo are corrected ("asignment", "homwork"); the
+    # Persian spellings are listed, and short Persian words are too close to one another.
+    if len(token) < 4 or not token.isascii():
+        return None
+    match = process.extractOne(token, _KIND_VOCAB, scorer=fuzz.ratio, score_cutoff=80)
+    return match[0] if match else None
+
+
+_KIND_VOCAB = [word for word in KIND_WORDS if len(word) >= 4 and " " not in word]
+
+
+_PERSIAN_ENDINGS = ("هایی", "های", "ها", "ای", "ی", "ا")
+
+
+def kind_of(token: str) -> Kind | None:
+    """Return the item kind a token names, tolerating typos and Persian endings."""
+    if token in KIND_WORDS:
+        return KIND_WORDS[token]
+    if not token.isascii():
+        # "کوییزی", "تمرینا", "کوییزها": a plural or indefinite ending on a kind word.
+        for ending in _PERSIAN_ENDINGS:
+            base = token.removesuffix(ending)
+            if base != token and base in KIND_WORDS:
+                return KIND_WORDS[base]
+        return None
+    fixed = _fuzzy_kind(token)
+    return KIND_WORDS[fixed] if fixed else None
+
+
+def understand(text: str, names: dict[str, str], today: date) -> Question:
+    """Read a question's item references, span, intents and focus.
+
+    ``names`` maps each workshop's normalised names and aliases to its id suffix.
+    """
+    tokens = tokenize(text, names)
+    question = Question(text=text, tokens=tokens)
+    _find_refs(question, frozenset(names.values()))
+    _find_time(question, today)
+    for index, token in enumerate(tokens):
+        intent = INTENT_WORDS.get(token)
+        if intent:
+            question.intents.add(intent)
+        focus = FOCUS_WORDS.get(token) or FOCUS_WORDS.get(kind_of(token) or "")
+        if focus and focus not in question.focus:
+            question.focus.append(focus)
+        if token in NEXT_WORDS:
+            question.wants_next = True
+            question.consumed.add(index)
+        elif token in FIRST_WORDS and _before_focus(tokens, index):
+            question.wants_first = True
+            question.consumed.add(index)
+        elif token in LAST_WORDS or (
+            token in FINAL_WORDS and _before_focus(tokens, index, exclude={"project"})
+        ):
+            question.wants_last = True
+            question.consumed.add(index)
+        if token in PAST_WORDS:
+            question.past_tense = True
+    if question.intents & {"due"} and "deadline" not in question.focus:
+        question.focus.append("deadline")
+    return question
+
+
+def _find_refs(question: Question, workshop_names: frozenset[str]) -> None:
+    tokens = question.tokens
+    used_numbers: set[int] = set()
+    for index, token in enumerate(tokens):
+        if token in workshop_names:
+            question.refs.append(ItemRef("workshop", name=token))
+            question.consumed.add(index)
+            continue
+        kind = kind_of(token)
+        if kind is None:
+            continue
+        question.consumed.add(index)
+        if kind not in question.kinds:
+            question.kinds.append(kind)
+        if token in _PROJECT_ONLY and _phase_nearby(tokens, index):
+            continue  # "phase two of the project": the phase word carries the number
+        found = _number_near(tokens, index, used_numbers)
+        if found is None:
+            continue
+        number, number_index = found
+        used_numbers.add(number_index)
+        question.consumed.add(number_index)
+        ref = ItemRef(kind, number)
+        if ref not in question.refs:
+            question.refs.append(ref)
+
+
+def _before_focus(
+    tokens: list[str], index: int, exclude: frozenset[str] | set[str] = frozenset()
+) -> bool:
+    """Tell whether an item or event word follows within two tokens."""
+    for token in tokens[index + 1 : index + 3]:
+        focus = FOCUS_WORDS.get(token) or kind_of(token)
+        if focus and focus not in exclude:
+            return True
+    return False
+
+
+def _phase_nearby(tokens: list[str], index: int) -> bool:
+    window = tokens[max(0, index - 4) : index + 5]
+    return any(tok in _PHASE for tok in window)
+
+
+def _number_near(tokens: list[str], index: int, used: set[int]) -> tuple[int, int] | None:
+    """Find the number that belongs to the kind word at ``index``."""
+    # After the kind: "quiz 3", "quiz number three", "کوییز سوم".
+    position = index + 1
+    while position < len(tokens) and tokens[position] in _FILLERS:
+        position += 1
+    if position < len(tokens) and position not in used:
+        number = read_number(tokens[position])
+        if number is not None:
+            return number[0], position
+    # Before the kind, ordinals only: "third quiz", "سومین کوییز", "third project phase".
+    kind = kind_of(tokens[index])
+    position = index - 1
+    while position >= 0 and (tokens[position] in {"the", "ی"} or kind_of(tokens[position]) == kind):
+        position -= 1
+    if position >= 0 and position not in used:
+        number = read_number(tokens[position])
+        if number is not None and number[1]:
+            return number[0], position
+    return None
+
+
+def _find_time(question: Question, today: date) -> None:
+    tokens = question.tokens
+    for index, token in enumerate(tokens):
+        span = SPAN_WORDS.get(token)
+        if span is None:
+            continue
+        question.consumed.add(index)
+        if span == "day_after":
+            question.span, question.day = "day", today + timedelta(days=2)
+        elif question.span is None or question.span == "this_week":
+            question.span = span
+    day = _explicit_day(question, today)
+    if day is not None:
+        question.span, question.day = "day", day
+
+
+def _explicit_day(question: Question, today: date) -> date | None:
+    """Find "8 Esfand", "۲۷ اسفند ۱۴۰۱" or "1401-12-08" in the question."""
+    tokens = question.tokens
+    for index, token in enumerate(tokens):
+        month = month_number(token) if len(token) >= 3 else None
+        if month is None or index == 0 or not tokens[index - 1].isdigit():
+            continue
+        day = int(tokens[index - 1])
+        year = None
+        if index + 1 < len(tokens) and tokens[index + 1].isdigit() and len(tokens[index + 1]) == 4:
+            year = int(tokens[index + 1])
+            question.consumed.add(index + 1)
+        if year is None:
+            # The nearest such date to today: course questions rarely reach a year away.
+            this_year = to_jalali(today).year
+            candidates = []
+            for guess in (this_year - 1, this_year, this_year + 1):
+                try:
+                    candidates.append(jalali_to_date(guess, month, day))
+                except CalendarError:
+                    continue
+            if not candidates:
+                continue
+            found = min(candidates, key=lambda d: abs((d - today).days))
+        else:
+            try:
+                found = jalali_to_date(year, month, day)
+            except CalendarError:
+                continue
+        question.consumed.update({index - 1, index})
+        return found
+    match = _ISO_DATE.search(normalize(question.text))
+    if match:
+        year, month, day = (int(part) for part in match.groups())
+        try:
+            return jalali_to_date(year, month, day) if year < 1700 else date(year, month, day)
+        except (CalendarError, ValueError):
+            return None
+    return None
+
+
+def span_bounds(span: str, today: date, day: date | None) -> tuple[date, date]:
+    """Return the first and last day of a span relative to ``today``."""
+    if span == "today":
+        return today, today
+    if span == "tomorrow":
+        return today + timedelta(days=1), today + timedelta(days=1)
+    if span == "yesterday":
+        return today - timedelta(days=1), today - timedelta(days=1)
+    if span == "day" and day is not None:
+        return day, day
+    first = week_start(today)
+    if span == "next_week":
+        first += timedelta(days=7)
+    elif span == "last_week":
+        first -= timedelta(days=7)
+    return first, first + timedelta(days=6)
+
+
+def as_local(now: datetime, tz: tzinfo) -> datetime:
+    """Return ``now`` in the course's timezone (naive values are taken as already local)."""
+    return now.replace(tzinfo=tz) if now.tzinfo is None else now.astimezone(tz)

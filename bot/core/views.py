@@ -1,0 +1,100 @@
+"""Plain-text views of the calendar shared by the bot's commands, the CLI and the engine."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from bot.core.calendar import format_date, format_datetime, format_time, week_start
+from bot.core.course import Course, Event, EventKind
+from bot.core.i18n import t
+
+
+def event_title(event: Event, lang: str) -> str:
+    """Name an event: "Quiz 3 (in class)", "CA1 due", "Class: Data LifeCycle"."""
+    if event.item is not None:
+        return t(lang, f"event.{event.kind}", title=event.item.title.get(lang))
+    assert event.session is not None
+    return t(lang, "event.class", title=event.session.section.title.get(lang))
+
+
+def event_line(event: Event, lang: str, *, with_date: bool = True) -> str:
+    """Render one event as a bullet line with its date and time."""
+    when = format_datetime(event.at, lang) if with_date else format_time(event.at, lang)
+    return f"• {when} — {event_title(event, lang)}"
+
+
+def agenda(course: Course, start: datetime, end: datetime, lang: str) -> list[str]:
+    """List the events in [start, end) grouped under their dates."""
+    lines: list[str] = []
+    current: date | None = None
+    for event in course.events_between(start, end):
+        day = event.at.date()
+        if day != current:
+            lines.append(format_date(day, lang))
+            current = day
+        lines.append(f"  {format_time(event.at, lang)} — {event_title(event, lang)}")
+    return lines
+
+
+def week_bounds(course: Course, day: date) -> tuple[datetime, datetime]:
+    """Return the Saturday-to-Friday week containing ``day`` as [start, end) datetimes."""
+    first = week_start(day)
+    start = datetime.combine(first, datetime.min.time(), tzinfo=course.tz)
+    return start, start + timedelta(days=7)
+
+
+def week_agenda(course: Course, day: date, lang: str) -> str:
+    """Render the week containing ``day``: its dates as a heading and every event in it."""
+    start, end = week_bounds(course, day)
+    last = (end - timedelta(days=1)).date()
+    span = f"{format_date(start.date(), lang)} – {format_date(last, lang)}"
+    lines = agenda(course, start, end, lang) or [t(lang, "answer.nothing_on", span=span)]
+    heading = t(lang, "answer.on_day", span=span)
+    lines += _break_lines(course, start.date(), last, lang)
+    return "\n".join([heading, *lines])
+
+
+def _break_lines(course: Course, first: date, last: date, lang: str) -> list[str]:
+    return [
+        t(
+            lang,
+            "answer.break_note",
+            name=b.name.get(lang),
+            after=format_date(b.last_class, lang),
+            until=format_date(b.next_class, lang),
+        )
+        for b in course.breaks
+        if b.last_class < last and b.next_class > first
+    ]
+
+
+def next_overview(course: Course, now: datetime, lang: str) -> str:
+    """Render the next class, quiz and deadline (and workshop, if one is coming)."""
+    lines: list[str] = []
+    kinds: tuple[EventKind, ...] = ("class", "quiz", "deadline", "workshop")
+    for kind in kinds:
+        event = course.next_event(now, [kind])
+        if event is None:
+            if kind != "workshop":
+                lines.append(t(lang, "answer.none_next", kinds=t(lang, f"kind.{kind}.many")))
+            continue
+        lines.append(
+            t(
+                lang,
+                "answer.next",
+                kind=t(lang, f"kind.{kind}.one"),
+                what=event_title(event, lang),
+                when=format_datetime(event.at, lang),
+            )
+        )
+    return "\n".join(lines)
+
+
+def upcoming(course: Course, now: datetime, kinds: tuple[EventKind, ...], lang: str) -> str:
+    """List every remaining event of these kinds, then the past ones marked as done."""
+    future = [e for e in course.events if e.kind in kinds and e.at > now]
+    past = [e for e in course.events if e.kind in kinds and e.at <= now]
+    lines = [event_line(e, lang) for e in future]
+    if past:
+        lines += [f"✓ {event_line(e, lang)[2:]}" for e in past]
+    return "\n".join(lines)

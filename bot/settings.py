@@ -1,0 +1,189 @@
+"""Settings from ``config/settings.yaml`` or ``--config``, overridden by ``COURSE_BOT_<KEY>``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+DEFAULT_CONFIG = Path("config/settings.yaml")
+DEFAULT_COURSE = Path("data/mlsd-spring-2023.yaml")
+DEFAULT_DATABASE_URL = "sqlite:///state/course-bot.sqlite3"
+DEFAULT_API_URL = "https://api.telegram.org"
+ENV_PREFIX = "COURSE_BOT_"
+
+
+class SettingsError(Exception):
+    """Configuration that cannot be used; the message names the key and the problem."""
+
+
+class ReminderSettings(BaseModel):
+    """When reminders go out, relative to their events."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    quiz: list[str] = Field(default_factory=lambda: ["1d", "2h"])
+    deadline: list[str] = Field(default_factory=lambda: ["3d", "1d", "3h"])
+    release: list[str] = Field(default_factory=lambda: ["0m"])
+    workshop: list[str] = Field(default_factory=lambda: ["1d", "1h"])
+    digest: bool = True
+    digest_day: Literal[
+        "saturday", "sunday", "monday", "tuesday", "wednesday", "thursday", "friday"
+    ] = "saturday"
+    digest_time: str = "08:00"
+    quiz_time: str | None = Field(default=None, description="Default: the class start")
+    deadline_time: str | None = Field(default=None, description="Default: the course file's")
+    release_time: str | None = Field(default=None, description="Default: the course file's")
+    misfire_grace_seconds: int = Field(default=3600, ge=1)
+    channel_language: Literal["en", "fa"] = "fa"
+
+
+class Settings(BaseModel):
+    """Everything the bot and the CLI are configured with, except the token."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    course: Path = DEFAULT_COURSE
+    channel: int | str | None = None
+    admins: list[int] = Field(default_factory=list)
+    database_url: str = DEFAULT_DATABASE_URL
+    timezone: str = "Asia/Tehran"
+    reminders: ReminderSettings = Field(default_factory=ReminderSettings)
+    flood_limit: int = Field(default=20, ge=1, description="Messages a user may send a minute")
+    log_level: str = "INFO"
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    # Where this file was read from; relative paths are resolved against it.
+    source: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    @field_validator("channel")
+    @classmethod
+    def _channel_form(cls, value: int | str | None) -> int | str | None:
+        if isinstance(value, str):
+            value = value.strip()
+            if value.lstrip("-").isdigit():
+                return int(value)
+            if not value.startswith("@"):
+                raise ValueError("give a numeric chat id or an @username")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """Return the course's timezone."""
+        return ZoneInfo(self.timezone)
+
+    def course_path(self) -> Path:
+        """Return the course file, resolved like every relative path in the settings."""
+        return resolve_path(self.course, self.source)
+
+
+def resolve_path(path: Path, config_file: Path | None) -> Path:
+    """Resolve a relative path against the working directory, else the config file's folder."""
+    if path.is_absolute() or path.exists() or config_file is None:
+        return path
+    beside = config_file.parent / path
+    return beside if beside.exists() else path
+
+
+def config_path(explicit: str | os.PathLike[str] | None) -> tuple[Path, bool]:
+    """Return the settings file to read and whether the user named it."""
+    if explicit:
+        return Path(explicit), True
+    from_env = os.environ.get("COURSE_BOT_CONFIG")
+    if from_env:
+        return Path(from_env), True
+    return DEFAULT_CONFIG, False
+
+
+def load_settings(
+    explicit: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Read the settings file, apply environment overrides, then ``overrides``; validate all."""
+    environ = os.environ if environ is None else environ
+    path, named = config_path(explicit)
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{path}: cannot read the settings file: {exc}") from exc
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}" if mark else str(path)
+            raise SettingsError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from exc
+        if loaded is not None and not isinstance(loaded, dict):
+            raise SettingsError(f"{path}: the settings file must be a YAML mapping")
+        raw = dict(loaded or {})
+    elif named:
+        raise SettingsError(f"config: settings file {path} does not exist")
+    raw.update(_from_environment(environ))
+    raw.update({key: value for key, value in overrides.items() if value is not None})
+    raw.pop("config", None)
+    try:
+        return Settings.model_validate({**raw, "source": path if path.exists() else None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "settings"
+        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        raise SettingsError(f"config: {key}: {message}") from exc
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, text in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == "COURSE_BOT_CONFIG":
+            continue
+        key = name[len(ENV_PREFIX) :].lower()
+        values[key] = _parse_env_value(key, text)
+    return values
+
+
+def _parse_env_value(key: str, text: str) -> Any:
+    if key == "admins":
+        # "1,2" and "[1, 2]" both name a list of ids.
+        stripped = text.strip()
+        if stripped.startswith("["):
+            return _yaml_value(key, stripped)
+        return [part.strip() for part in stripped.split(",") if part.strip()]
+    if key in ("course", "database_url", "timezone", "log_level", "webhook_url", "channel"):
+        return text
+    return _yaml_value(key, text)
+
+
+def _yaml_value(key: str, text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"config: {key}: cannot read {ENV_PREFIX}{key.upper()}: {exc}") from exc
+
+
+def bot_token(environ: Mapping[str, str] | None = None) -> SecretStr:
+    """Return TELEGRAM_BOT_TOKEN, or raise SettingsError when it is missing."""
+    environ = os.environ if environ is None else environ
+    token = environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if not token:
+        raise SettingsError("TELEGRAM_BOT_TOKEN: not set; get a token from @BotFather")
+    return SecretStr(token)
+
+
+def api_url(environ: Mapping[str, str] | None = None) -> str:
+    """Return the Bot API base URL (TELEGRAM_API_URL), without a trailing slash."""
+    environ = os.environ if environ is None else environ
+    return (environ.get("TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/")

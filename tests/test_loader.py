@@ -1,0 +1,192 @@
+"""Course file loading: the shipped file, derived facts, and file:line errors for broken ones."""
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot.core.calendar import TEHRAN
+from bot.core.loader import CourseError, check_course, load_course
+
+COURSE = Path(__file__).resolve().parents[1] / "data" / "mlsd-spring-2023.yaml"
+
+
+@pytest.fixture(scope="module")
+def course():
+    return load_course(COURSE)
+
+
+def _broken(tmp_path: Path, old: str, new: str) -> Path:
+    text = COURSE.read_text(encoding="utf-8")
+    assert old in text, f"fixture text not found: {old!r}"
+    path = tmp_path / "course.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def _line_of(path: Path, needle: str) -> int:
+    """Return the last line containing ``needle``."""
+    found = [
+        number
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if needle in line
+    ]
+    assert found, needle
+    return found[-1]
+
+
+def test_shipped_course_file_has_no_errors():
+    """The shipped MLSD course file passes the checker (warnings allowed)."""
+    assert [p for p in check_course(COURSE) if p.level == "error"] == []
+
+
+def test_course_holds_every_item_of_the_syllabus(course):
+    """7 quizzes, 3 assignments, 3 project phases and 2 workshops, from 28 sessions."""
+    assert len(course.sessions) == 28
+    assert [i.number for i in course.items_of("quiz")] == [1, 2, 3, 4, 5, 6, 7]
+    assert [i.number for i in course.items_of("assignment")] == [1, 2, 3]
+    assert [i.number for i in course.items_of("project")] == [1, 2, 3]
+    assert {i.id for i in course.items_of("workshop")} == {"workshop-dvc", "workshop-mlflow"}
+    assert len(course.data.references) == 7
+    assert course.data.grading.total == 21
+
+
+def test_assignment_deadline_is_release_plus_14_days_at_2359(course):
+    """An assignment without an explicit deadline is due 14 days after release at 23:59."""
+    ca1 = course.item("assignment", 1)
+    assert ca1.release_at.date().isoformat() == "2023-03-06"
+    assert ca1.due_at == datetime(2023, 3, 20, 23, 59, tzinfo=TEHRAN)
+    assert not ca1.due_explicit
+    assert course.item("assignment", 2).due_at.date().isoformat() == "2023-05-01"
+    assert course.item("assignment", 3).due_at.date().isoformat() == "2023-06-05"
+
+
+def test_project_phase_explicit_deadline_wins(course):
+    """Project phases keep the deadlines printed in the schedule, not release + 21 days."""
+    phase1 = course.item("project", 1)
+    assert phase1.due_explicit
+    assert phase1.due_at == datetime(2023, 4, 8, 23, 59, tzinfo=TEHRAN)
+    assert course.item("project", 3).due_at.date().isoformat() == "2023-07-01"
+
+
+def test_second_printed_quiz4_is_recorded_as_quiz6_with_a_note(course):
+    """The syllabus prints Quiz4 twice; the data holds Quiz 6 and notes what was printed."""
+    quiz6 = course.item("quiz", 6)
+    assert quiz6.session_date.isoformat() == "2023-05-13"
+    assert "Quiz4" in (quiz6.note or "")
+
+
+def test_quizzes_start_at_class_time(course):
+    """Quizzes are held in class: they start at 16:30 Tehran time."""
+    assert course.item("quiz", 2).starts_at == datetime(2023, 2, 27, 16, 30, tzinfo=TEHRAN)
+
+
+def test_explicit_assignment_deadline_overrides_the_policy(tmp_path):
+    """A `due` on an assignment replaces release + 14 days (e.g. an extension)."""
+    path = _broken(
+        tmp_path, "      - assignment: 2\n", "      - assignment: 2\n        due: 20 Ordibehesht\n"
+    )
+    course = load_course(path)
+    assert course.item("assignment", 2).due_at.date().isoformat() == "2023-05-10"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle", "message"),
+    [
+        (
+            "    - id: quizzes\n      name: {en: Quizzes, fa: کوییزها}\n      points: 2",
+            "    - id: quizzes\n      name: {en: Quizzes, fa: کوییزها}\n      points: 3",
+            "  total: 21",
+            "add up to 22",
+        ),
+        ("      - quiz: 6\n", "      - quiz: 4\n", "      - quiz: 4", "Quiz 4 appears 2 times"),
+        (
+            "  - {date: 6 Esfand, section: data}",
+            "  - {date: 6 Esfand, section: dta}",
+            "section: dta",
+            "unknown section 'dta'",
+        ),
+        (
+            "  - {date: 6 Esfand, section: data}",
+            "  - {date: 36 Esfand, section: data}",
+            "36 Esfand",
+            "out of range",
+        ),
+        (
+            "        due: 19 Farvardin 1402",
+            "        due: 19 Esfand 1401",
+            "19 Esfand 1401",
+            "not after the release",
+        ),
+        (
+            "  assignment_days: 14",
+            "  assignment_days: 14\n  assignmnt_days: 14",
+            "assignmnt_days",
+            "unknown field",
+        ),
+        ('  start: "16:30"', '  start: "half past four"', "half past four", "classes.start"),
+        (
+            "    facts: [grading]",
+            "    facts: [gradings]",
+            "facts: [gradings]",
+            "unknown fact 'gradings'",
+        ),
+    ],
+)
+def test_broken_course_files_report_file_line_and_field(tmp_path, old, new, needle, message):
+    """Each kind of mistake is reported with the file, the line it is on and what is wrong."""
+    path = _broken(tmp_path, old, new)
+    with pytest.raises(CourseError) as caught:
+        load_course(path)
+    text = str(caught.value)
+    assert message in text
+    problem = next(p for p in caught.value.problems if message in str(p))
+    assert problem.file == path
+    expected_line = _line_of(path, needle)
+    # The error points at the offending line, or at the key that holds it.
+    assert problem.line is not None and abs(problem.line - expected_line) <= 2, (
+        problem,
+        expected_line,
+    )
+    assert str(problem).startswith(f"{path}:{problem.line}: error:")
+
+
+def test_invalid_yaml_reports_its_line(tmp_path):
+    """A YAML syntax error names the file and line instead of raising a traceback."""
+    path = _broken(tmp_path, "  code: MLSD", "  code: [MLSD")
+    problems = check_course(path)
+    assert len(problems) == 1 and problems[0].level == "error"
+    assert "invalid YAML" in problems[0].message and problems[0].line is not None
+
+
+def test_missing_file_is_one_clear_error(tmp_path):
+    """A course file that does not exist is one error naming it."""
+    problems = check_course(tmp_path / "nope.yaml")
+    assert [p.level for p in problems] == ["error"]
+    assert "cannot read" in problems[0].message
+
+
+def test_duplicate_yaml_keys_are_errors(tmp_path):
+    """A key written twice in one mapping is an error, since YAML silently keeps the last."""
+    path = _broken(tmp_path, "  code: MLSD", "  code: MLSD\n  code: ML")
+    problems = [p for p in check_course(path) if p.level == "error"]
+    duplicates = [p for p in problems if "appears twice" in p.message]
+    assert len(duplicates) == 1
+    assert duplicates[0].field == "course.code"
+    assert duplicates[0].line == _line_of(path, "  code: ML")
+
+
+def test_warnings_for_gaps_and_sessions_off_class_days(tmp_path):
+    """Numbering gaps and sessions on non-class days are warnings, not errors."""
+    path = _broken(tmp_path, "      - quiz: 5\n", "      - quiz: 8\n")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "  - {date: 13 Esfand, section: data}", "  - {date: 14 Esfand, section: data}"
+        ),
+        encoding="utf-8",
+    )
+    problems = check_course(path)
+    messages = [str(p) for p in problems if p.level == "warning"]
+    assert any("quiz numbering has a gap: no quiz 5" in m for m in messages)
+    assert any("14 Esfand is a Sunday, not a class day" in m for m in messages)
+    assert not [p for p in problems if p.level == "error"]
