@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.core.reminders import PlanSettings, parse_offset
 
 DEFAULT_CONFIG = Path("config/settings.yaml")
 DEFAULT_COURSE = Path("data/mlsd-spring-2023.yaml")
@@ -23,7 +34,7 @@ class SettingsError(Exception):
 
 
 class ReminderSettings(BaseModel):
-    """When reminders go out, relative to their events."""
+    """When reminders go out: offsets before each kind of event, the digest, the grace period."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -31,16 +42,43 @@ class ReminderSettings(BaseModel):
     deadline: list[str] = Field(default_factory=lambda: ["3d", "1d", "3h"])
     release: list[str] = Field(default_factory=lambda: ["0m"])
     workshop: list[str] = Field(default_factory=lambda: ["1d", "1h"])
-    digest: bool = True
-    digest_day: Literal[
-        "saturday", "sunday", "monday", "tuesday", "wednesday", "thursday", "friday"
-    ] = "saturday"
-    digest_time: str = "08:00"
-    quiz_time: str | None = Field(default=None, description="Default: the class start")
-    deadline_time: str | None = Field(default=None, description="Default: the course file's")
-    release_time: str | None = Field(default=None, description="Default: the course file's")
-    misfire_grace_seconds: int = Field(default=3600, ge=1)
-    channel_language: Literal["en", "fa"] = "fa"
+    digest: str | bool | None = "saturday 08:00"
+    # How late a reminder may go out and still count as on time (after a restart, a busy
+    # loop); later than this it is marked late, and after its event it is skipped.
+    grace: str = "10m"
+    enabled: bool = True
+
+    @field_validator("quiz", "deadline", "release", "workshop", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        if value is None or value is False:
+            return []
+        if isinstance(value, str | int):
+            return [str(value)]
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        return value
+
+    @model_validator(mode="after")
+    def _readable(self) -> ReminderSettings:
+        self.plan_settings(channel=False)
+        parse_offset(self.grace)
+        return self
+
+    def plan_settings(self, *, channel: bool) -> PlanSettings:
+        """Return the parsed settings the planner works with."""
+        offsets = {
+            "quiz": self.quiz,
+            "deadline": self.deadline,
+            "release": self.release,
+            "workshop": self.workshop,
+        }
+        return PlanSettings.parse(offsets, self.digest if self.enabled else None, channel=channel)
+
+    @property
+    def grace_period(self) -> timedelta:
+        """Return the on-time grace period."""
+        return parse_offset(self.grace)
 
 
 class Settings(BaseModel):
@@ -50,6 +88,7 @@ class Settings(BaseModel):
 
     course: Path = DEFAULT_COURSE
     channel: int | str | None = None
+    channel_language: Literal["en", "fa"] = "fa"
     admins: list[int] = Field(default_factory=list)
     database_url: str = DEFAULT_DATABASE_URL
     timezone: str = "Asia/Tehran"
@@ -141,7 +180,11 @@ def load_settings(
     except ValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(part) for part in first["loc"]) or "settings"
-        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        message = (
+            "unknown key"
+            if first["type"] == "extra_forbidden"
+            else str(first["msg"]).removeprefix("Value error, ")
+        )
         raise SettingsError(f"config: {key}: {message}") from exc
 
 
@@ -162,7 +205,15 @@ def _parse_env_value(key: str, text: str) -> Any:
         if stripped.startswith("["):
             return _yaml_value(key, stripped)
         return [part.strip() for part in stripped.split(",") if part.strip()]
-    if key in ("course", "database_url", "timezone", "log_level", "webhook_url", "channel"):
+    if key in (
+        "course",
+        "database_url",
+        "timezone",
+        "log_level",
+        "webhook_url",
+        "channel",
+        "channel_language",
+    ):
         return text
     return _yaml_value(key, text)
 

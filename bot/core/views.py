@@ -23,11 +23,17 @@ def event_line(event: Event, lang: str, *, with_date: bool = True) -> str:
     return f"• {when} — {event_title(event, lang)}"
 
 
-def agenda(course: Course, start: datetime, end: datetime, lang: str) -> list[str]:
-    """List the events in [start, end) grouped under their dates."""
+def agenda(
+    course: Course,
+    start: datetime,
+    end: datetime,
+    lang: str,
+    kinds: tuple[EventKind, ...] | None = None,
+) -> list[str]:
+    """List the events in [start, end), optionally only some kinds, grouped under their dates."""
     lines: list[str] = []
     current: date | None = None
-    for event in course.events_between(start, end):
+    for event in course.events_between(start, end, kinds):
         day = event.at.date()
         if day != current:
             lines.append(format_date(day, lang))
