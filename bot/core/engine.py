@@ -27,6 +27,10 @@ from bot.core.views import agenda, event_title
 CONFIDENT = 0.55
 # ... and a match that leaves most of the question unexplained is about something else.
 MIN_RECALL = 0.5
+# A second topic next to an item ("CA1 … late?") must match this well to be answered too.
+ALSO_ASKED = 0.6
+# Terms that name items or their dates rather than a topic of their own.
+_ITEM_TERMS = frozenset({"quiz", "assignment", "project", "workshop", "deadline", "date", "time"})
 # Words the relative handlers understand without retrieval ("what do we have today").
 _SMALL_TALK = frozenset(
     [
@@ -104,6 +108,9 @@ class Engine:
         if not tokens(question):
             return self._fallback(reply_lang)
         parsed = understand(question, self.names, now.date())
+        if parsed.tokens and all(tok in _GREETINGS or tok in _THANKS for tok in parsed.tokens):
+            key = "answer.thanks" if set(parsed.tokens) & _THANKS else "answer.greeting"
+            return Answer(True, t(reply_lang, key), reply_lang, ("greeting",))
         if _asks_for_own_grade(parsed):
             # Personal records are not in the syllabus; saying so beats quoting the grading scheme.
             return self._fallback(reply_lang)
@@ -130,7 +137,21 @@ class Engine:
             used.append(item.id)
         if not parts:
             return Answer(False, "\n".join(missing), lang, ())
+        extra = self._also_asked(q)
+        if extra is not None:
+            # "Can I submit CA1 late?": the item's dates, then the policy it asked about.
+            parts.append(self._render_entry(extra, lang))
+            used.append(extra)
         return Answer(True, "\n\n".join(parts + missing), lang, tuple(used))
+
+    def _also_asked(self, q: Question) -> str | None:
+        """Find an FAQ entry that the words around an item reference ask about."""
+        words = [tok for tok in q.leftover if tok not in INTENT_WORDS and tok not in _SMALL_TALK]
+        terms = [term for term in content_terms(words) if term not in _ITEM_TERMS]
+        matches = self.index.search(terms)
+        if matches and matches[0].score >= ALSO_ASKED and matches[0].entry.startswith("faq:"):
+            return matches[0].entry
+        return None
 
     def _lookup(self, ref: ItemRef) -> Item | None:
         if ref.kind == "workshop" and ref.name:
@@ -331,8 +352,8 @@ class Engine:
             key = "answer.nothing_due" if only_deadlines else "answer.nothing_on"
             lines = [t(lang, key, span=span_text)]
             lines += self._breaks_during(first, last, lang)
-            following = self.course.next_event(max(now, end), focus or _ANY_BUT_CLASS)
-            if following is not None and following.at >= start:
+            following = self.course.next_event(end, focus or _ANY_BUT_CLASS)
+            if following is not None:
                 lines.append(
                     t(
                         lang,
@@ -344,17 +365,12 @@ class Engine:
                 return Answer(True, "\n".join(lines), lang, (_event_id(following),))
             return Answer(True, "\n".join(lines), lang, ())
         head = t(lang, "answer.due_in_span" if only_deadlines else "answer.on_day", span=span_text)
-        body = agenda(self.course, start, end, lang)
-        if focus:
-            body = [line for line in body if self._keep_line(line, events, lang)]
-        lines = [head, *body, *self._breaks_during(first, last, lang)]
+        body = agenda(self.course, start, end, lang, tuple(focus) if focus else None)
+        if first == last:
+            # One day: the heading already names it, so drop the agenda's date line.
+            body = [line.strip() for line in body[1:]]
+        lines = [head[:1].upper() + head[1:], *body, *self._breaks_during(first, last, lang)]
         return Answer(True, "\n".join(lines), lang, tuple(_event_id(e) for e in events))
-
-    def _keep_line(self, line: str, events: list[Event], lang: str) -> bool:
-        # Agenda lines are either date headings (kept) or "time — title" rows of any event.
-        if "—" not in line:
-            return True
-        return any(line.endswith(event_title(event, lang)) for event in events)
 
     def _breaks_during(self, first: date, last: date, lang: str) -> list[str]:
         return [
@@ -478,6 +494,11 @@ def _workshop_names(course: Course) -> dict[str, str]:
     return names
 
 
+_GREETINGS = frozenset(
+    "hi hello hey salam hallo good morning evening afternoon there bot dear سلام درود وقت بخیر "
+    "روز صبح عصر شب خوش".split()
+)
+_THANKS = frozenset("thanks thank you thx ty merci mersi ممنون مرسی متشکرم تشکر سپاس خیلی".split())
 _GRADE_WORDS = frozenset({"grade", "grades", "score", "scores", "mark", "marks", "نمره", "نمرم"})
 _SELF_WORDS = frozenset({"i", "my", "me", "mine", "ام", "نمرم", "گرفتم", "شد", "شده", "منو"})
 

@@ -233,6 +233,23 @@ def workshops(course: Course, lang: str) -> str:
     return _item_list(course, lang, "workshop", "facts.workshops_head")
 
 
+def deadlines(course: Course, lang: str) -> str:
+    """List every deadline of the term in date order."""
+    lines = [t(lang, "facts.deadlines_head")]
+    for event in course.events:
+        if event.kind == "deadline" and event.item is not None:
+            when = format_datetime(event.at, lang)
+            lines.append(t(lang, "facts.item_line", title=event.item.title.get(lang), when=when))
+    return "\n".join(lines)
+
+
+def term(course: Course, lang: str) -> str:
+    """Say when classes start and end, and where the final exam date is announced."""
+    first, last = course.sessions[0].date, course.sessions[-1].date
+    span = t(lang, "facts.term", start=format_date(first, lang), end=format_date(last, lang))
+    return f"{span}\n{course.data.exams.final.get(lang)}"
+
+
 def breaks(course: Course, lang: str) -> str:
     """Describe the breaks with no classes."""
     return "\n".join(
@@ -289,6 +306,8 @@ FACTS: dict[str, Callable[[Course, str], str]] = {
     "assignments": assignments,
     "project": project,
     "workshops": workshops,
+    "deadlines": deadlines,
+    "term": term,
     "breaks": breaks,
     "sections": sections,
 }

@@ -36,17 +36,20 @@ def t(lang: str, key: str, **values: object) -> str:
     for part in key.split("."):
         node = node[part]
     text = str(node)
+    # Numbers print without a needless ".0"; in Persian, only the template's own digits and
+    # bare numbers become Persian digits: strings passed in (URLs, "CA1") stay as they are.
+    values = {
+        name: _number(value, lang) if isinstance(value, int | float) else value
+        for name, value in values.items()
+    }
     if lang == "fa":
-        # Only the template's own digits and bare numbers become Persian digits: strings
-        # passed in (URLs, emails, "CA1") must stay as they are.
         text = to_persian_digits(text)
-        values = {
-            name: to_persian_digits(f"{value:g}")
-            if isinstance(value, int | float) and not isinstance(value, bool)
-            else value
-            for name, value in values.items()
-        }
     return text.format(**values) if values else text
+
+
+def _number(value: float, lang: str) -> str:
+    text = f"{value:g}"
+    return to_persian_digits(text) if lang == "fa" else text
 
 
 def entries(lang: str, key: str) -> Any:

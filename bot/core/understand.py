@@ -289,6 +289,7 @@ _PHRASES = [
     (re.compile(r"هفته ی? ?(بعد|بعدی|اینده|دیگه|دیگر)"), " nextweek "),
     (re.compile(r"هفته ی? ?(قبل|گذشته|پیش)"), " lastweek "),
     (re.compile(r"پس فردا"), " dayaftertomorrow "),
+    (re.compile(r"\b(یک|سه|چهار|پنج) شنبه"), r" \1شنبه "),
     (re.compile(r"اچ دبلیو"), " hw "),
     (re.compile(r"\bhand(ed)? in\b|\bturn(ed)? in\b"), " submit "),
     (re.compile(r"\bday after tomorrow\b"), " dayaftertomorrow "),
@@ -313,6 +314,24 @@ SPAN_WORDS: dict[str, str] = {
 }
 
 # "quiz3" → "quiz 3", but "3rd" stays an ordinal.
+# Python's weekday numbers: 0 = Monday.
+WEEKDAY_WORDS = {
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+    "دوشنبه": 0,
+    "سهشنبه": 1,
+    "چهارشنبه": 2,
+    "پنجشنبه": 3,
+    "جمعه": 4,
+    "شنبه": 5,
+    "یکشنبه": 6,
+}
+
 _SPLIT_ALNUM = re.compile(
     r"(?<=[a-z\u0600-\u06ff])(?=\d)|(?<=\d)(?=[a-z\u0600-\u06ff])(?!(?:st|nd|rd|th)\b)"
 )
@@ -517,6 +536,13 @@ def _find_time(question: Question, today: date) -> None:
             question.span, question.day = "day", today + timedelta(days=2)
         elif question.span is None or question.span == "this_week":
             question.span = span
+    # A weekday name means its next occurrence, today included: "what do we have on monday".
+    for index, token in enumerate(tokens):
+        weekday = WEEKDAY_WORDS.get(token)
+        if weekday is not None and question.span is None:
+            question.consumed.add(index)
+            question.span = "day"
+            question.day = today + timedelta(days=(weekday - today.weekday()) % 7)
     day = _explicit_day(question, today)
     if day is not None:
         question.span, question.day = "day", day
