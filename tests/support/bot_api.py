@@ -808,11 +808,15 @@ class BotApiDouble:
             self._cond.notify_all()
         if self._log is not None:
             self._log(f"{method} {status} {json.dumps(params, default=str)[:200]}")
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(payload)))
-        handler.end_headers()
-        handler.wfile.write(payload)
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(payload)))
+            handler.end_headers()
+            handler.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            # The bot stopped while its long poll was open: nobody is left to answer.
+            pass
 
     # -- shared checks ----------------------------------------------------------
 

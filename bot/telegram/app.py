@@ -1,0 +1,188 @@
+"""Build the bot: one factory that creates the services and wires every handler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.engine import Engine as DbEngine
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import Forbidden, NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bot import storage
+from bot.settings import Settings, SettingsError
+from bot.telegram import guards, inline, menu, replies, staff, student
+from bot.telegram.network import RetryingRequest
+from bot.telegram.ordering import PerChatOrder
+from bot.telegram.services import BotContext, Knowledge, Services, services_of
+
+log = logging.getLogger(__name__)
+
+# The order here is the order of /help and of the command menus.
+COMMANDS: tuple[menu.Command, ...] = (
+    menu.Command("start", student.start),
+    menu.Command("help", student.help_command),
+    menu.Command("next", student.next_command),
+    menu.Command("schedule", student.schedule),
+    menu.Command("deadlines", student.deadlines),
+    menu.Command("quizzes", student.quizzes),
+    menu.Command("grading", student.grading),
+    menu.Command("staff", student.staff),
+    menu.Command("policies", student.policies),
+    menu.Command("links", student.links),
+    menu.Command("references", student.references),
+    menu.Command("language", student.language),
+    menu.Command("announce", staff.announce, staff=True, usage=True),
+    menu.Command("reload", staff.reload, staff=True),
+    menu.Command("stats", staff.stats, staff=True),
+    menu.Command("unanswered", staff.unanswered, staff=True),
+)
+
+# Only what the handlers below use; Telegram then does not even send the rest.
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.INLINE_QUERY,
+    Update.MY_CHAT_MEMBER,
+]
+
+# Chats are served side by side (each one in order), see ordering.PerChatOrder.
+CONCURRENT_UPDATES = 64
+# PTB's limiter defaults to giving up on the first 429; wait and resend instead.
+RATE_LIMIT_RETRIES = 3
+
+
+def build_application(
+    settings: Settings,
+    *,
+    token: str,
+    api_url: str,
+    clock: Callable[[], datetime] | None = None,
+    db_engine: DbEngine | None = None,
+) -> Application:  # type: ignore[type-arg]
+    """Create the application with its services and handlers; raise CourseError or
+    SettingsError for a bad course file or database URL, before any network call."""
+    knowledge = Knowledge.load(settings)
+    owns_db = db_engine is None
+    db = db_engine if db_engine is not None else _database(settings.database_url)
+    clock = clock or (lambda: datetime.now(settings.tz))
+    services = Services(
+        settings=settings,
+        knowledge=knowledge,
+        db=db,
+        clock=clock,
+        commands=COMMANDS,
+        flood=guards.FloodGuard(settings.flood_limit, clock),
+    )
+
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        try:
+            await menu.register_menus(application.bot, COMMANDS, settings.admins)
+        except TelegramError as error:
+            # Menus are a convenience: answering students matters more than showing them.
+            log.warning("could not set the command menus: %s", error.message)
+
+    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+        if owns_db:
+            services_of(application).db.dispose()
+
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{api_url}/bot")
+        .base_file_url(f"{api_url}/file/bot")
+        .request(RetryingRequest(connection_pool_size=32))
+        .get_updates_request(HTTPXRequest())
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .defaults(Defaults(tzinfo=settings.tz))
+        .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(PerChatOrder(CONCURRENT_UPDATES))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    application.bot_data["services"] = services
+    add_handlers(application)
+    return application
+
+
+def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
+    """Wire every handler; within a group the first matching handler wins."""
+    # Group -1 runs before everything: it drops group chatter and flooding users.
+    application.add_handler(TypeHandler(Update, guards.guard), group=-1)
+
+    for command in COMMANDS:
+        application.add_handler(CommandHandler(command.name, command.callback))
+    private = filters.ChatType.PRIVATE
+    application.add_handlers(
+        [
+            CallbackQueryHandler(student.schedule_page, pattern=f"^{student.SCHEDULE_PREFIX}"),
+            CallbackQueryHandler(student.language_chosen, pattern=f"^{student.LANGUAGE_PREFIX}"),
+            InlineQueryHandler(inline.inline_query),
+            ChatMemberHandler(student.membership, ChatMemberHandler.MY_CHAT_MEMBER),
+            # The guard let through only private texts, mentions and replies to the bot.
+            MessageHandler(filters.TEXT & ~filters.COMMAND, student.question),
+            # After the CommandHandlers, so only commands the bot lacks arrive here.
+            MessageHandler(filters.COMMAND & private, student.unknown_command),
+            MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, student.not_text),
+        ]
+    )
+    application.add_error_handler(on_error)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log a failed update with its context and apologise to the user; never re-raise."""
+    error = context.error
+    where = _describe(update)
+    if isinstance(error, Forbidden):
+        log.info("%s: %s", where, error.message)
+        return
+    if isinstance(error, NetworkError):
+        # Polling hiccups come here too; PTB retries them, a traceback would only be noise.
+        log.warning("%s: network error: %s", where, error.message)
+        return
+    log.error("%s: unhandled error", where, exc_info=error)
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return  # in groups, silence beats an apology nobody asked for
+    try:
+        lang = context.services.language_of(update.effective_user)  # type: ignore[union-attr]
+        await replies.send(context.bot, chat.id, replies.ht(lang, "bot.error"))
+    except Exception:  # the error handler itself must never fail
+        log.info("could not apologise in chat %s", chat.id)
+
+
+def _describe(update: object) -> str:
+    if not isinstance(update, Update):
+        return "background task"
+    user = update.effective_user
+    chat = update.effective_chat
+    return (
+        f"update {update.update_id} "
+        f"(user {user.id if user else '-'}, chat {chat.id if chat else '-'})"
+    )
+
+
+def _database(url: str) -> DbEngine:
+    try:
+        return storage.make_engine(url)
+    except (ArgumentError, SQLAlchemyError, OSError) as error:
+        raise SettingsError(f"config: database_url: cannot open {url!r}: {error}") from error

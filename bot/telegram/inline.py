@@ -1,0 +1,53 @@
+"""Inline mode: ``@bot quiz 3`` in any chat offers the engine's answer as a result."""
+
+from __future__ import annotations
+
+import hashlib
+
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
+from telegram.constants import ParseMode
+
+from bot.core.i18n import t
+from bot.telegram import replies
+from bot.telegram.replies import escape
+from bot.telegram.services import BotContext
+
+# Answers depend on the user's language and on the date, so caches stay short and personal.
+CACHE_SECONDS = 60
+_TITLE = 64
+_DESCRIPTION = 200
+
+
+async def inline_query(update: Update, context: BotContext) -> None:
+    """Answer an inline query with one article: the answer, or a short help when empty."""
+    query = update.inline_query
+    if query is None:
+        return
+    services = context.services
+    text = query.query.strip()
+    lang = services.language_of(query.from_user, text or None)
+    if not text:
+        title = t(lang, "bot.inline.help_title")
+        body = t(lang, "bot.inline.help_text", bot=context.bot.username)
+        markup = escape(body)
+    else:
+        answer = services.knowledge.engine.answer(text, services.now(), lang)
+        title = text
+        body = answer.text
+        markup = f"<b>{escape(text)}</b>\n{escape(body)}"
+    result = InlineQueryResultArticle(
+        id=hashlib.sha1(f"{lang}:{text}".encode(), usedforsecurity=False).hexdigest(),
+        title=_shorten(title, _TITLE),
+        description=_shorten(body.replace("\n", " "), _DESCRIPTION),
+        input_message_content=InputTextMessageContent(_fit(markup), parse_mode=ParseMode.HTML),
+    )
+    await query.answer([result], cache_time=CACHE_SECONDS, is_personal=True)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _fit(markup: str) -> str:
+    # An inline result is one message: keep the first piece of a long answer.
+    return replies.split(markup)[0] if markup.strip() else "…"

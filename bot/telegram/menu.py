@@ -1,0 +1,77 @@
+"""The command list: one source for the handlers, /help and Telegram's command menus."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.error import TelegramError
+
+from bot.core.i18n import t
+from bot.core.models import LANGS
+from bot.telegram.replies import escape
+
+log = logging.getLogger(__name__)
+
+Callback = Callable[[Any, Any], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A slash command: its name, its handler and whether only staff may use it.
+
+    Its description is the string ``bot.commands.<name>`` in each language; ``usage`` adds
+    an argument hint (``bot.usage.<name>``) to /help.
+    """
+
+    name: str
+    callback: Callback
+    staff: bool = False
+    usage: bool = False
+
+    def description(self, lang: str) -> str:
+        """Return the one-line description shown in menus and /help."""
+        return t(lang, f"bot.commands.{self.name}")
+
+
+def help_text(commands: Sequence[Command], lang: str, *, staff: bool) -> str:
+    """Render /help as HTML: what the bot does, then every command it offers this user."""
+    lines = [t(lang, "bot.help.intro"), ""]
+    lines += [_line(c, lang) for c in commands if not c.staff]
+    if staff:
+        lines += ["", t(lang, "bot.help.staff")]
+        lines += [_line(c, lang) for c in commands if c.staff]
+    return "\n".join(lines)
+
+
+def _line(command: Command, lang: str) -> str:
+    usage = f" {t(lang, f'bot.usage.{command.name}')}" if command.usage else ""
+    return f"/{command.name}{escape(usage)} — {escape(command.description(lang))}"
+
+
+def menu(commands: Sequence[Command], lang: str, *, staff: bool = False) -> list[BotCommand]:
+    """Return the menu entries for one language, staff commands included on request."""
+    return [BotCommand(c.name, c.description(lang)) for c in commands if staff or not c.staff]
+
+
+async def register_menus(bot: Bot, commands: Sequence[Command], admins: Sequence[int]) -> None:
+    """Set the command menus: English by default, Persian for "fa" users, all for staff."""
+    for lang in LANGS:
+        code = None if lang == "en" else lang
+        await bot.set_my_commands(
+            menu(commands, lang), scope=BotCommandScopeDefault(), language_code=code
+        )
+    for admin in admins:
+        try:
+            for lang in LANGS:
+                await bot.set_my_commands(
+                    menu(commands, lang, staff=True),
+                    scope=BotCommandScopeChat(admin),
+                    language_code=None if lang == "en" else lang,
+                )
+        except TelegramError as error:
+            # An admin who never opened a chat with the bot has no chat to scope a menu to.
+            log.info("no staff menu for admin %s: %s", admin, error.message)

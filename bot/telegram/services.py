@@ -1,0 +1,114 @@
+"""What every handler needs, created once per application: course, engine, database, clock."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Engine as DbEngine
+from telegram import User
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot import storage
+from bot.core.course import Course
+from bot.core.engine import Engine
+from bot.core.loader import load_course
+from bot.core.text import detect_language
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.telegram.guards import FloodGuard
+    from bot.telegram.menu import Command
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+ReloadListener = Callable[[Course], Awaitable[None]]
+_LETTER = re.compile(r"[A-Za-z\u0600-\u06ff]")
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """A course and the engine built on it, swapped together so they always match."""
+
+    course: Course
+    engine: Engine
+
+    @classmethod
+    def load(cls, settings: Settings) -> Knowledge:
+        """Load and validate the course file; raise CourseError if it is invalid."""
+        course = load_course(settings.course_path())
+        return cls(course, Engine(course))
+
+
+@dataclass
+class Services:
+    """The bot's long-lived collaborators, reachable as ``application.bot_data["services"]``."""
+
+    settings: Settings
+    knowledge: Knowledge
+    db: DbEngine
+    clock: Clock
+    commands: tuple[Command, ...]
+    flood: FloodGuard
+    # Called with the new course after a successful /reload (e.g. to re-plan reminders).
+    reload_listeners: list[ReloadListener] = field(default_factory=list)
+
+    @property
+    def course(self) -> Course:
+        """Return the course in use right now."""
+        return self.knowledge.course
+
+    def now(self) -> datetime:
+        """Return the current moment from the injected clock."""
+        return self.clock()
+
+    def is_admin(self, user: User | None) -> bool:
+        """Tell whether the user is on the staff list."""
+        return user is not None and user.id in self.settings.admins
+
+    async def reload(self) -> Course:
+        """Re-read the course file and swap it in; on CourseError the old one stays."""
+        # Parsing happens off the event loop so other chats keep being answered.
+        fresh = await asyncio.to_thread(Knowledge.load, self.settings)
+        # One attribute assignment: a handler sees either the old pair or the new one.
+        self.knowledge = fresh
+        for listener in self.reload_listeners:
+            await listener(fresh.course)
+        return fresh.course
+
+    def language_of(self, user: User | None, question: str | None = None) -> str:
+        """Return the language to answer ``user`` in, recording the user on first contact."""
+        if user is None:
+            return "en"
+        stored = storage.remember_user(self.db, user.id, self.now())
+        return resolve_language(stored, user.language_code, question)
+
+
+def resolve_language(stored: str | None, language_code: str | None, question: str | None) -> str:
+    """Pick a reply language: the stored choice, else the question's script, else Telegram's."""
+    if stored in ("en", "fa"):
+        return stored
+    if question and _LETTER.search(question):
+        return detect_language(question)
+    return "fa" if (language_code or "").lower().startswith("fa") else "en"
+
+
+class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):  # type: ignore[type-arg]
+    """The callback context, with typed access to the services."""
+
+    @property
+    def services(self) -> Services:
+        """Return the application's services."""
+        return services_of(self.application)
+
+
+def services_of(application: Application) -> Services:  # type: ignore[type-arg]
+    """Return the services stored on an application."""
+    services: Services = application.bot_data["services"]
+    return services

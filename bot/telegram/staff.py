@@ -1,0 +1,135 @@
+"""Staff commands: /announce, /reload, /stats and /unanswered, for the ``admins`` only."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import MessageEntity, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot import storage
+from bot.core.loader import CourseError
+from bot.telegram.replies import escape, ht
+from bot.telegram.services import BotContext
+from bot.telegram.student import reply
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Update, BotContext], Awaitable[None]]
+
+
+def staff_only(handler: Handler) -> Handler:
+    """Run ``handler`` for admins; refuse anyone else politely and do nothing."""
+
+    @functools.wraps(handler)
+    async def checked(update: Update, context: BotContext) -> None:
+        services = context.services
+        user = update.effective_user
+        if not services.is_admin(user):
+            log.info("refused %s to user %s", handler.__name__, user.id if user else None)
+            await reply(update, context, ht(services.language_of(user), "bot.refused"))
+            return
+        await handler(update, context)
+
+    return checked
+
+
+def _lang(update: Update, context: BotContext) -> str:
+    return context.services.language_of(update.effective_user)
+
+
+def command_argument(update: Update) -> str:
+    """Return the text after the command, line breaks kept (``context.args`` drops them)."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return ""
+    for entity, _ in message.parse_entities([MessageEntity.BOT_COMMAND]).items():
+        if entity.offset == 0:
+            # Offsets count UTF-16 units; the command itself is ASCII, so they match str indexes.
+            return message.text[entity.length :].strip()
+    return ""
+
+
+@staff_only
+async def announce(update: Update, context: BotContext) -> None:
+    """Post the text after /announce to the class channel."""
+    lang = _lang(update, context)
+    channel = context.services.settings.channel
+    text = command_argument(update)
+    if not text:
+        await reply(update, context, ht(lang, "bot.announce.usage"))
+        return
+    if channel is None:
+        await reply(update, context, ht(lang, "bot.announce.no_channel"))
+        return
+    try:
+        await context.bot.send_message(channel, escape(text), parse_mode=ParseMode.HTML)
+    except TelegramError as error:
+        log.warning("announcement to %s failed: %s", channel, error.message)
+        failed = ht(lang, "bot.announce.failed", channel=str(channel), error=error.message)
+        await reply(update, context, failed)
+        return
+    log.info("announcement posted to %s", channel)
+    await reply(update, context, ht(lang, "bot.announce.posted", channel=str(channel)))
+
+
+@staff_only
+async def reload(update: Update, context: BotContext) -> None:
+    """Re-read the course file; keep the old course and report the problems if it is invalid."""
+    lang = _lang(update, context)
+    services = context.services
+    try:
+        course = await services.reload()
+    except CourseError as error:
+        log.warning("reload failed, keeping the old course:\n%s", error)
+        lines = "\n".join(escape(line) for line in str(error).splitlines())
+        await reply(update, context, f"{ht(lang, 'bot.reload.failed')}\n<pre>{lines}</pre>")
+        return
+    log.info("course reloaded from %s", course.source)
+    done = ht(
+        lang,
+        "bot.reload.done",
+        file=str(course.source),
+        items=len(course.items),
+        events=len(course.events),
+    )
+    await reply(update, context, done)
+
+
+@staff_only
+async def stats(update: Update, context: BotContext) -> None:
+    """Show users, questions, the answered rate and the busiest topics."""
+    lang = _lang(update, context)
+    numbers = storage.stats(context.services.db)
+    lines = [
+        ht(
+            lang,
+            "bot.stats.summary",
+            users=numbers.users,
+            questions=numbers.questions,
+            answered=numbers.answered,
+            rate=round(100 * numbers.answered_rate),
+        ),
+        "",
+        ht(lang, "bot.stats.topics"),
+    ]
+    lines += [ht(lang, "bot.stats.topic", topic=topic, n=n) for topic, n in numbers.topics] or [
+        ht(lang, "bot.nothing")
+    ]
+    await reply(update, context, "\n".join(lines))
+
+
+@staff_only
+async def unanswered(update: Update, context: BotContext) -> None:
+    """List the questions asked most often that the engine could not answer."""
+    lang = _lang(update, context)
+    rows = storage.top_unanswered(context.services.db)
+    if not rows:
+        await reply(update, context, ht(lang, "bot.unanswered.none"))
+        return
+    lines = [ht(lang, "bot.unanswered.head")]
+    lines += [ht(lang, "bot.unanswered.line", question=q, n=n) for q, n in rows]
+    await reply(update, context, "\n".join(lines))

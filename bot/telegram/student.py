@@ -1,0 +1,263 @@
+"""What students use: the course commands, /language, /schedule paging and free questions."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, timedelta
+
+from telegram import (
+    ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest
+
+from bot import storage
+from bot.core import facts, views
+from bot.core.course import Course, EventKind
+from bot.core.i18n import t
+from bot.telegram import menu, replies
+from bot.telegram.replies import escape, ht
+from bot.telegram.services import BotContext
+
+log = logging.getLogger(__name__)
+
+SCHEDULE_PREFIX = "sched:"
+LANGUAGE_PREFIX = "lang:"
+LANGUAGE_NAMES = {"en": "English", "fa": "فارسی"}
+
+
+async def reply(
+    update: Update, context: BotContext, markup: str, keyboard: InlineKeyboardMarkup | None = None
+) -> None:
+    """Answer the message behind ``update`` with HTML; in groups as a reply to it."""
+    message = update.effective_message
+    if message is None:
+        return
+    in_group = message.chat.type != ChatType.PRIVATE
+    await replies.send(
+        context.bot,
+        message.chat_id,
+        markup,
+        reply_markup=keyboard,
+        reply_to=message.message_id if in_group else None,
+    )
+
+
+def _lang(update: Update, context: BotContext) -> str:
+    return context.services.language_of(update.effective_user)
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Greet the user and list what the bot can do."""
+    lang = _lang(update, context)
+    services = context.services
+    user = update.effective_user
+    welcome = ht(
+        lang,
+        "bot.start",
+        name=user.first_name if user else "",
+        course=services.course.name.get(lang),
+    )
+    help_ = menu.help_text(services.commands, lang, staff=services.is_admin(user))
+    await reply(update, context, f"{welcome}\n\n{help_}")
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """List the commands, staff ones too for admins."""
+    lang = _lang(update, context)
+    services = context.services
+    staff = services.is_admin(update.effective_user)
+    await reply(update, context, menu.help_text(services.commands, lang, staff=staff))
+
+
+async def next_command(update: Update, context: BotContext) -> None:
+    """Show the next class, quiz and deadline."""
+    lang = _lang(update, context)
+    services = context.services
+    await reply(update, context, escape(views.next_overview(services.course, services.now(), lang)))
+
+
+def _upcoming(kind: EventKind, heading: str):  # type: ignore[no-untyped-def]
+    async def handler(update: Update, context: BotContext) -> None:
+        lang = _lang(update, context)
+        services = context.services
+        body = views.upcoming(services.course, services.now(), (kind,), lang)
+        text = escape(body) if body else ht(lang, "bot.nothing")
+        await reply(update, context, f"<b>{ht(lang, heading)}</b>\n{text}")
+
+    handler.__doc__ = f"List every {kind}, the coming ones first."
+    return handler
+
+
+deadlines = _upcoming("deadline", "bot.heading.deadlines")
+quizzes = _upcoming("quiz", "bot.heading.quizzes")
+
+
+def _facts(*names: str):  # type: ignore[no-untyped-def]
+    async def handler(update: Update, context: BotContext) -> None:
+        lang = _lang(update, context)
+        course = context.services.course
+        parts = [escape(facts.render(course, name, lang)) for name in names]
+        await reply(update, context, "\n\n".join(parts))
+
+    handler.__doc__ = f"Show the course's {', '.join(names)}."
+    return handler
+
+
+grading = _facts("grading")
+staff = _facts("staff")
+policies = _facts("late_policy", "collaboration", "honesty")
+links = _facts("pages")
+references = _facts("references")
+
+
+# -- /schedule ---------------------------------------------------------------------------
+
+
+def schedule_view(course: Course, day: date, lang: str) -> tuple[str, InlineKeyboardMarkup]:
+    """Render the week containing ``day`` and the one after, with buttons to page by week."""
+    start, _ = views.week_bounds(course, day)
+    first = start.date()
+    following = first + timedelta(days=7)
+    text = "\n\n".join(escape(views.week_agenda(course, week, lang)) for week in (first, following))
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(lang, "bot.schedule.previous"),
+                    callback_data=f"{SCHEDULE_PREFIX}{first - timedelta(days=7)}",
+                ),
+                InlineKeyboardButton(
+                    t(lang, "bot.schedule.next"), callback_data=f"{SCHEDULE_PREFIX}{following}"
+                ),
+            ]
+        ]
+    )
+    return text, keyboard
+
+
+async def schedule(update: Update, context: BotContext) -> None:
+    """Show this week and next, with buttons to page."""
+    lang = _lang(update, context)
+    services = context.services
+    text, keyboard = schedule_view(services.course, services.now().date(), lang)
+    await reply(update, context, text, keyboard)
+
+
+async def schedule_page(update: Update, context: BotContext) -> None:
+    """Move the /schedule message one week back or forward."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    try:
+        day = date.fromisoformat(query.data.removeprefix(SCHEDULE_PREFIX))
+    except ValueError:
+        await query.answer()
+        return
+    lang = _lang(update, context)
+    text, keyboard = schedule_view(context.services.course, day, lang)
+    await query.answer()
+    await _edit(query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard))
+
+
+async def _edit(edit) -> None:  # type: ignore[no-untyped-def]
+    try:
+        await edit
+    except BadRequest as error:
+        # A double tap re-renders the same page; Telegram refuses "no change", which is fine.
+        if "not modified" not in error.message:
+            raise
+
+
+# -- /language -----------------------------------------------------------------------------
+
+
+def _language_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(name, callback_data=f"{LANGUAGE_PREFIX}{code}")
+                for code, name in LANGUAGE_NAMES.items()
+            ]
+        ]
+    )
+
+
+async def language(update: Update, context: BotContext) -> None:
+    """Offer the languages as buttons."""
+    lang = _lang(update, context)
+    await reply(update, context, ht(lang, "bot.language.prompt"), _language_keyboard())
+
+
+async def language_chosen(update: Update, context: BotContext) -> None:
+    """Store the language picked with a /language button and confirm in it."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    lang = query.data.removeprefix(LANGUAGE_PREFIX)
+    if lang not in LANGUAGE_NAMES:
+        await query.answer()
+        return
+    services = context.services
+    storage.set_language(services.db, query.from_user.id, lang, services.now())
+    done = ht(lang, "bot.language.set")
+    await query.answer(replies.as_plain(done))
+    await _edit(query.edit_message_text(done, parse_mode=ParseMode.HTML))
+
+
+# -- free text -----------------------------------------------------------------------------
+
+
+async def question(update: Update, context: BotContext) -> None:
+    """Answer a free-text question with the engine, in the user's language, and log it."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or message.text is None or user is None:
+        return
+    text = _without_mention(message.text, context.bot.username).strip()
+    services = context.services
+    if not text:
+        lang = services.language_of(user)
+        await reply(update, context, ht(lang, "bot.empty_question"))
+        return
+    lang = services.language_of(user, text)
+    now = services.now()
+    answer = services.knowledge.engine.answer(text, now, lang)
+    storage.log_question(
+        services.db,
+        user.id,
+        text,
+        lang=answer.lang,
+        answered=answer.answered,
+        used=answer.used,
+        asked_at=now,
+    )
+    await reply(update, context, escape(answer.text))
+
+
+def _without_mention(text: str, username: str) -> str:
+    return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """Point to /help after a command the bot does not have (private chats only)."""
+    await reply(update, context, ht(_lang(update, context), "bot.unknown_command"))
+
+
+async def not_text(update: Update, context: BotContext) -> None:
+    """Explain that the bot reads text only (private chats only)."""
+    await reply(update, context, ht(_lang(update, context), "bot.text_only"))
+
+
+async def membership(update: Update, context: BotContext) -> None:
+    """Note when a user blocks or unblocks the bot in their private chat."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != ChatType.PRIVATE:
+        return
+    status = change.new_chat_member.status
+    blocked = status in (ChatMember.BANNED, ChatMember.LEFT)
+    log.info("user %s %s the bot", change.from_user.id, "blocked" if blocked else "unblocked")
+    services = context.services
+    storage.set_blocked(services.db, change.from_user.id, blocked, services.now())
