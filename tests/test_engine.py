@@ -163,3 +163,58 @@ def test_answers_never_mention_a_final_exam_date(engine):
     answer = ask(engine, "when is the final exam?")
     assert "Edu" in answer.text
     assert not any(m in normalize(answer.text) for m in ("tir", "khordad", "1402"))
+
+
+def test_chatty_context_around_next_does_not_hide_the_question(engine):
+    """'I was sick yesterday, when's the next quiz?' answers the next quiz, not yesterday."""
+    answer = ask(
+        engine,
+        "I was sick yesterday and missed class, when's the next quiz?",
+        parse_when("1401-12-02T10:00"),
+    )
+    assert answer.used == ("quiz-2",) and "8 Esfand 1401" in answer.text
+
+
+def test_a_month_name_asks_about_that_month(engine):
+    """'Quizzes in Esfand' lists the Esfand quizzes and nothing else."""
+    answer = ask(engine, "کوییزای اسفند کیا هستن؟")
+    assert answer.used == ("quiz-1", "quiz-2", "quiz-3")
+
+
+def test_listed_numbers_name_several_items(engine):
+    """'Quiz 6 and 7' answers both quizzes."""
+    assert ask(engine, "when are quiz 6 and 7").used == ("quiz-6", "quiz-7")
+
+
+def test_whats_left_lists_every_remaining_deadline(engine):
+    """'What's left to submit' lists the deadlines still ahead, in order."""
+    answer = ask(engine, "what's left to submit?", parse_when("1402-03-02T10:00"))
+    assert answer.used == ("project-2", "ca-3", "project-3") or answer.used == ("ca-3", "project-3")
+    assert "10 Tir 1402" in answer.text
+
+
+def test_requests_to_do_homework_are_declined(engine):
+    """Asking the bot to write a solution is declined, not answered with the item's dates."""
+    assert not ask(engine, "can you write the code for CA2 for me").answered
+    assert not ask(engine, "کد تمرین دوم رو برام بنویس").answered
+
+
+def test_topics_the_syllabus_does_not_cover_are_declined_with_a_pointer(engine):
+    """Prerequisites or attendance get answered=false and where to ask, never a guess."""
+    for question in ("what are the prerequisites for this course?", "حضور و غیاب داره؟"):
+        answer = ask(engine, question)
+        assert not answer.answered and "quera.org/course/13002" in answer.text
+        assert answer.used == ("faq:not-in-syllabus",)
+
+
+def test_a_second_topic_beside_an_item_is_answered_too(engine):
+    """'Can I submit CA1 late?' gives CA1's deadline and the late policy."""
+    answer = ask(engine, "Can I submit CA1 late?")
+    assert answer.used == ("ca-1", "faq:late-policy")
+    assert "29 Esfand 1401" in answer.text and "0.5%" in answer.text
+
+
+def test_greetings_get_a_friendly_pointer(engine):
+    """A bare greeting is welcomed with what to ask, in the greeting's language."""
+    assert "quiz" in ask(engine, "hi").text
+    assert ask(engine, "سلام").lang == "fa"

@@ -15,16 +15,17 @@ from bot.core.text import detect_language, normalize, tokens
 from bot.core.understand import (
     FOCUS_WORDS,
     INTENT_WORDS,
+    Focus,
     ItemRef,
     Question,
     as_local,
     span_bounds,
     understand,
 )
-from bot.core.views import agenda, event_title
+from bot.core.views import agenda, event_line, event_title
 
 # A retrieval match below this is a guess; the engine says it doesn't know instead.
-CONFIDENT = 0.55
+CONFIDENT = 0.5
 # ... and a match that leaves most of the question unexplained is about something else.
 MIN_RECALL = 0.5
 # A second topic next to an item ("CA1 … late?") must match this well to be answered too.
@@ -33,51 +34,11 @@ ALSO_ASKED = 0.6
 _ITEM_TERMS = frozenset({"quiz", "assignment", "project", "workshop", "deadline", "date", "time"})
 # Words the relative handlers understand without retrieval ("what do we have today").
 _SMALL_TALK = frozenset(
-    [
-        "what",
-        "whats",
-        "is",
-        "are",
-        "there",
-        "any",
-        "anything",
-        "do",
-        "we",
-        "have",
-        "happening",
-        "planned",
-        "scheduled",
-        "on",
-        "for",
-        "the",
-        "a",
-        "an",
-        "this",
-        "that",
-        "schedule",
-        "plan",
-        "event",
-        "events",
-        "going",
-        "due",
-        "something",
-        "chi",
-        "chie",
-        "چی",
-        "چیه",
-        "چه",
-        "داریم",
-        "هست",
-        "هستش",
-        "برنامه",
-        "کلاس",
-        "کلاسی",
-        "ایا",
-        "امروز",
-        "فردا",
-        "خبره",
-        "خبر",
-    ]
+    """
+    what whats is are there any anything do we have happening planned scheduled on for the a
+    an this that schedule plan event events going due something chi chie چی چیه چه داریم هست
+    هستش برنامه کلاس کلاسی ایا امروز فردا خبره خبر چیزی خاصی
+    """.split()
 )
 
 
@@ -97,6 +58,10 @@ class Engine:
     def __init__(self, course: Course) -> None:
         self.course = course
         self.names = _workshop_names(course)
+        self.not_covered = frozenset(f"faq:{e.id}" for e in course.data.faq if not e.answered)
+        info = course.data.course
+        # The course's own name ("anything new in MLSD?") explains itself.
+        self.course_words = frozenset(tokens(f"{info.code} {info.name.en} {info.name.fa}"))
         self.index = Index(list(_documents(course)))
         quera = next((p.url for p in course.data.pages if p.id == "quera"), None)
         self.help_url = quera or (course.data.pages[0].url if course.data.pages else "")
@@ -111,7 +76,7 @@ class Engine:
         if parsed.tokens and all(tok in _GREETINGS or tok in _THANKS for tok in parsed.tokens):
             key = "answer.thanks" if set(parsed.tokens) & _THANKS else "answer.greeting"
             return Answer(True, t(reply_lang, key), reply_lang, ("greeting",))
-        if _asks_for_own_grade(parsed):
+        if _asks_for_own_grade(parsed) or _asks_for_solutions(parsed):
             # Personal records are not in the syllabus; saying so beats quoting the grading scheme.
             return self._fallback(reply_lang)
         for handler in (self._about_items, self._about_time):
@@ -147,11 +112,19 @@ class Engine:
     def _also_asked(self, q: Question) -> str | None:
         """Find an FAQ entry that the words around an item reference ask about."""
         words = [tok for tok in q.leftover if tok not in INTENT_WORDS and tok not in _SMALL_TALK]
-        terms = [term for term in content_terms(words) if term not in _ITEM_TERMS]
+        terms = [term for term in self._terms(words) if term not in _ITEM_TERMS]
         matches = self.index.search(terms)
-        if matches and matches[0].score >= ALSO_ASKED and matches[0].entry.startswith("faq:"):
+        if (
+            matches
+            and matches[0].score >= ALSO_ASKED
+            and matches[0].entry.startswith(("faq:", "staff:"))
+        ):
             return matches[0].entry
         return None
+
+    def _terms(self, words: list[str]) -> list[str]:
+        """Return the retrieval terms of ``words``, without the course's own name."""
+        return [term for term in content_terms(words) if term not in self.course_words]
 
     def _lookup(self, ref: ItemRef) -> Item | None:
         if ref.kind == "workshop" and ref.name:
@@ -216,36 +189,63 @@ class Engine:
     # Questions relative to now -------------------------------------------------------------
 
     def _about_time(self, q: Question, now: datetime, lang: str) -> Answer | None:
-        focus = self._focus_kinds(q)
+        focus = self._focus_kinds(q, q.order_focus or q.focus)
+        item_kinds: set[str] = {kind for kind in q.kinds if kind in ("assignment", "project")}
+        if focus and (q.wants_next or q.wants_last or q.wants_first or q.wants_remaining):
+            # A named kind with next/last/first carries the question; chatty context around
+            # it ("I was sick yesterday, when's the next quiz?") does not change it.
+            return self._ordered(q, focus, item_kinds, now, lang)
+        focus = self._focus_kinds(q, q.focus)
         unexplained = self._unexplained(q)
         if q.span is not None:
             if not focus and unexplained:
                 return None
-            return self._span_answer(q, now, lang, focus)
-        if not focus or unexplained:
-            return None
-        item_kinds: set[str] = {kind for kind in q.kinds if kind in ("assignment", "project")}
+            # "What's on in class today" means everything that happens in that class.
+            return self._span_answer(q, now, lang, [] if focus == ["class"] else focus)
+        if focus and q.past_tense and not unexplained:
+            return self._nearest(focus, item_kinds, now, lang, future=False)
+        return None
+
+    def _ordered(
+        self, q: Question, focus: list[EventKind], item_kinds: set[str], now: datetime, lang: str
+    ) -> Answer:
+        if q.wants_remaining:
+            return self._remaining(focus, item_kinds, now, lang)
         if q.wants_first:
             return self._ordinal_event(focus, item_kinds, lang, first=True)
         if q.wants_last and not q.past_tense and now < self.course.events[-1].at:
             # "When is the last quiz?" asks for the term's final one, not the latest past one.
             return self._ordinal_event(focus, item_kinds, lang, first=False)
-        if q.wants_last or (q.past_tense and not q.wants_next):
+        if q.wants_last:
             return self._nearest(focus, item_kinds, now, lang, future=False)
-        if q.wants_next:
-            return self._nearest(focus, item_kinds, now, lang, future=True)
-        return None
+        return self._nearest(focus, item_kinds, now, lang, future=True)
+
+    def _remaining(
+        self, kinds: list[EventKind], item_kinds: set[str], now: datetime, lang: str
+    ) -> Answer:
+        events = sorted(
+            (e for kind in kinds for e in self._matching(kind, item_kinds) if e.at > now),
+            key=lambda e: e.at,
+        )
+        if not events:
+            names = t(lang, f"kind.{kinds[0]}.many")
+            return Answer(True, t(lang, "answer.none_next", kinds=names), lang, ())
+        lines = [event_line(event, lang) for event in events]
+        return Answer(True, "\n".join(lines), lang, tuple(_event_id(e) for e in events))
 
     def _unexplained(self, q: Question) -> bool:
         """Tell whether the question has words that neither the parser nor the index knows."""
         words = [
             tok
             for tok in q.leftover
-            if tok not in _SMALL_TALK and tok not in INTENT_WORDS and tok not in FOCUS_WORDS
+            if tok not in _SMALL_TALK
+            and tok not in INTENT_WORDS
+            and tok not in FOCUS_WORDS
+            and tok not in self.course_words
         ]
         return any(self.index.correct(term) is None for term in content_terms(words))
 
-    def _focus_kinds(self, q: Question) -> list[EventKind]:
+    def _focus_kinds(self, q: Question, words: list[Focus]) -> list[EventKind]:
         mapping: dict[str, EventKind] = {
             "quiz": "quiz",
             "deadline": "deadline",
@@ -253,7 +253,7 @@ class Engine:
             "workshop": "workshop",
         }
         kinds: list[EventKind] = []
-        for focus in q.focus:
+        for focus in words:
             if focus in mapping:
                 kinds.append(mapping[focus])
             elif focus in ("assignment", "project"):
@@ -399,11 +399,14 @@ class Engine:
     # Everything else -------------------------------------------------------------------------
 
     def _retrieve(self, q: Question, now: datetime, lang: str) -> Answer:
-        terms = content_terms(q.tokens)
+        terms = self._terms(q.tokens)
         matches = self.index.search(terms)
         best: Match | None = matches[0] if matches else None
         if best is not None and best.score >= CONFIDENT:
-            return Answer(True, self._render_entry(best.entry, lang), lang, (best.entry,))
+            text = self._render_entry(best.entry, lang)
+            if best.entry in self.not_covered:
+                return Answer(False, text, lang, (best.entry,))
+            return Answer(True, text, lang, (best.entry,))
         if q.kinds and not self._unexplained(q):
             # "quizzes?", "deadlines": list them all.
             return self._list_kind(q.kinds[0], lang)
@@ -499,13 +502,31 @@ _GREETINGS = frozenset(
     "روز صبح عصر شب خوش".split()
 )
 _THANKS = frozenset("thanks thank you thx ty merci mersi ممنون مرسی متشکرم تشکر سپاس خیلی".split())
+_CONTACT_WORDS = frozenset({"email", "mail", "address", "contact", "ایمیل", "تماس", "شماره"})
+# Requests to do the homework, which a syllabus assistant must decline.
+_SOLVE_WORDS = frozenset(
+    "write code solve solution solutions implement کد بنویس بنویسی حل کنی کن بده".split()
+)
+_FOR_ME_WORDS = frozenset("me for my برام برامون واسم واسه من".split())
+_WHEN_WORDS = frozenset({"when", "whens", "date", "time", "کی", "تاریخ", "ساعت", "زمان"})
 _GRADE_WORDS = frozenset({"grade", "grades", "score", "scores", "mark", "marks", "نمره", "نمرم"})
 _SELF_WORDS = frozenset({"i", "my", "me", "mine", "ام", "نمرم", "گرفتم", "شد", "شده", "منو"})
 
 
 def _asks_for_own_grade(question: Question) -> bool:
     words = set(question.tokens)
+    if words & (_WHEN_WORDS | _CONTACT_WORDS) or question.wants_next or question.wants_last:
+        return False  # "when was the last quiz? I forgot to check my score"
+    if question.span:
+        return False
     return bool(words & _GRADE_WORDS) and bool(words & _SELF_WORDS) and "how" not in words
+
+
+def _asks_for_solutions(question: Question) -> bool:
+    words = set(question.tokens)
+    if words & _WHEN_WORDS or question.intents & {"release", "due"}:
+        return False  # "when are the CA2 solutions released?"
+    return len(words & _SOLVE_WORDS) >= 2 or bool(words & _SOLVE_WORDS and words & _FOR_ME_WORDS)
 
 
 def _event_id(event: Event) -> str:

@@ -188,6 +188,9 @@ class FaqEntry(Strict):
     questions: FaqQuestions
     facts: list[str] = Field(default_factory=list, description="Built-in answers to include")
     answer: Text | None = None
+    # False for questions the syllabus does not answer (prerequisites, attendance, …): the
+    # reply says so, points to Quera, and the question counts as unanswered for staff.
+    answered: bool = True
 
     @model_validator(mode="after")
     def _has_answer(self) -> FaqEntry:

@@ -12,192 +12,18 @@ from rapidfuzz import fuzz, process
 from bot.core.understand import kind_of
 
 STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "do",
-        "does",
-        "did",
-        "i",
-        "im",
-        "we",
-        "you",
-        "my",
-        "our",
-        "your",
-        "me",
-        "us",
-        "it",
-        "its",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "for",
-        "with",
-        "and",
-        "or",
-        "but",
-        "what",
-        "whats",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "how",
-        "when",
-        "where",
-        "why",
-        "can",
-        "could",
-        "should",
-        "would",
-        "will",
-        "shall",
-        "may",
-        "might",
-        "there",
-        "this",
-        "that",
-        "these",
-        "those",
-        "please",
-        "tell",
-        "know",
-        "want",
-        "need",
-        "any",
-        "anything",
-        "s",
-        "have",
-        "has",
-        "had",
-        "get",
-        "got",
-        "much",
-        "some",
-        "am",
-        "let",
-        "lets",
-        "about",
-        "dear",
-        "hi",
-        "hello",
-        "thanks",
-        "thank",
-        "ok",
-        "okay",
-        "just",
-        "also",
-        "still",
-        "yet",
-        "as",
-        "by",
-        "from",
-        "into",
-        "if",
-        "then",
-        "than",
-        "so",
-        "one",
-        "whats",
-        "whens",
-        "wheres",
-        "hows",
-        "where",
-        "و",
-        "در",
-        "به",
-        "از",
-        "که",
-        "این",
-        "اون",
-        "ان",
-        "را",
-        "رو",
-        "با",
-        "برای",
-        "یه",
-        "است",
-        "هست",
-        "هستن",
-        "هستند",
-        "هستش",
-        "چی",
-        "چیه",
-        "چه",
-        "کی",
-        "کیه",
-        "چطور",
-        "چطوری",
-        "چگونه",
-        "ایا",
-        "من",
-        "ما",
-        "شما",
-        "میشه",
-        "می",
-        "ها",
-        "های",
-        "ی",
-        "هم",
-        "تو",
-        "توی",
-        "داریم",
-        "داره",
-        "دارن",
-        "دارد",
-        "باید",
-        "بگید",
-        "بگو",
-        "لطفا",
-        "سلام",
-        "ممنون",
-        "مرسی",
-        "کدوم",
-        "کدام",
-        "تا",
-        "برام",
-        "بهم",
-        "دونم",
-        "میخوام",
-        "خواستم",
-        "بپرسم",
-        "بدونم",
-        "شه",
-        "هست",
-        "اینکه",
-        "یعنی",
-        "الان",
-        "کنم",
-        "کنیم",
-        "کرد",
-        "کنید",
-        "بکنیم",
-        "بشه",
-        "بود",
-        "شد",
-        "ست",
-        "س",
-        "اس",
-        "ه",
-        "کجا",
-        "کجاست",
-        "کجاس",
-        "ترین",
-        "تر",
-        "هایی",
-        "ای",
-    ]
+    """
+    a an the is are was were be been being do does did i im we you my our your me us it its
+    of in on at to for with and or but what whats which who whom whose how when where why
+    can could should would will shall may might there this that these those please tell know
+    want need any anything s have has had get got much some am let lets about dear hi hello
+    thanks thank ok okay just also still yet as by from into if then than so one whens
+    wheres hows و در به از که این اون ان را رو با برای یه است هست هستن هستند هستش چی چیه چه
+    کی کیه چطور چطوری چگونه ایا من ما شما میشه می ها های ی هم تو توی داریم داره دارن دارد
+    باید بگید بگو لطفا سلام ممنون مرسی کدوم کدام تا برام بهم دونم میخوام خواستم بپرسم بدونم
+    شه اینکه یعنی الان کنم کنیم کرد کنید بکنیم بشه بود شد ست س اس ه کجا کجاست کجاس ترین تر
+    هایی ای all list show give pls plz every hey اگه اگر سر مال شده شدن چیزی
+    """.split()
 )
 
 # Colloquial and formal spellings that mean the same; both sides are folded to the first.
@@ -296,6 +122,8 @@ def content_terms(tokens: Iterable[str]) -> list[str]:
 
 
 ANSWER_WEIGHT = 0.7
+BAG_WEIGHT = 0.75
+UNKNOWN_WEIGHT = 0.4
 
 # Possessive, plural and object endings of spoken Persian, longest first.
 _PERSIAN_SUFFIXES = sorted(
@@ -373,6 +201,9 @@ class Index:
         count = len({doc.entry for doc in self.documents})
         self.idf = {term: math.log(1 + count / len(e)) for term, e in entries_with.items()}
         self.max_idf = max(self.idf.values(), default=1.0)
+        # A word the course never uses counts against a match, but less than a rare course
+        # word would: chatty questions are full of them ("I live kinda far from campus").
+        self.unknown_weight = UNKNOWN_WEIGHT * self.max_idf
         self.doc_weight = [sum(self.idf[t] for t in doc.terms) for doc in self.documents]
         self.vocabulary = sorted(self.idf)
         self._corrections: dict[str, str | None] = {}
@@ -420,12 +251,13 @@ class Index:
                 # A corrected word counts a little less than one spelt right.
                 weight = self.idf[fixed] * (1.0 if fixed == term else 0.85)
                 known[fixed] = max(known.get(fixed, 0.0), weight)
-        query_weight = sum(known.values()) + self.max_idf * len(unknown)
+        query_weight = sum(known.values()) + self.unknown_weight * len(unknown)
         overlap: dict[int, float] = defaultdict(float)
         for term, weight in known.items():
             for number in self.postings[term]:
                 overlap[number] += weight
         best: dict[str, Match] = {}
+        covered: dict[str, set[str]] = defaultdict(set)
         for number, shared in overlap.items():
             doc = self.documents[number]
             recall = shared / query_weight
@@ -436,7 +268,15 @@ class Index:
                 score = ANSWER_WEIGHT * recall
             else:
                 score = 2 * precision * recall / (precision + recall)
+            matched = frozenset(t for t in known if t in doc.terms)
+            covered[doc.entry].update(matched)
             if doc.entry not in best or score > best[doc.entry].score:
-                matched = frozenset(t for t in known if t in doc.terms)
                 best[doc.entry] = Match(doc.entry, score, recall, matched, tuple(unknown))
+        for entry, terms_of_entry in covered.items():
+            # A question may use words spread over several phrasings of one entry ("which
+            # book of the references is Huyen's?"): credit the entry for all of them together.
+            recall = sum(known[t] for t in terms_of_entry) / query_weight
+            if BAG_WEIGHT * recall > best[entry].score:
+                matched = frozenset(terms_of_entry)
+                best[entry] = Match(entry, BAG_WEIGHT * recall, recall, matched, tuple(unknown))
         return sorted(best.values(), key=lambda m: -m.score)[:limit]

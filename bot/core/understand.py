@@ -10,7 +10,15 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.core.calendar import CalendarError, jalali_to_date, month_number, to_jalali, week_start
+from bot.core.calendar import (
+    MONTHS_EN,
+    MONTHS_FA,
+    CalendarError,
+    jalali_to_date,
+    month_number,
+    to_jalali,
+    week_start,
+)
 from bot.core.text import normalize
 
 Kind = Literal["quiz", "assignment", "project", "workshop"]
@@ -235,10 +243,26 @@ LAST_WORDS = {
     "قبلی",
     "قبل",
     "گذشته",
-    "پیش",
     "اخرین",
 }
 FIRST_WORDS = {"first", "اولین", "نخستین"}
+# "what's left to submit": every remaining event of a kind.
+REMAINING_WORDS = {"left", "remaining", "remain", "rest", "مونده", "مانده", "باقی", "باقیمانده"}
+# Words that ask about deadlines even without the word "deadline".
+SUBMIT_WORDS = {
+    "due",
+    "deadline",
+    "deadlines",
+    "dealine",
+    "submit",
+    "submission",
+    "ددلاین",
+    "ددلاینها",
+    "مهلت",
+    "تحویل",
+    "بفرستیم",
+    "بفرستم",
+}
 # "final" means "last" only before an item word: "final quiz", not "final exam".
 FINAL_WORDS = {"final", "نهایی", "پایانی"}
 PAST_WORDS = {
@@ -279,6 +303,8 @@ FOCUS_WORDS: dict[str, Focus] = {
     ),
     **dict.fromkeys(["project", "phase", "ph", "پروژه", "فاز"], "project"),
 }
+
+_ORDER_WORDS = NEXT_WORDS | LAST_WORDS | FIRST_WORDS | FINAL_WORDS | REMAINING_WORDS
 
 # Multi-word phrases are joined before tokenising so each reads as one word.
 _PHRASES = [
@@ -363,6 +389,9 @@ class Question:
     wants_next: bool = False
     wants_last: bool = False
     wants_first: bool = False
+    wants_remaining: bool = False
+    # The item or event words right after "next"/"last"/"first": what the order applies to.
+    order_focus: list[Focus] = field(default_factory=list)
     past_tense: bool = False
     consumed: set[int] = field(default_factory=set)
 
@@ -455,7 +484,13 @@ def understand(text: str, names: dict[str, str], today: date) -> Question:
             question.consumed.add(index)
         if token in PAST_WORDS:
             question.past_tense = True
-    if question.intents & {"due"} and "deadline" not in question.focus:
+        if token in REMAINING_WORDS:
+            question.wants_remaining = True
+            question.consumed.add(index)
+        if index in question.consumed and token in _ORDER_WORDS and not question.order_focus:
+            question.order_focus = _focus_within(tokens[index + 1 : index + 4])
+    # "what's due", "next thing to submit": asking for deadlines without naming one.
+    if any(tok in SUBMIT_WORDS for tok in tokens) and "deadline" not in question.focus:
         question.focus.append("deadline")
     return question
 
@@ -479,12 +514,21 @@ def _find_refs(question: Question, workshop_names: frozenset[str]) -> None:
         found = _number_near(tokens, index, used_numbers)
         if found is None:
             continue
-        number, number_index = found
-        used_numbers.add(number_index)
-        question.consumed.add(number_index)
-        ref = ItemRef(kind, number)
-        if ref not in question.refs:
-            question.refs.append(ref)
+        for number, position in [found, *_listed(tokens, found[1])]:
+            used_numbers.add(position)
+            question.consumed.add(position)
+            ref = ItemRef(kind, number)
+            if ref not in question.refs:
+                question.refs.append(ref)
+
+
+def _focus_within(tokens: list[str]) -> list[Focus]:
+    found: list[Focus] = []
+    for token in tokens:
+        focus = FOCUS_WORDS.get(token) or FOCUS_WORDS.get(kind_of(token) or "")
+        if focus and focus not in found:
+            found.append(focus)
+    return found
 
 
 def _before_focus(
@@ -496,6 +540,23 @@ def _before_focus(
         if focus and focus not in exclude:
             return True
     return False
+
+
+def _listed(tokens: list[str], index: int) -> list[tuple[int, int]]:
+    """Find more numbers listed after the one at ``index``: "quiz 6 and 7", "CA 1, 2 و 3"."""
+    found: list[tuple[int, int]] = []
+    position = index + 1
+    while position + 1 < len(tokens) and tokens[position] in {"and", "or", "و", "یا", "&"}:
+        number = read_number(tokens[position + 1])
+        if number is None or number[1]:
+            break
+        found.append((number[0], position + 1))
+        position += 2
+    # A bare comma-separated run ("quizzes 2 3 4" after punctuation is dropped).
+    while position < len(tokens) and tokens[position].isdigit() and not found:
+        found.append((int(tokens[position]), position))
+        position += 1
+    return found
 
 
 def _phase_nearby(tokens: list[str], index: int) -> bool:
@@ -546,6 +607,8 @@ def _find_time(question: Question, today: date) -> None:
     day = _explicit_day(question, today)
     if day is not None:
         question.span, question.day = "day", day
+    elif question.span is None:
+        _month_span(question, today)
 
 
 def _explicit_day(question: Question, today: date) -> date | None:
@@ -589,6 +652,31 @@ def _explicit_day(question: Question, today: date) -> date | None:
     return None
 
 
+_FULL_MONTHS = frozenset(
+    [name.lower() for name in MONTHS_EN[1:]] + [normalize(name) for name in MONTHS_FA[1:]]
+) - {"dey", "دی"}
+
+
+def _month_span(question: Question, today: date) -> None:
+    """Read a bare month name ("quizzes in Esfand") as that whole Jalali month."""
+    for index, token in enumerate(question.tokens):
+        # Only full names: abbreviations such as "far" or "ord" are ordinary words in a chat.
+        month = month_number(token) if token in _FULL_MONTHS else None
+        if month is None:
+            continue
+        this_year = to_jalali(today).year
+        starts = []
+        for year in (this_year - 1, this_year, this_year + 1):
+            try:
+                starts.append(jalali_to_date(year, month, 1))
+            except CalendarError:
+                continue
+        question.span = "month"
+        question.day = min(starts, key=lambda d: abs((d - today).days))
+        question.consumed.add(index)
+        return
+
+
 def span_bounds(span: str, today: date, day: date | None) -> tuple[date, date]:
     """Return the first and last day of a span relative to ``today``."""
     if span == "today":
@@ -599,6 +687,14 @@ def span_bounds(span: str, today: date, day: date | None) -> tuple[date, date]:
         return today - timedelta(days=1), today - timedelta(days=1)
     if span == "day" and day is not None:
         return day, day
+    if span == "month" and day is not None:
+        jalali = to_jalali(day)
+        length = 31 if jalali.month <= 6 else 30
+        last = day + timedelta(days=length - 1)
+        # Esfand has 29 days in common years: stop before the next month starts.
+        while to_jalali(last).month != jalali.month:
+            last -= timedelta(days=1)
+        return day, last
     first = week_start(today)
     if span == "next_week":
         first += timedelta(days=7)
