@@ -39,8 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"course-bot: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except CourseError as exc:
+        # Each problem already names the file, the line and the field.
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(f"course-bot: course: {problem}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

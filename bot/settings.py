@@ -139,11 +139,13 @@ def resolve_path(path: Path, config_file: Path | None) -> Path:
     return beside if beside.exists() else path
 
 
-def config_path(explicit: str | os.PathLike[str] | None) -> tuple[Path, bool]:
+def config_path(
+    explicit: str | os.PathLike[str] | None, environ: Mapping[str, str] | None = None
+) -> tuple[Path, bool]:
     """Return the settings file to read and whether the user named it."""
     if explicit:
         return Path(explicit), True
-    from_env = os.environ.get("COURSE_BOT_CONFIG")
+    from_env = (os.environ if environ is None else environ).get("COURSE_BOT_CONFIG")
     if from_env:
         return Path(from_env), True
     return DEFAULT_CONFIG, False
@@ -156,7 +158,7 @@ def load_settings(
 ) -> Settings:
     """Read the settings file, apply environment overrides, then ``overrides``; validate all."""
     environ = os.environ if environ is None else environ
-    path, named = config_path(explicit)
+    path, named = config_path(explicit, environ)
     raw: dict[str, Any] = {}
     if path.exists():
         try:
@@ -179,13 +181,20 @@ def load_settings(
         return Settings.model_validate({**raw, "source": path if path.exists() else None})
     except ValidationError as exc:
         first = exc.errors()[0]
-        key = ".".join(str(part) for part in first["loc"]) or "settings"
+        # A union's member type ("channel.int") is not a key the user wrote; keep the keys.
+        parts = [str(part) for part in first["loc"] if str(part) not in _TYPE_NAMES]
+        key = ".".join(parts) or "settings"
         message = (
             "unknown key"
             if first["type"] == "extra_forbidden"
             else str(first["msg"]).removeprefix("Value error, ")
         )
+        if parts[:1] == ["channel"]:
+            message = "give a numeric chat id or an @username"
         raise SettingsError(f"config: {key}: {message}") from exc
+
+
+_TYPE_NAMES = {"int", "str", "bool", "float", "list[str]", "list[int]", "function-after"}
 
 
 def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:

@@ -24,7 +24,8 @@ Interest = Literal["all", "quizzes", "deadlines"]
 _OFFSET = re.compile(r"^\s*(\d+)\s*(w|d|h|m|min|s)?\s*$")
 _UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "min": 60, "s": 1, None: 60}
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-# A missed digest is still worth sending on the morning it was due, not days later.
+# A missed digest or release announcement is still worth sending on the day it was due, not
+# days later; their "event" is the moment they are due, so the event cannot bound them.
 DIGEST_LATE_WINDOW = timedelta(hours=12)
 
 
@@ -92,12 +93,12 @@ class PlanSettings:
             try:
                 values = sorted({parse_offset(v) for v in offsets.get(kind, ())}, reverse=True)
             except PlanError as exc:
-                raise PlanError(f"reminders.{kind}: {exc}") from exc
+                raise PlanError(f"{kind}: {exc}") from exc
             parsed[kind] = tuple(values)
         try:
             weekly = parse_digest(digest)
         except PlanError as exc:
-            raise PlanError(f"reminders.{exc}") from exc
+            raise PlanError(str(exc)) from exc
         targets: tuple[Target, ...] = ("channel", "subscribers") if channel else ("subscribers",)
         return cls(parsed, weekly, targets)
 
@@ -129,7 +130,9 @@ class Reminder:
     @property
     def stale_at(self) -> datetime:
         """Return the moment after which sending this reminder would mislead."""
-        return self.due_at + DIGEST_LATE_WINDOW if self.kind == "digest" else self.event_at
+        if self.kind in ("digest", "release"):
+            return self.due_at + DIGEST_LATE_WINDOW
+        return self.event_at
 
 
 def plan(course: Course, settings: PlanSettings, now: datetime | None = None) -> list[Reminder]:
