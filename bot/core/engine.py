@@ -102,6 +102,11 @@ class Engine:
             used.append(item.id)
         if not parts:
             return Answer(False, "\n".join(missing), lang, ())
+        if q.span == "day" and q.day is not None:
+            # "Is quiz 4 on 23 Ordibehesht?": the item's own date, and what that day holds.
+            on_that_day = self._span_answer(q, now, lang, [])
+            parts.append(on_that_day.text)
+            used.extend(u for u in on_that_day.used if u not in used)
         extra = self._also_asked(q)
         if extra is not None:
             # "Can I submit CA1 late?": the item's dates, then the policy it asked about.

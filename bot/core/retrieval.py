@@ -43,6 +43,10 @@ _SYNONYMS = {
     "weight": "grade",
     "weigh": "grade",
     "semester": "term",
+    # Arabic broken plurals: the singular and the plural are different words.
+    "منبع": "منابع",
+    "مرجع": "منابع",
+    "مراجع": "منابع",
     "ترم": "term",
     "worth": "grade",
     "count": "grade",
@@ -215,7 +219,9 @@ class Index:
         if term in self._corrections:
             return self._corrections[term]
         fixed = self._strip_suffix(term)
-        if fixed is None and len(term) >= 4:
+        # Persian words are short and differ by one letter ("بیاد", "یاد"): correct only
+        # longer ones, where one letter is a typo rather than another word.
+        if fixed is None and len(term) >= (4 if term.isascii() else 5):
             cutoff = 80 if len(term) >= 6 else 84
             found = process.extractOne(
                 term, self.vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff
