@@ -9,7 +9,7 @@ from bot.core.calendar import parse_when
 from bot.core.engine import Engine
 from bot.core.loader import load_course
 from bot.core.text import detect_language, normalize
-from tests.questions import failures, load_cases
+from tests.questions import QUESTIONS, failures, load_cases
 
 COURSE = Path(__file__).resolve().parents[1] / "data" / "mlsd-spring-2023.yaml"
 BEFORE_TERM = parse_when("1401-11-10T12:00")
@@ -24,11 +24,20 @@ def ask(engine, question, now=BEFORE_TERM, lang=None):
     return engine.answer(question, now, lang)
 
 
-def test_question_set_accuracy_is_at_least_97_percent(engine):
-    """At least 97% of the 300+ written questions get an answer with all their facts."""
-    cases = load_cases()
-    assert len(cases) >= 200
-    assert Counter(detect_language(c.question) for c in cases)["fa"] >= 100
+@pytest.mark.parametrize(
+    ("name", "minimum", "target"),
+    [
+        # The main set: short questions in both languages, paraphrases, typos, now-relative.
+        ("questions.yaml", 200, 0.97),
+        # A second set written separately: long, chatty, multi-part questions.
+        ("questions_chatty.yaml", 150, 0.93),
+    ],
+)
+def test_question_set_accuracy(engine, name, minimum, target):
+    """Each written question set is answered with all its facts at or above its target rate."""
+    cases = load_cases(QUESTIONS.parent / name)
+    assert len(cases) >= minimum
+    assert Counter(detect_language(c.question) for c in cases)["fa"] >= minimum // 2
     failed = []
     for case in cases:
         answer = engine.answer(case.question, case.now)
@@ -36,7 +45,7 @@ def test_question_set_accuracy_is_at_least_97_percent(engine):
         if problems:
             failed.append(f"{case.question!r}: {problems}")
     accuracy = 1 - len(failed) / len(cases)
-    assert accuracy >= 0.97, f"{accuracy:.1%}\n" + "\n".join(failed)
+    assert accuracy >= target, f"{accuracy:.1%}\n" + "\n".join(failed)
 
 
 @pytest.mark.parametrize(
