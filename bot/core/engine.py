@@ -22,7 +22,7 @@ from bot.core.understand import (
     span_bounds,
     understand,
 )
-from bot.core.views import agenda, event_line, event_title
+from bot.core.views import agenda, break_lines, event_line, event_title
 
 # A retrieval match below this is a guess; the engine says it doesn't know instead.
 CONFIDENT = 0.5
@@ -356,7 +356,7 @@ class Engine:
         if not events:
             key = "answer.nothing_due" if only_deadlines else "answer.nothing_on"
             lines = [t(lang, key, span=span_text)]
-            lines += self._breaks_during(first, last, lang)
+            lines += break_lines(self.course, lang, between=(first, last))
             following = self.course.next_event(end, focus or _ANY_BUT_CLASS)
             if following is not None:
                 lines.append(
@@ -374,21 +374,12 @@ class Engine:
         if first == last:
             # One day: the heading already names it, so drop the agenda's date line.
             body = [line.strip() for line in body[1:]]
-        lines = [head[:1].upper() + head[1:], *body, *self._breaks_during(first, last, lang)]
-        return Answer(True, "\n".join(lines), lang, tuple(_event_id(e) for e in events))
-
-    def _breaks_during(self, first: date, last: date, lang: str) -> list[str]:
-        return [
-            t(
-                lang,
-                "answer.break_note",
-                name=b.name.get(lang),
-                after=format_date(b.last_class, lang),
-                until=format_date(b.next_class, lang),
-            )
-            for b in self.course.breaks
-            if b.last_class < last and b.next_class > first
+        lines = [
+            head[:1].upper() + head[1:],
+            *body,
+            *break_lines(self.course, lang, between=(first, last)),
         ]
+        return Answer(True, "\n".join(lines), lang, tuple(_event_id(e) for e in events))
 
     def _span_text(self, span: str, first: date, last: date, lang: str) -> str:
         if span in ("this_week", "next_week", "last_week"):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.calendar import format_date, format_datetime, format_time
 from bot.core.i18n import t
+from bot.core.views import break_lines
 
 if TYPE_CHECKING:
     from bot.core.course import Course, Item
@@ -252,16 +253,7 @@ def term(course: Course, lang: str) -> str:
 
 def breaks(course: Course, lang: str) -> str:
     """Describe the breaks with no classes."""
-    return "\n".join(
-        t(
-            lang,
-            "facts.break",
-            name=b.name.get(lang),
-            after=format_date(b.last_class, lang),
-            until=format_date(b.next_class, lang),
-        )
-        for b in course.breaks
-    )
+    return "\n".join(break_lines(course, lang, key="facts.break"))
 
 
 def sections(course: Course, lang: str) -> str:

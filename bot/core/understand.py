@@ -138,6 +138,22 @@ ORDINALS = {
 # Words that may sit between a kind and its number: "quiz number 3", "phase #2", "فاز شماره ۲".
 _FILLERS = {"number", "no", "nr", "num", "#", "of", "the", "شماره", "ی", "ـ", "-"}
 
+# Words that ask about deadlines even without the word "deadline".
+SUBMIT_WORDS = {
+    "due",
+    "deadline",
+    "deadlines",
+    "dealine",
+    "submit",
+    "submission",
+    "ددلاین",
+    "ددلاینها",
+    "مهلت",
+    "تحویل",
+    "بفرستیم",
+    "بفرستم",
+}
+
 INTENT_WORDS: dict[str, Intent] = {
     **dict.fromkeys(
         [
@@ -169,12 +185,7 @@ INTENT_WORDS: dict[str, Intent] = {
     ),
     **dict.fromkeys(
         [
-            "due",
-            "deadline",
-            "deadlines",
-            "dealine",
-            "submit",
-            "submission",
+            *SUBMIT_WORDS,
             "hand",
             "turn",
             "close",
@@ -182,13 +193,8 @@ INTENT_WORDS: dict[str, Intent] = {
             "end",
             "ends",
             "finish",
-            "ددلاین",
             "ددلاینش",
-            "مهلت",
-            "تحویل",
             "ارسال",
-            "بفرستیم",
-            "بفرستم",
             "تموم",
             "تمام",
         ],
@@ -248,21 +254,6 @@ LAST_WORDS = {
 FIRST_WORDS = {"first", "اولین", "نخستین"}
 # "what's left to submit": every remaining event of a kind.
 REMAINING_WORDS = {"left", "remaining", "remain", "rest", "مونده", "مانده", "باقی", "باقیمانده"}
-# Words that ask about deadlines even without the word "deadline".
-SUBMIT_WORDS = {
-    "due",
-    "deadline",
-    "deadlines",
-    "dealine",
-    "submit",
-    "submission",
-    "ددلاین",
-    "ددلاینها",
-    "مهلت",
-    "تحویل",
-    "بفرستیم",
-    "بفرستم",
-}
 # "final" means "last" only before an item word: "final quiz", not "final exam".
 FINAL_WORDS = {"final", "نهایی", "پایانی"}
 PAST_WORDS = {

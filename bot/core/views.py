@@ -56,21 +56,28 @@ def week_agenda(course: Course, day: date, lang: str) -> str:
     span = f"{format_date(start.date(), lang)} – {format_date(last, lang)}"
     lines = agenda(course, start, end, lang) or [t(lang, "answer.nothing_on", span=span)]
     heading = t(lang, "answer.on_day", span=span)
-    lines += _break_lines(course, start.date(), last, lang)
+    lines += break_lines(course, lang, between=(start.date(), last))
     return "\n".join([heading, *lines])
 
 
-def _break_lines(course: Course, first: date, last: date, lang: str) -> list[str]:
+def break_lines(
+    course: Course,
+    lang: str,
+    *,
+    between: tuple[date, date] | None = None,
+    key: str = "answer.break_note",
+) -> list[str]:
+    """Describe the breaks, or only those overlapping the days ``between``."""
     return [
         t(
             lang,
-            "answer.break_note",
+            key,
             name=b.name.get(lang),
             after=format_date(b.last_class, lang),
             until=format_date(b.next_class, lang),
         )
         for b in course.breaks
-        if b.last_class < last and b.next_class > first
+        if between is None or (b.last_class < between[1] and b.next_class > between[0])
     ]
 
 
