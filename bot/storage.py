@@ -1,4 +1,5 @@
-"""The bot's state in SQL through SQLModel: users' language choices and the question log.
+"""The bot's state in SQL through SQLModel: users' language choices, the question log,
+reminder subscriptions and deliveries.
 
 Every table lives in ``SQLModel.metadata``; features that need more state add their own
 tables here (or in a module imported before ``make_engine``) and ``create_all`` makes them.
@@ -7,13 +8,15 @@ tables here (or in a module imported before ``make_engine``) and ``create_all`` 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func
+from sqlalchemy import UniqueConstraint, delete, event, func
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
 from bot.core.text import normalize
@@ -42,6 +45,58 @@ class QuestionLog(SQLModel, table=True):
     used: str = Field(default="", description="KB ids the answer came from, comma-separated")
     topic: str = Field(index=True)
     asked_at: datetime
+
+
+class Subscription(SQLModel, table=True):
+    """A student's /subscribe choice: which reminders they want by direct message."""
+
+    user_id: int = Field(primary_key=True, description="Telegram user id")
+    interest: str = Field(description="all, quizzes or deadlines")
+    subscribed_at: datetime
+    active: bool = True
+    # The language resolved when they subscribed; a later /language choice takes precedence.
+    language: str | None = None
+
+
+class Delivery(SQLModel, table=True):
+    """One reminder (key and due time) for one recipient, written once Telegram accepted it.
+
+    The unique constraint is the "send once" guard: a recipient with a row is never sent the
+    same reminder again, across restarts.
+    """
+
+    __table_args__ = (UniqueConstraint("key", "due_at", "recipient"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(index=True, description="the reminder's key, e.g. quiz:quiz-2/1d/channel")
+    due_at: datetime = Field(description="UTC")
+    recipient: str = Field(description="chat id or @username; 'subscribers' for a skip")
+    status: str = Field(description="sent, late, skipped or failed")
+    at: datetime
+    message_id: int | None = None
+
+
+class EventTime(SQLModel, table=True):
+    """The last known time of a dated event, to notice when the course file moves it."""
+
+    key: str = Field(primary_key=True, description="event key, e.g. deadline:ca-1")
+    at: datetime = Field(description="UTC")
+
+
+class ChannelProblem(SQLModel, table=True):
+    """A channel the bot could not post to, kept until a post succeeds, so it is reported once."""
+
+    channel: str = Field(primary_key=True)
+    error: str
+    since: datetime
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A recipient of subscriber reminders and the language to write to them in."""
+
+    user_id: int
+    language: str
 
 
 @dataclass(frozen=True)
@@ -85,6 +140,18 @@ def _tune_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def open_existing(database_url: str) -> Engine | None:
+    """Open the database for reading without creating it: None when a SQLite file is missing."""
+    url = make_url(database_url)
+    sqlite_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    if sqlite_file and not Path(str(url.database)).expanduser().exists():
+        return None
+    engine = create_engine(url)
+    if url.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _tune_sqlite)
+    return engine
 
 
 def remember_user(engine: Engine, user_id: int, now: datetime) -> str | None:
@@ -192,3 +259,182 @@ def top_unanswered(engine: Engine, top: int = 10) -> list[tuple[str, int]]:
 def _utc(moment: datetime) -> datetime:
     # SQLite keeps no offsets: store UTC so rows written in any zone compare correctly.
     return moment.astimezone(UTC)
+
+
+# -- reminders ------------------------------------------------------------------------------
+
+
+def subscribe(
+    engine: Engine, user_id: int, interest: str, now: datetime, language: str | None = None
+) -> None:
+    """Subscribe the user to reminders of ``interest`` (all, quizzes or deadlines)."""
+    with Session(engine) as session:
+        row = session.get(Subscription, user_id)
+        if row is None:
+            row = Subscription(user_id=user_id, interest=interest, subscribed_at=_utc(now))
+        elif not row.active:
+            # Reminders that fell due before this moment are not theirs to receive.
+            row.subscribed_at = _utc(now)
+        row.interest = interest
+        row.active = True
+        row.language = language or row.language
+        session.add(row)
+        session.commit()
+
+
+def unsubscribe(engine: Engine, user_id: int) -> bool:
+    """Stop the user's reminders; return whether they were subscribed."""
+    with Session(engine) as session:
+        row = session.get(Subscription, user_id)
+        if row is None or not row.active:
+            return False
+        row.active = False
+        session.add(row)
+        session.commit()
+        return True
+
+
+def subscription(engine: Engine, user_id: int) -> str | None:
+    """Return the user's active interest, or None when they are not subscribed."""
+    with Session(engine) as session:
+        row = session.get(Subscription, user_id)
+        return row.interest if row is not None and row.active else None
+
+
+def subscribers(engine: Engine, interests: Iterable[str], since: datetime) -> list[Subscriber]:
+    """Return active subscribers of ``interests`` who subscribed by ``since``, not blocked."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Subscription, User)
+            .join(User, col(User.id) == col(Subscription.user_id), isouter=True)
+            .where(col(Subscription.active))
+            .where(col(Subscription.interest).in_(list(interests)))
+            .where(col(Subscription.subscribed_at) <= _utc(since))
+            .order_by(col(Subscription.subscribed_at), col(Subscription.user_id))
+        ).all()
+    return [
+        Subscriber(sub.user_id, (user.language if user else None) or sub.language or "en")
+        for sub, user in rows
+        if user is None or not user.blocked
+    ]
+
+
+def delivered_to(engine: Engine, key: str, due_at: datetime) -> set[str]:
+    """Return the recipients that already have a delivery row for the reminder."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Delivery.recipient)
+            .where(Delivery.key == key)
+            .where(Delivery.due_at == _utc(due_at))
+        ).all()
+    return set(rows)
+
+
+def record_delivery(
+    engine: Engine,
+    key: str,
+    due_at: datetime,
+    recipient: str,
+    status: str,
+    at: datetime,
+    message_id: int | None = None,
+) -> bool:
+    """Record what happened to a reminder for one recipient; False if a row already existed."""
+    row = Delivery(
+        key=key,
+        due_at=_utc(due_at),
+        recipient=recipient,
+        status=status,
+        at=_utc(at),
+        message_id=message_id,
+    )
+    with Session(engine) as session:
+        session.add(row)
+        try:
+            session.commit()
+        except IntegrityError:
+            return False
+    return True
+
+
+def record_skipped(
+    engine: Engine, reminders: Iterable[tuple[str, datetime, str]], at: datetime
+) -> int:
+    """Record (key, due_at, recipient) reminders as skipped unless they have any row; count them."""
+    wanted = list(reminders)
+    if not wanted:
+        return 0
+    with Session(engine) as session:
+        known = set(session.exec(select(Delivery.key, Delivery.due_at).distinct()).all())
+        fresh = [(k, _utc(d), r) for k, d, r in wanted if (k, _utc(d)) not in known]
+        for key, due, recipient in fresh:
+            session.add(
+                Delivery(key=key, due_at=due, recipient=recipient, status="skipped", at=_utc(at))
+            )
+        session.commit()
+    return len(fresh)
+
+
+# Which status a reminder shows when its recipients fared differently.
+_STATUS_ORDER = ("sent", "late", "skipped")
+
+
+def delivery_statuses(engine: Engine) -> dict[tuple[str, datetime], str]:
+    """Return each reminder's (key, UTC due time) status: sent, late or skipped.
+
+    Reminders with only failed rows, and tables that do not exist yet, are left out.
+    """
+    try:
+        with Session(engine) as session:
+            rows = session.exec(
+                select(Delivery.key, Delivery.due_at, Delivery.status).distinct()
+            ).all()
+    except OperationalError:
+        return {}
+    found: dict[tuple[str, datetime], set[str]] = {}
+    for key, due, status in rows:
+        found.setdefault((key, due), set()).add(status)
+    return {
+        reminder: next(s for s in _STATUS_ORDER if s in statuses)
+        for reminder, statuses in found.items()
+        if statuses & set(_STATUS_ORDER)
+    }
+
+
+def event_times(engine: Engine) -> dict[str, datetime]:
+    """Return the saved time of every dated event (aware, UTC)."""
+    with Session(engine) as session:
+        rows = session.exec(select(EventTime)).all()
+    return {row.key: row.at for row in rows}
+
+
+def save_event_times(engine: Engine, times: Mapping[str, datetime]) -> None:
+    """Make the saved event times exactly ``times``."""
+    with Session(engine) as session:
+        session.execute(delete(EventTime))
+        session.add_all(EventTime(key=key, at=_utc(at)) for key, at in times.items())
+        session.commit()
+
+
+def note_channel_problem(engine: Engine, channel: str, error: str, now: datetime) -> bool:
+    """Remember that posting to the channel fails; True if this problem is new (report it)."""
+    with Session(engine) as session:
+        row = session.get(ChannelProblem, channel)
+        if row is not None and row.error == error:
+            return False
+        row = row or ChannelProblem(channel=channel, error=error, since=_utc(now))
+        row.error = error
+        session.add(row)
+        session.commit()
+        return True
+
+
+def clear_channel_problem(engine: Engine, channel: str) -> bool:
+    """Forget the channel's problem after a successful post; True if there was one."""
+    with Session(engine) as session:
+        row = session.get(ChannelProblem, channel)
+        if row is None:
+            return False
+        session.delete(row)
+        session.commit()
+        return True

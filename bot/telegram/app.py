@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from collections.abc import Callable
 from datetime import datetime
 
@@ -28,8 +30,9 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot import storage
+from bot.core.loader import CourseError
 from bot.settings import Settings, SettingsError
-from bot.telegram import guards, inline, menu, replies, staff, student
+from bot.telegram import guards, inline, menu, reminders, replies, staff, student, subscriptions
 from bot.telegram.network import RetryingRequest
 from bot.telegram.ordering import PerChatOrder
 from bot.telegram.services import BotContext, Knowledge, Services, services_of
@@ -49,6 +52,9 @@ COMMANDS: tuple[menu.Command, ...] = (
     menu.Command("policies", student.policies),
     menu.Command("links", student.links),
     menu.Command("references", student.references),
+    menu.Command("calendar", subscriptions.calendar),
+    menu.Command("subscribe", subscriptions.subscribe),
+    menu.Command("unsubscribe", subscriptions.unsubscribe),
     menu.Command("language", student.language),
     menu.Command("announce", staff.announce, staff=True, usage=True),
     menu.Command("reload", staff.reload, staff=True),
@@ -77,9 +83,13 @@ def build_application(
     api_url: str,
     clock: Callable[[], datetime] | None = None,
     db_engine: DbEngine | None = None,
+    reload_on_sighup: bool = False,
 ) -> Application:  # type: ignore[type-arg]
     """Create the application with its services and handlers; raise CourseError or
-    SettingsError for a bad course file or database URL, before any network call."""
+    SettingsError for a bad course file or database URL, before any network call.
+
+    With ``reload_on_sighup`` (the process runner), SIGHUP re-reads the course like /reload.
+    """
     knowledge = Knowledge.load(settings)
     owns_db = db_engine is None
     db = db_engine if db_engine is not None else _database(settings.database_url)
@@ -99,8 +109,16 @@ def build_application(
         except TelegramError as error:
             # Menus are a convenience: answering students matters more than showing them.
             log.warning("could not set the command menus: %s", error.message)
+        # Plans, schedules and catches up; the jobs run once the application has started.
+        await reminders.reminders_of(application).refresh()
+        if reload_on_sighup and hasattr(signal, "SIGHUP"):
+            asyncio.get_running_loop().add_signal_handler(
+                signal.SIGHUP, lambda: application.create_task(reload_on_signal(application))
+            )
 
     async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+        if reload_on_sighup and hasattr(signal, "SIGHUP"):
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
         if owns_db:
             services_of(application).db.dispose()
 
@@ -120,8 +138,19 @@ def build_application(
         .build()
     )
     application.bot_data["services"] = services
+    reminders.install(application)
     add_handlers(application)
     return application
+
+
+async def reload_on_signal(application: Application) -> None:  # type: ignore[type-arg]
+    """Re-read the course file after SIGHUP; keep the old course if the new one is invalid."""
+    try:
+        course = await services_of(application).reload()
+    except CourseError as error:
+        log.warning("reload on SIGHUP failed, keeping the old course:\n%s", error)
+        return
+    log.info("course reloaded from %s on SIGHUP", course.source)
 
 
 def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
@@ -136,6 +165,9 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
         [
             CallbackQueryHandler(student.schedule_page, pattern=f"^{student.SCHEDULE_PREFIX}"),
             CallbackQueryHandler(student.language_chosen, pattern=f"^{student.LANGUAGE_PREFIX}"),
+            CallbackQueryHandler(
+                subscriptions.subscription_chosen, pattern=f"^{subscriptions.SUBSCRIBE_PREFIX}"
+            ),
             InlineQueryHandler(inline.inline_query),
             ChatMemberHandler(student.membership, ChatMemberHandler.MY_CHAT_MEMBER),
             # The guard let through only private texts, mentions and replies to the bot.

@@ -1,4 +1,5 @@
-"""Run the bot as a process: logging that never shows the token, polling or webhook, signals."""
+"""Run the bot as a process: logging that never shows the token, polling or webhook, signals
+(SIGINT and SIGTERM stop it, SIGHUP re-reads the course file)."""
 
 from __future__ import annotations
 
@@ -59,6 +60,8 @@ def configure_logging(level: str, *secret_values: str) -> None:
     # httpx and httpcore log every request URL, and the URL contains the token.
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    # APScheduler logs two lines per job added and three per run: one per reminder of the term.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # Without this a warning raised by a library would reach stderr unfiltered.
     logging.captureWarnings(True)
 
@@ -75,7 +78,9 @@ def run_bot(settings: Settings, *, webhook: bool, environ: Mapping[str, str] | N
     if webhook and not settings.webhook_url:
         raise SettingsError("config: webhook_url: required with --webhook")
     # Building first raises a bad course or database URL before logging is touched.
-    application = build_application(settings, token=token, api_url=api_url(environ))
+    application = build_application(
+        settings, token=token, api_url=api_url(environ), reload_on_sighup=True
+    )
     configure_logging(settings.log_level, token, secret)
     log.info("starting with %s", "a webhook" if webhook else "long polling")
     try:

@@ -160,10 +160,13 @@ async def schedule_page(update: Update, context: BotContext) -> None:
     lang = _lang(update, context)
     text, keyboard = schedule_view(context.services.course, day, lang)
     await query.answer()
-    await _edit(query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard))
+    await edit_quietly(
+        query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+    )
 
 
-async def _edit(edit) -> None:  # type: ignore[no-untyped-def]
+async def edit_quietly(edit) -> None:  # type: ignore[no-untyped-def]
+    """Await a message edit; an edit that changes nothing is not an error."""
     try:
         await edit
     except BadRequest as error:
@@ -204,7 +207,7 @@ async def language_chosen(update: Update, context: BotContext) -> None:
     storage.set_language(services.db, query.from_user.id, lang, services.now())
     done = ht(lang, "bot.language.set")
     await query.answer(replies.as_plain(done))
-    await _edit(query.edit_message_text(done, parse_mode=ParseMode.HTML))
+    await edit_quietly(query.edit_message_text(done, parse_mode=ParseMode.HTML))
 
 
 # -- free text -----------------------------------------------------------------------------
@@ -261,3 +264,5 @@ async def membership(update: Update, context: BotContext) -> None:
     log.info("user %s %s the bot", change.from_user.id, "blocked" if blocked else "unblocked")
     services = context.services
     storage.set_blocked(services.db, change.from_user.id, blocked, services.now())
+    if blocked and storage.unsubscribe(services.db, change.from_user.id):
+        log.info("user %s unsubscribed from reminders", change.from_user.id)

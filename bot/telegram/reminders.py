@@ -1,0 +1,379 @@
+"""Reminders: run the course's reminder plan on the JobQueue and deliver each one exactly once.
+
+The plan (``bot.core.reminders``) says what is due when; this module schedules one job per
+reminder, and each job posts to the channel or messages the subscribers. The database is the
+truth: a ``Delivery`` row is written the moment Telegram accepts a message, and a recipient
+with a row is never sent that reminder again, whatever restarts happen in between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from telegram import Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
+from telegram.ext import Application
+
+from bot import storage
+from bot.core.calendar import format_datetime
+from bot.core.course import Course
+from bot.core.i18n import t
+from bot.core.reminders import Reminder, action, event_times, moved_events, plan, reminder_text
+from bot.core.views import event_title
+from bot.telegram import replies
+from bot.telegram.services import BotContext, Services, services_of
+
+log = logging.getLogger(__name__)
+
+JOB_PREFIX = "reminder:"
+# A little under Telegram's 30 messages/s overall, so a broadcast never trips the limit and
+# leaves room for replies to students; AIORateLimiter's retries on 429 are the safety net.
+BROADCAST_RATE = 29.0
+
+
+def job_id(reminder: Reminder) -> str:
+    """Return the reminder's job id: the same for the same key and due time, in any process."""
+    return f"{JOB_PREFIX}{reminder.key}@{reminder.due_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+
+
+class Pacer:
+    """Space calls at least ``1 / rate`` seconds apart, whoever makes them."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        """Return when the next call may go out."""
+        async with self._lock:
+            now = asyncio.get_running_loop().time()
+            if self._next > now:
+                await asyncio.sleep(self._next - now)
+                now = self._next
+            self._next = now + self.interval
+
+
+class ReminderService:
+    """Keep the JobQueue in step with the plan, and deliver what falls due."""
+
+    def __init__(self, application: Application, rate: float = BROADCAST_RATE) -> None:  # type: ignore[type-arg]
+        self.application = application
+        self.pacer = Pacer(rate)
+        # Jobs of the current plan by id; a job whose reminder left the plan does nothing.
+        self.planned: dict[str, Reminder] = {}
+        # One delivery at a time, so no two jobs ever broadcast the same reminder at once.
+        self._send_lock = asyncio.Lock()
+        self._plan_lock = asyncio.Lock()
+
+    @property
+    def services(self) -> Services:
+        """Return the application's services."""
+        return services_of(self.application)
+
+    @property
+    def channel(self) -> str | None:
+        """Return the channel as the recipient text stored in deliveries, or None."""
+        channel = self.services.settings.channel
+        return None if channel is None else str(channel)
+
+    # -- planning ----------------------------------------------------------------------------
+
+    async def refresh(self) -> None:
+        """Announce moved events, then schedule the plan: future reminders at their time,
+        missed ones now (sent late if their event is ahead), stale ones recorded as skipped."""
+        async with self._plan_lock:
+            services = self.services
+            now = services.now()
+            settings = services.settings.reminders
+            await self._announce_moves(services.course, now, quietly=not settings.enabled)
+            reminders = (
+                plan(services.course, settings.plan_settings(channel=self.channel is not None))
+                if settings.enabled
+                else []
+            )
+            grace = settings.grace_period
+            past: list[Reminder] = []
+            scheduled: list[Reminder] = []
+            missed: dict[tuple[str, str], list[Reminder]] = {}
+            for reminder in reminders:
+                decision = action(reminder, now, grace)
+                if decision == "skip":
+                    past.append(reminder)
+                elif decision == "wait":
+                    scheduled.append(reminder)
+                else:
+                    missed.setdefault((reminder.event_key, reminder.target), []).append(reminder)
+            for group in missed.values():
+                # After downtime, one late reminder per event says it all: the latest offset.
+                *superseded, latest = sorted(group, key=lambda r: r.due_at)
+                past.extend(superseded)
+                scheduled.append(latest)
+            self._record_skipped(past, now)
+            self.planned = {job_id(r): r for r in scheduled}
+            self._reschedule(now)
+            log.info(
+                "reminders: %d in the plan, %d scheduled (%d due now), %d past",
+                len(reminders),
+                len(scheduled),
+                sum(1 for r in scheduled if r.due_at <= now),
+                len(past),
+            )
+
+    def _reschedule(self, now: datetime) -> None:
+        job_queue = self.application.job_queue
+        assert job_queue is not None, "install python-telegram-bot[job-queue]"
+        for job in job_queue.jobs(f"^{JOB_PREFIX}"):
+            if job.name not in self.planned:
+                job.schedule_removal()
+        for reminder in self.planned.values():
+            self._schedule(reminder, now)
+
+    def _schedule(self, reminder: Reminder, now: datetime) -> None:
+        job_queue = self.application.job_queue
+        assert job_queue is not None
+        grace = self.services.settings.reminders.grace_period
+        # APScheduler drops a job that fires later than misfire_grace_time (1 s by default).
+        # A reminder stays worth running until it goes stale; the job itself then decides
+        # whether it is on time or late.
+        misfire = max(grace, reminder.stale_at - reminder.due_at)
+        name = job_id(reminder)
+        job_queue.run_once(
+            self._run_job,
+            # Relative to the injected clock, so tests and the process agree on "now".
+            when=max(reminder.due_at - now, timedelta(0)),
+            data=reminder,
+            name=name,
+            job_kwargs={
+                "id": name,
+                "replace_existing": True,
+                "misfire_grace_time": max(1, int(misfire.total_seconds())),
+                "coalesce": True,
+            },
+        )
+
+    def _record_skipped(self, reminders: Iterable[Reminder], now: datetime) -> None:
+        rows = [(r.key, r.due_at, self._target_recipient(r)) for r in reminders]
+        count = storage.record_skipped(self.services.db, rows, now)
+        if count:
+            log.info("reminders: %d missed reminder(s) recorded as skipped", count)
+
+    def _target_recipient(self, reminder: Reminder) -> str:
+        if reminder.target == "channel" and self.channel is not None:
+            return self.channel
+        return reminder.target
+
+    # -- moved events ------------------------------------------------------------------------
+
+    async def _announce_moves(self, course: Course, now: datetime, *, quietly: bool) -> None:
+        db = self.services.db
+        current = event_times(course)
+        saved = storage.event_times(db)
+        if not saved or quietly or self.channel is None:
+            # The first start has nothing to compare with; without reminders or a channel
+            # there is nobody to tell, but the times are kept for later comparisons.
+            storage.save_event_times(db, current)
+            return
+        keep = dict(current)
+        for event, old in moved_events(saved, course):
+            if max(old, event.at) <= now:
+                continue  # a correction of the past is not news
+            lang = self.services.settings.channel_language
+            text = t(
+                lang,
+                "reminder.moved",
+                title=event_title(event, lang),
+                old=format_datetime(old.astimezone(course.tz), lang),
+                new=format_datetime(event.at, lang),
+            )
+            try:
+                if await self._post_to_channel(replies.escape(text)) is None:
+                    keep[event.key] = old  # announced at the next start or reload
+                    continue
+            except TimedOut:
+                pass  # it may have gone out: better once than twice
+            log.info("announced that %s moved from %s to %s", event.key, old, event.at)
+        storage.save_event_times(db, keep)
+
+    # -- delivery ----------------------------------------------------------------------------
+
+    async def on_reload(self, course: Course) -> None:
+        """Re-plan after /reload or SIGHUP swapped in ``course``."""
+        await self.refresh()
+
+    async def _run_job(self, context: BotContext) -> None:
+        assert context.job is not None
+        reminder: Reminder = context.job.data  # type: ignore[assignment]
+        await self.deliver(reminder)
+
+    async def deliver(self, reminder: Reminder) -> None:
+        """Send a due reminder to its target, skipping recipients that already have it."""
+        async with self._send_lock:
+            if job_id(reminder) not in self.planned:
+                log.info("%s: no longer in the plan; not sent", reminder.key)
+                return
+            now = self.services.now()
+            decision = action(reminder, now, self.services.settings.reminders.grace_period)
+            if decision == "wait":
+                self._schedule(reminder, now)
+                return
+            if decision == "skip":
+                self._record_skipped([reminder], now)
+                return
+            late = decision == "late"
+            if reminder.target == "channel":
+                await self._to_channel(reminder, late=late)
+            else:
+                await self._to_subscribers(reminder, late=late)
+
+    def _text(self, reminder: Reminder, lang: str, *, late: bool) -> str:
+        services = self.services
+        return replies.escape(
+            reminder_text(reminder, services.course, lang, services.now(), late=late)
+        )
+
+    async def _to_channel(self, reminder: Reminder, *, late: bool) -> None:
+        channel = self.channel
+        db = self.services.db
+        if channel is None or channel in storage.delivered_to(db, reminder.key, reminder.due_at):
+            return
+        lang = self.services.settings.channel_language
+        try:
+            message = await self._post_to_channel(self._text(reminder, lang, late=late))
+        except TimedOut:
+            self._record(reminder, channel, "failed")
+            return
+        if message is not None:
+            self._record(reminder, channel, "late" if late else "sent", message)
+
+    async def _to_subscribers(self, reminder: Reminder, *, late: bool) -> None:
+        services = self.services
+        db = services.db
+        done = storage.delivered_to(db, reminder.key, reminder.due_at)
+        people = [
+            person
+            for person in storage.subscribers(db, reminder.interests, reminder.due_at)
+            if str(person.user_id) not in done
+        ]
+        texts: dict[str, str] = {}
+        sent = 0
+        for number, person in enumerate(people):
+            if not self.application.running:
+                log.info(
+                    "%s: stopping with %d left for the next start",
+                    reminder.key,
+                    len(people) - number,
+                )
+                return
+            if reminder.stale_at <= services.now():
+                log.info(
+                    "%s: its event has begun; the %d left are not sent",
+                    reminder.key,
+                    len(people) - number,
+                )
+                return
+            if person.language not in texts:
+                texts[person.language] = self._text(reminder, person.language, late=late)
+            recipient = str(person.user_id)
+            try:
+                message = await self._send(person.user_id, texts[person.language])
+            except Forbidden as error:
+                log.info("user %s: %s; unsubscribed", person.user_id, error.message)
+                storage.unsubscribe(db, person.user_id)
+                storage.set_blocked(db, person.user_id, True, services.now())
+                self._record(reminder, recipient, "failed")
+                continue
+            except (BadRequest, TimedOut) as error:
+                # A timeout may have delivered it: never resent, so never twice.
+                log.warning("%s to user %s failed: %s", reminder.key, recipient, error.message)
+                self._record(reminder, recipient, "failed")
+                continue
+            except TelegramError as error:
+                # Not delivered (network down, rate limit exhausted): retried at the next start.
+                log.warning("%s to user %s failed: %s", reminder.key, recipient, error.message)
+                continue
+            self._record(reminder, recipient, "late" if late else "sent", message)
+            sent += 1
+        log.info("%s: sent to %d subscriber(s)", reminder.key, sent)
+
+    def _record(
+        self, reminder: Reminder, recipient: str, status: str, message: Message | None = None
+    ) -> None:
+        services = self.services
+        written = storage.record_delivery(
+            services.db,
+            reminder.key,
+            reminder.due_at,
+            recipient,
+            status,
+            services.now(),
+            message.message_id if message else None,
+        )
+        if not written:
+            log.warning("%s to %s was already recorded", reminder.key, recipient)
+
+    async def _send(self, chat_id: int | str, markup: str) -> Message:
+        first: Message | None = None
+        for piece in replies.split(markup):
+            await self.pacer.wait()
+            message = await self.application.bot.send_message(
+                chat_id, piece, parse_mode=ParseMode.HTML
+            )
+            first = first or message
+        assert first is not None, "a reminder is never empty"
+        return first
+
+    async def _post_to_channel(self, markup: str) -> Message | None:
+        """Post to the channel; on failure log it, tell the admins once, and return None.
+
+        A timeout is raised: the post may have gone out, so the caller must not repeat it.
+        """
+        services = self.services
+        channel = services.settings.channel
+        assert channel is not None
+        try:
+            message = await self._send(channel, markup)
+        except TimedOut:
+            log.warning("posting to %s timed out; it may or may not have arrived", channel)
+            raise
+        except (Forbidden, BadRequest) as error:
+            await self._channel_problem(str(channel), error.message)
+            return None
+        except TelegramError as error:
+            log.warning("posting to %s failed: %s", channel, error.message)
+            return None
+        if storage.clear_channel_problem(services.db, str(channel)):
+            log.info("posting to %s works again", channel)
+        return message
+
+    async def _channel_problem(self, channel: str, error: str) -> None:
+        services = self.services
+        if not storage.note_channel_problem(services.db, channel, error, services.now()):
+            log.info("still cannot post to %s: %s", channel, error)
+            return
+        log.warning("cannot post to the channel %s: %s; telling the admins", channel, error)
+        for admin in services.settings.admins:
+            lang = storage.get_language(services.db, admin) or "en"
+            text = replies.ht(lang, "bot.reminders.channel_problem", channel=channel, error=error)
+            try:
+                await replies.send(self.application.bot, admin, text)
+            except TelegramError as failure:
+                log.info("could not tell admin %s: %s", admin, failure.message)
+
+
+def install(application: Application) -> ReminderService:  # type: ignore[type-arg]
+    """Create the reminder service and re-plan after every reload; call ``refresh`` at start."""
+    service = ReminderService(application)
+    application.bot_data["reminders"] = service
+    services_of(application).reload_listeners.append(service.on_reload)
+    return service
+
+
+def reminders_of(application: Application) -> ReminderService:  # type: ignore[type-arg]
+    """Return the reminder service of an application."""
+    service: ReminderService = application.bot_data["reminders"]
+    return service
