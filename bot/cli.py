@@ -91,6 +91,19 @@ def _parser() -> argparse.ArgumentParser:
     run = command("run", _run, "Run the Telegram bot (needs TELEGRAM_BOT_TOKEN).")
     run.add_argument("--webhook", action="store_true", help="receive updates by webhook")
 
+    reminders = command(
+        "reminders", _reminders, "List the reminder plan, with what the database says was sent."
+    )
+    reminders.add_argument("--from", dest="start", metavar="WHEN", help="first due time to list")
+    reminders.add_argument("--to", dest="end", metavar="WHEN", help="last due time to list")
+    reminders.add_argument("--json", action="store_true", help="print one JSON object per line")
+    reminders.add_argument("--course", metavar="FILE", help="course file")
+
+    calendar = command("calendar", _calendar, "Write the course's events as an iCalendar file.")
+    calendar.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
+    calendar.add_argument("--lang", choices=("en", "fa"), default="en", help="language")
+    calendar.add_argument("--course", metavar="FILE", help="course file")
+
     return parser
 
 
@@ -211,3 +224,72 @@ def _run(args: argparse.Namespace) -> int:
     from bot.telegram.runner import run_bot
 
     return run_bot(_settings(args), webhook=args.webhook)
+
+
+def _reminders(args: argparse.Namespace) -> int:
+    from bot import storage
+    from bot.core.reminders import plan
+
+    settings = _settings(args)
+    course = _course(args, settings)
+    start = _moment(args.start, settings)
+    end = _moment(args.end, settings, end_of_day=True)
+    if not settings.reminders.enabled:
+        print("course-bot: reminders are disabled (reminders.enabled: false)", file=sys.stderr)
+        return EXIT_OK
+    planned = [
+        r
+        for r in plan(
+            course, settings.reminders.plan_settings(channel=settings.channel is not None)
+        )
+        if (start is None or r.due_at >= start) and (end is None or r.due_at <= end)
+    ]
+    # Read-only: a database that does not exist yet means nothing was sent.
+    engine = storage.open_existing(settings.database_url)
+    statuses = storage.delivery_statuses(engine) if engine is not None else {}
+    if engine is not None:
+        engine.dispose()
+    out = sys.stdout
+    if not args.json and planned:
+        out.write(
+            f"{'due':<22}  {'status':<8}  {'target':<11}  {'kind':<8}  {'offset':<6}  title\n"
+        )
+    for reminder in planned:
+        status = statuses.get((reminder.key, reminder.due_at), "planned")
+        due = reminder.due_at.astimezone(course.tz)
+        if args.json:
+            record = {
+                "key": reminder.key,
+                "kind": reminder.kind,
+                "title": reminder.title.get("en"),
+                "event": reminder.event_key,
+                "event_at": reminder.event_at.astimezone(course.tz).isoformat(),
+                "due_at": due.isoformat(),
+                "offset": reminder.offset,
+                "target": reminder.target,
+                "status": status,
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            when = f"{due:%a} {jalali_iso(due.date())} {due:%H:%M}"
+            out.write(
+                f"{when:<22}  {status:<8}  {reminder.target:<11}  {reminder.kind:<8}  "
+                f"{reminder.offset:<6}  {reminder.title.get('en')}\n"
+            )
+    return EXIT_OK
+
+
+def _calendar(args: argparse.Namespace) -> int:
+    from bot.ical import course_calendar
+
+    settings = _settings(args)
+    data = course_calendar(_course(args, settings), args.lang)
+    if args.output:
+        try:
+            Path(args.output).write_bytes(data)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return EXIT_OK
