@@ -3,10 +3,8 @@ across a kill -9 in the middle of the broadcast and a clean restart, and re-plan
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,6 +17,7 @@ import yaml
 from bot import storage
 from tests.conftest import CHANNEL, CHANNEL_ID, COURSE_FILE, TEHRAN, TOKEN
 from tests.support.bot_api import BotApiDouble
+from tests.support.process import bot_environment, start_bot
 
 MONTHS = "Farvardin Ordibehesht Khordad Tir Mordad Shahrivar Mehr Aban Azar Dey Bahman Esfand"
 STUDENTS = range(2000, 2040)
@@ -48,16 +47,8 @@ def write_course(path: Path, quiz_at: datetime) -> None:
 
 def launch(config: Path, api: BotApiDouble, log: IO[str]) -> subprocess.Popen[str]:
     """Start `python -m bot run` against the double."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COURSE_BOT_", "TELEGRAM_"))}
-    env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.base_url, PYTHONUNBUFFERED="1")
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--config", str(config)],
-        cwd=config.parent,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    env = bot_environment(api, TOKEN)
+    return start_bot(config, env, output=log, errors=subprocess.STDOUT)
 
 
 def counts(api: BotApiDouble) -> dict[int, int]:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -18,6 +15,7 @@ from bot.settings import Settings, SettingsError
 from bot.telegram.runner import run_bot
 from tests.conftest import ROOT, STUDENT, TOKEN
 from tests.support.bot_api import BotApiDouble
+from tests.support.process import bot_environment, start_bot
 
 
 def test_run_without_token_fails_before_any_network_call(settings: Settings) -> None:
@@ -55,16 +53,7 @@ def test_course_bot_run_answers_and_stops_cleanly_without_leaking_the_token(
         ),
         encoding="utf-8",
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COURSE_BOT_", "TELEGRAM_"))}
-    env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.base_url, PYTHONUNBUFFERED="1")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--config", str(config)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_bot(config, bot_environment(api, TOKEN), cwd=tmp_path)
     try:
         api.wait_until_polling(timeout=20)
         api.push_text(STUDENT, "when is quiz 3")
@@ -105,19 +94,9 @@ def test_course_bot_run_webhook_checks_the_secret(tmp_path: Path, api: BotApiDou
         ),
         encoding="utf-8",
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COURSE_BOT_", "TELEGRAM_"))}
     secret = "s3cret-for-the-test"
-    env.update(
-        TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.base_url, TELEGRAM_WEBHOOK_SECRET=secret
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--webhook", "--config", str(config)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    env = bot_environment(api, TOKEN, TELEGRAM_WEBHOOK_SECRET=secret)
+    process = start_bot(config, env, "--webhook", cwd=tmp_path)
     try:
         api.wait_for_request("setWebhook", timeout=20)
         registered = [r for r in api.requests if r.method == "setWebhook"][-1].params
