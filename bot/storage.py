@@ -178,18 +178,19 @@ def get_language(engine: Engine, user_id: int) -> str | None:
 
 def set_language(engine: Engine, user_id: int, lang: str, now: datetime) -> None:
     """Store the user's language choice."""
-    with Session(engine) as session:
-        user = session.get(User, user_id) or User(id=user_id, first_seen=_utc(now))
-        user.language = lang
-        session.add(user)
-        session.commit()
+    _update_user(engine, user_id, now, language=lang)
 
 
 def set_blocked(engine: Engine, user_id: int, blocked: bool, now: datetime) -> None:
     """Note that the user blocked (or unblocked) the bot."""
+    _update_user(engine, user_id, now, blocked=blocked)
+
+
+def _update_user(engine: Engine, user_id: int, now: datetime, **fields: Any) -> None:
     with Session(engine) as session:
         user = session.get(User, user_id) or User(id=user_id, first_seen=_utc(now))
-        user.blocked = blocked
+        for name, value in fields.items():
+            setattr(user, name, value)
         session.add(user)
         session.commit()
 

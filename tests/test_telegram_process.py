@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import socket
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from bot.settings import Settings, SettingsError
 from bot.telegram.runner import run_bot
 from tests.conftest import ROOT, STUDENT, TOKEN
 from tests.support.bot_api import BotApiDouble
-from tests.support.process import bot_environment, start_bot
+from tests.support.process import bot_environment, killed_on_failure, start_bot, stop_bot
 
 
 def test_run_without_token_fails_before_any_network_call(settings: Settings) -> None:
@@ -54,17 +53,12 @@ def test_course_bot_run_answers_and_stops_cleanly_without_leaking_the_token(
         encoding="utf-8",
     )
     process = start_bot(config, bot_environment(api, TOKEN), cwd=tmp_path)
-    try:
+    with killed_on_failure(process):
         api.wait_until_polling(timeout=20)
         api.push_text(STUDENT, "when is quiz 3")
         reply = api.wait_for_count(1, chat_id=STUDENT, timeout=10)
         assert "27 Esfand 1401" in (reply[0].plain_text or "")
-        process.send_signal(signal.SIGTERM)
-        stdout, stderr = process.communicate(timeout=15)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        stdout, stderr = stop_bot(process)
     assert process.returncode == 0, stderr
     assert "DEBUG" in stderr  # the check below is only meaningful with chatty logs
     assert TOKEN not in stdout + stderr
@@ -97,7 +91,7 @@ def test_course_bot_run_webhook_checks_the_secret(tmp_path: Path, api: BotApiDou
     secret = "s3cret-for-the-test"
     env = bot_environment(api, TOKEN, TELEGRAM_WEBHOOK_SECRET=secret)
     process = start_bot(config, env, "--webhook", cwd=tmp_path)
-    try:
+    with killed_on_failure(process):
         api.wait_for_request("setWebhook", timeout=20)
         registered = [r for r in api.requests if r.method == "setWebhook"][-1].params
         assert registered["url"] == f"http://127.0.0.1:{port}/telegram"
@@ -122,11 +116,6 @@ def test_course_bot_run_webhook_checks_the_secret(tmp_path: Path, api: BotApiDou
         reply = api.wait_for_count(1, chat_id=STUDENT, timeout=10)
         assert len(api.messages_to(STUDENT)) == 1
         assert "quiz" in (reply[0].plain_text or "").lower()  # the real clock: any term phase
-        process.send_signal(signal.SIGTERM)
-        stdout, stderr = process.communicate(timeout=15)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        stdout, stderr = stop_bot(process)
     assert process.returncode == 0, stderr
     assert secret not in stdout + stderr and TOKEN not in stdout + stderr

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -36,3 +39,21 @@ def start_bot(
         stderr=errors,
         text=True,
     )
+
+
+@contextmanager
+def killed_on_failure(process: subprocess.Popen[str]) -> Iterator[subprocess.Popen[str]]:
+    """Yield the process; if the test fails while it still runs, kill it so nothing lingers."""
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def stop_bot(process: subprocess.Popen[str], timeout: float = 15) -> tuple[str, str]:
+    """Send SIGTERM and return what the process wrote to stdout and stderr."""
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=timeout)
+    return stdout or "", stderr or ""
