@@ -22,7 +22,7 @@ from bot.core.understand import (
     span_bounds,
     understand,
 )
-from bot.core.views import agenda, break_lines, event_line, event_title
+from bot.core.views import agenda, break_lines, event_line, event_subject, event_title
 
 # A retrieval match below this is a guess; the engine says it doesn't know instead.
 CONFIDENT = 0.5
@@ -325,7 +325,7 @@ class Engine:
             lang,
             key,
             kind=t(lang, f"kind.{kind}.one"),
-            what=event_title(event, lang),
+            what=event_subject(event, lang),
             when=format_datetime(event.at, lang),
         )
         if event.session is not None:
@@ -333,7 +333,7 @@ class Engine:
             place = self.course.data.classes.place.get(lang)
             extra = [
                 f"{format_time(session.starts_at, lang)}–{format_time(session.ends_at, lang)}"
-                f", {place}"
+                f"{'، ' if lang == 'fa' else ', '}{place}"
             ]
             for item_id in session.item_ids:
                 item = self.course.item_by_id(item_id)

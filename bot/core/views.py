@@ -17,6 +17,13 @@ def event_title(event: Event, lang: str) -> str:
     return t(lang, "event.class", title=event.session.section.title.get(lang))
 
 
+def event_subject(event: Event, lang: str) -> str:
+    """Name an event after its kind was already said: "Data LifeCycle" for a class."""
+    if event.session is not None and event.item is None:
+        return event.session.section.title.get(lang)
+    return event_title(event, lang)
+
+
 def event_line(event: Event, lang: str, *, with_date: bool = True) -> str:
     """Render one event as a bullet line with its date and time."""
     when = format_datetime(event.at, lang) if with_date else format_time(event.at, lang)
@@ -96,7 +103,7 @@ def next_overview(course: Course, now: datetime, lang: str) -> str:
                 lang,
                 "answer.next",
                 kind=t(lang, f"kind.{kind}.one"),
-                what=event_title(event, lang),
+                what=event_subject(event, lang),
                 when=format_datetime(event.at, lang),
             )
         )
