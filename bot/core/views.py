@@ -61,7 +61,7 @@ def week_agenda(course: Course, day: date, lang: str) -> str:
     start, end = week_bounds(course, day)
     last = (end - timedelta(days=1)).date()
     span = f"{format_date(start.date(), lang)} – {format_date(last, lang)}"
-    lines = agenda(course, start, end, lang) or [t(lang, "answer.nothing_on", span=span)]
+    lines = agenda(course, start, end, lang) or [t(lang, "answer.nothing_planned")]
     heading = t(lang, "answer.on_day", span=span)
     lines += break_lines(course, lang, between=(start.date(), last))
     return "\n".join([heading, *lines])
