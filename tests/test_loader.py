@@ -190,3 +190,20 @@ def test_warnings_for_gaps_and_sessions_off_class_days(tmp_path):
     assert any("quiz numbering has a gap: no quiz 5" in m for m in messages)
     assert any("14 Esfand is a Sunday, not a class day" in m for m in messages)
     assert not [p for p in problems if p.level == "error"]
+
+
+def test_items_may_carry_their_own_time_of_day(tmp_path):
+    """A quiz's `time` replaces the class start; an assignment's replaces the release hour."""
+    path = _broken(tmp_path, "      - quiz: 3\n", '      - quiz: 3\n        time: "17:15"\n')
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "      - assignment: 1\n",
+            '      - assignment: 1\n        time: "12:00"\n        due_time: "20:00"\n',
+        ),
+        encoding="utf-8",
+    )
+    course = load_course(path)
+    assert course.item("quiz", 3).starts_at == datetime(2023, 3, 18, 17, 15, tzinfo=TEHRAN)
+    ca1 = course.item("assignment", 1)
+    assert ca1.release_at == datetime(2023, 3, 6, 12, 0, tzinfo=TEHRAN)
+    assert ca1.due_at == datetime(2023, 3, 20, 20, 0, tzinfo=TEHRAN)

@@ -317,7 +317,8 @@ class _Builder:
         self, loc: Path_, raw: ScheduledItem, section: Section, day: date, tz: ZoneInfo
     ) -> Item | None:
         times = self.data.times
-        class_start = at(day, self.data.classes.start, tz)
+        # An item's own time wins; otherwise quizzes and workshops start with the class.
+        class_start = at(day, raw.time or self.data.classes.start, tz)
         topic = raw.topic or section.title
         if raw.quiz is not None:
             return Item(
@@ -353,7 +354,7 @@ class _Builder:
             if kind == "assignment"
             else self.data.policies.project_phase_days
         )
-        release_at = at(day, times.release, tz)
+        release_at = at(day, raw.time or times.release, tz)
         due_time = raw.due_time or times.deadline
         if raw.due is not None:
             due_day = self._due_date((*loc, "due"), raw.due, day)

@@ -149,6 +149,9 @@ class ScheduledItem(Strict):
     topic: Text | None = None
     due: str | None = Field(default=None, description='Explicit deadline, e.g. "19 Farvardin 1402"')
     due_time: Clock | None = None
+    time: Clock | None = Field(
+        default=None, description="Start (quiz, workshop) or release time, if not the default"
+    )
     aliases: list[str] = Field(default_factory=list, description="Other names students use")
     note: str | None = None
 
