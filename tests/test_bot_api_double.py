@@ -218,6 +218,30 @@ def test_rate_limits_answer_429_with_retry_after() -> None:
         assert [r.text for r in api.sent] == ["1", "2", "g1"]
 
 
+def test_round_trip_delays_each_request_without_holding_up_others() -> None:
+    """With a round trip, every answer takes at least that long, and requests overlap."""
+    with BotApiDouble(token=TOKEN, round_trip=0.4) as api:
+        api.add_chat(USER)
+        took: list[float] = []
+
+        def timed_send(n: int) -> None:
+            started = time.monotonic()
+            assert send(api, f"m{n}").status_code == 200
+            took.append(time.monotonic() - started)
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=timed_send, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+    assert len(took) == 8 and min(took) >= 0.4
+    # One after another they would take 3.2 s; side by side, about one round trip.
+    assert elapsed < 8 * 0.4 / 2
+    assert sorted(r.text for r in api.sent) == sorted(f"m{n}" for n in range(8))
+
+
 def test_fail_next_injects_errors_in_order(api: BotApiDouble) -> None:
     """fail_next makes the next calls of a method fail, then the method works again."""
     api.fail_next("sendMessage", 429, retry_after=3)

@@ -343,6 +343,9 @@ class _Upload:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Many requests may be in flight at once (a round trip keeps them open); the default
+    # backlog of 5 would make the kernel drop connections and the client retry seconds later.
+    request_queue_size = 256
     double: BotApiDouble
 
 
@@ -375,9 +378,15 @@ class BotApiDouble:
         first_name: str = "MLSD Test Bot",
         global_rate: float | None = None,
         group_rate_per_minute: int | None = None,
+        round_trip: float = 0.0,
         log: Callable[[str], None] | None = None,
     ) -> None:
+        """``round_trip`` (seconds) delays every request like a network would: half on the
+        way in (before the double acts on it, so ``sent`` times are arrival times) and half
+        on the way back. Requests are served side by side, so one's delay holds up no other.
+        """
         self.token = token
+        self.round_trip = round_trip
         self.host = host
         self.port = port
         self.global_rate = global_rate
@@ -777,6 +786,10 @@ class BotApiDouble:
     # -- HTTP plumbing --------------------------------------------------------
 
     def _serve(self, handler: _Handler) -> None:
+        # Each request has its own thread, so sleeping here delays only this one.
+        half_trip = self.round_trip / 2
+        if half_trip:
+            time.sleep(half_trip)
         url = urllib.parse.urlsplit(handler.path)
         match = _PATH.fullmatch(urllib.parse.unquote(url.path))
         method = match.group(2) if match else url.path
@@ -808,6 +821,8 @@ class BotApiDouble:
             self._cond.notify_all()
         if self._log is not None:
             self._log(f"{method} {status} {json.dumps(params, default=str)[:200]}")
+        if half_trip:
+            time.sleep(half_trip)
         try:
             handler.send_response(status)
             handler.send_header("Content-Type", "application/json")
@@ -1412,8 +1427,11 @@ def main(argv: Iterable[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--token", default="123:ABC")
     parser.add_argument("--user", type=int, default=1, help="user id that stdin lines come from")
+    parser.add_argument("--round-trip", type=float, default=0.0, help="seconds per request")
     args = parser.parse_args(None if argv is None else list(argv))
-    with BotApiDouble(args.token, port=args.port, host=args.host, log=print) as api:
+    with BotApiDouble(
+        args.token, port=args.port, host=args.host, round_trip=args.round_trip, log=print
+    ) as api:
         print(f"Bot API double on {api.base_url} (set TELEGRAM_API_URL to it); Ctrl-C stops.")
         try:
             for line in sys.stdin:
