@@ -124,11 +124,30 @@ def make_engine(database_url: str) -> Engine:
             Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         # Handlers run on the event loop thread, /reload work may run in another one.
         connect_args["check_same_thread"] = False
-    engine = create_engine(url, connect_args=connect_args)
+    elif url.get_backend_name() == "postgresql":
+        connect_args.update(postgres_connect_args())
+    # A replica outlives database restarts and failovers: test pooled connections before use.
+    engine = create_engine(url, connect_args=connect_args, pool_pre_ping=not sqlite)
     if sqlite:
         event.listen(engine, "connect", _tune_sqlite)
     SQLModel.metadata.create_all(engine)
     return engine
+
+
+def postgres_connect_args() -> dict[str, Any]:
+    """Return psycopg connection options: UTC sessions and TCP keepalives both ways."""
+    return {
+        # Timestamps are stored without a zone, in UTC like on SQLite: a server whose
+        # default zone is Tehran must not shift them.
+        "options": "-c timezone=UTC -c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 "
+        "-c tcp_keepalives_count=3",
+        # The client side notices a vanished server (or host) within about 25 s.
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "connect_timeout": 10,
+    }
 
 
 def _tune_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
@@ -148,7 +167,8 @@ def open_existing(database_url: str) -> Engine | None:
     sqlite_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
     if sqlite_file and not Path(str(url.database)).expanduser().exists():
         return None
-    engine = create_engine(url)
+    postgres = url.get_backend_name() == "postgresql"
+    engine = create_engine(url, connect_args=postgres_connect_args() if postgres else {})
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _tune_sqlite)
     return engine

@@ -23,6 +23,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 from bot.settings import Settings
 from bot.storage import make_engine
 from tests.support.bot_api import BotApiDouble, SentRecord
+from tests.support.postgres import PostgresError, PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE_FILE = ROOT / "data" / "mlsd-spring-2023.yaml"
@@ -84,6 +85,30 @@ def db(settings: Settings) -> Iterator[Engine]:
     engine = make_engine(settings.database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """Start one real PostgreSQL server for the whole run; CI fails loudly if it cannot."""
+    try:
+        server = PostgresServer().start()
+    except PostgresError as error:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"PostgreSQL is required in CI: {error}", pytrace=False)
+        pytest.skip(f"PostgreSQL unavailable: {error}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Return the URL of a fresh, empty database, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state' / 'bot.sqlite3'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.create_database()
 
 
 @pytest.fixture

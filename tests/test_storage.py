@@ -1,0 +1,148 @@
+"""The state database behaves the same on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from bot import storage
+from tests.conftest import NOW, TEHRAN
+from tests.support.postgres import PostgresServer
+
+LONG_AGO = NOW - timedelta(days=30)
+DUE = datetime(2023, 3, 18, 16, 30, tzinfo=TEHRAN)
+KEY = "quiz:quiz-3/1d/subscribers"
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Engine]:
+    """Return an engine on a fresh database of each backend, with the schema in place."""
+    engine = storage.make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def test_users_language_and_blocking(store: Engine) -> None:
+    """A user is recorded on first contact, keeps a language choice and can be (un)blocked."""
+    assert storage.remember_user(store, 5, NOW) is None
+    storage.set_language(store, 5, "fa", NOW)
+    assert storage.get_language(store, 5) == "fa"
+    storage.set_blocked(store, 5, True, NOW)
+    with storage.Session(store) as session:
+        user = session.get(storage.User, 5)
+        assert user is not None and user.blocked
+    assert storage.remember_user(store, 5, NOW + timedelta(days=1)) == "fa"
+    with storage.Session(store) as session:
+        user = session.get(storage.User, 5)
+        assert user is not None and not user.blocked
+    assert storage.get_language(store, 6) is None
+
+
+def test_question_log_stats_and_unanswered(store: Engine) -> None:
+    """Stats count users, questions and topics; unanswered questions group by normalised text."""
+    log = storage.log_question
+    log(store, 1, "when is quiz 3", lang="en", answered=True, used=("quiz-3",), asked_at=NOW)
+    log(store, 1, "quiz 3 room", lang="en", answered=True, used=("quiz-3", "x"), asked_at=NOW)
+    log(store, 2, "Is there a party?", lang="en", answered=False, used=(), asked_at=NOW)
+    log(store, 3, "مهماني داريم؟", lang="fa", answered=False, used=(), asked_at=NOW)
+    log(store, 3, "مهمانی داریم", lang="fa", answered=False, used=(), asked_at=NOW)
+    storage.remember_user(store, 1, NOW)
+    numbers = storage.stats(store)
+    assert (numbers.users, numbers.questions, numbers.answered) == (1, 5, 2)
+    assert numbers.topics == [("unanswered", 3), ("quiz-3", 2)]
+    assert storage.top_unanswered(store) == [("مهماني داريم؟", 2), ("Is there a party?", 1)]
+
+
+def test_subscriptions_by_interest_time_and_language(store: Engine) -> None:
+    """Subscribers are filtered by interest and subscription time, and speak their language."""
+    storage.subscribe(store, 1, "all", LONG_AGO, "fa")
+    storage.subscribe(store, 2, "quizzes", LONG_AGO + timedelta(hours=1))
+    storage.subscribe(store, 3, "deadlines", LONG_AGO)
+    storage.subscribe(store, 4, "all", NOW + timedelta(days=1))
+    storage.set_language(store, 2, "fa", NOW)
+    found = storage.subscribers(store, ["all", "quizzes"], NOW)
+    assert found == [storage.Subscriber(1, "fa"), storage.Subscriber(2, "fa")]
+    assert storage.subscription(store, 3) == "deadlines"
+    assert storage.unsubscribe(store, 3) and not storage.unsubscribe(store, 3)
+    assert storage.subscription(store, 3) is None
+    storage.set_blocked(store, 1, True, NOW)
+    assert [s.user_id for s in storage.subscribers(store, ["all", "quizzes"], NOW)] == [2]
+
+
+def test_delivery_is_recorded_once_and_read_back_in_utc(store: Engine) -> None:
+    """A second record of the same reminder and recipient is refused; due times compare in UTC."""
+    assert storage.record_delivery(store, KEY, DUE, "7", "sent", NOW, 11)
+    assert not storage.record_delivery(store, KEY, DUE.astimezone(UTC), "7", "late", NOW)
+    assert storage.record_delivery(store, KEY, DUE, "8", "late", NOW)
+    assert storage.delivered_to(store, KEY, DUE.astimezone(UTC)) == {"7", "8"}
+    assert storage.delivered_to(store, KEY, DUE + timedelta(seconds=1)) == set()
+    statuses = storage.delivery_statuses(store)
+    [(key, due)] = statuses
+    assert key == KEY and due.replace(tzinfo=UTC) == DUE and statuses[(key, due)] == "sent"
+
+
+def test_concurrent_records_of_one_delivery_keep_exactly_one(store: Engine) -> None:
+    """Racing writers of the same delivery: one wins, the others are told it existed."""
+    start = threading.Barrier(6)
+    results: list[bool] = []
+
+    def write() -> None:
+        start.wait()
+        results.append(storage.record_delivery(store, KEY, DUE, "42", "sent", NOW))
+
+    threads = [threading.Thread(target=write) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results) == [False] * 5 + [True]
+    assert storage.delivered_to(store, KEY, DUE) == {"42"}
+
+
+def test_skipped_reminders_are_recorded_once_unless_already_handled(store: Engine) -> None:
+    """Skips are written for reminders with no row at all, and only once."""
+    other = "quiz:quiz-3/2h/subscribers"
+    storage.record_delivery(store, KEY, DUE, "7", "sent", NOW)
+    wanted = [(KEY, DUE, "subscribers"), (other, DUE, "subscribers")]
+    assert storage.record_skipped(store, wanted, NOW) == 1
+    assert storage.record_skipped(store, wanted, NOW) == 0
+    assert storage.delivered_to(store, other, DUE) == {"subscribers"}
+
+
+def test_event_times_and_channel_problems(store: Engine) -> None:
+    """Saved event times are replaced whole and come back as the same moments; a channel
+    problem is new once per error text."""
+    storage.save_event_times(store, {"quiz:quiz-3": DUE, "deadline:ca-1": NOW})
+    storage.save_event_times(store, {"quiz:quiz-3": DUE + timedelta(days=1)})
+    [(key, at)] = storage.event_times(store).items()
+    assert key == "quiz:quiz-3"
+    assert (at if at.tzinfo else at.replace(tzinfo=UTC)) == DUE + timedelta(days=1)
+    assert storage.note_channel_problem(store, "@c", "need admin rights", NOW)
+    assert not storage.note_channel_problem(store, "@c", "need admin rights", NOW)
+    assert storage.note_channel_problem(store, "@c", "chat not found", NOW)
+    assert storage.clear_channel_problem(store, "@c") and not storage.clear_channel_problem(
+        store, "@c"
+    )
+
+
+def test_postgres_server_in_another_zone_stores_the_same_moments(postgres: PostgresServer) -> None:
+    """A PostgreSQL database whose default time zone is Tehran still reads times back in UTC."""
+    url = postgres.create_database()
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(postgres.url().replace("+psycopg", ""), autocommit=True) as admin:
+        admin.execute(f"ALTER DATABASE \"{name}\" SET timezone = 'Asia/Tehran'")  # type: ignore[arg-type]
+    engine = storage.make_engine(url)
+    try:
+        storage.record_delivery(engine, KEY, DUE, "7", "sent", NOW)
+        with engine.connect() as connection:
+            stored = connection.execute(text("SELECT due_at FROM delivery")).scalar_one()
+        assert stored == DUE and stored.utcoffset() == timedelta(0)
+        assert storage.delivered_to(engine, KEY, DUE) == {"7"}
+    finally:
+        engine.dispose()
