@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.calendar import CalendarError, jalali_iso, parse_when
 from bot.core.loader import CourseError, check_course, load_course
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, check_database_url, load_settings
 
 if TYPE_CHECKING:
     from bot.core.course import Course, Event
@@ -245,6 +245,7 @@ def _reminders(args: argparse.Namespace) -> int:
         if (start is None or r.due_at >= start) and (end is None or r.due_at <= end)
     ]
     # Read-only: a database that does not exist yet means nothing was sent.
+    check_database_url(settings.database_url)
     engine = storage.open_existing(settings.database_url)
     statuses = storage.delivery_statuses(engine) if engine is not None else {}
     if engine is not None:

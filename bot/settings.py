@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +20,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from bot.core.reminders import PlanSettings, parse_offset
 
@@ -27,6 +30,10 @@ DEFAULT_COURSE = Path("data/mlsd-spring-2023.yaml")
 DEFAULT_DATABASE_URL = "sqlite:///state/course-bot.sqlite3"
 DEFAULT_API_URL = "https://api.telegram.org"
 ENV_PREFIX = "COURSE_BOT_"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+POSTGRES_EXTRA = "pip install 'mlsd-course-bot[postgres]'"
+# What @BotFather hands out: the bot's numeric id, a colon, then letters, digits, - and _.
+_TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")
 
 
 class SettingsError(Exception):
@@ -109,6 +116,13 @@ class Settings(BaseModel):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown timezone {value!r}") from exc
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"{value!r} is not a log level; use one of {', '.join(LOG_LEVELS)}")
+        return value.strip().upper()
 
     @field_validator("channel")
     @classmethod
@@ -231,7 +245,11 @@ def _yaml_value(key: str, text: str) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise SettingsError(f"config: {key}: cannot read {ENV_PREFIX}{key.upper()}: {exc}") from exc
+        # The parser's own message spans several lines and quotes the input; one line will do.
+        problem = " ".join(str(getattr(exc, "problem", None) or "not valid YAML").split())
+        raise SettingsError(
+            f"config: {key}: cannot read {ENV_PREFIX}{key.upper()}={text!r}: {problem}"
+        ) from exc
 
 
 def bot_token(environ: Mapping[str, str] | None = None) -> SecretStr:
@@ -240,6 +258,17 @@ def bot_token(environ: Mapping[str, str] | None = None) -> SecretStr:
     token = environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     if not token:
         raise SettingsError("TELEGRAM_BOT_TOKEN: not set; get a token from @BotFather")
+    # Never quote the token itself: this message goes to the terminal and to logs.
+    if any(c.isspace() for c in token):
+        raise SettingsError(
+            "TELEGRAM_BOT_TOKEN: contains a space or line break; paste it exactly as @BotFather "
+            "gave it"
+        )
+    if not _TOKEN_SHAPE.fullmatch(token):
+        raise SettingsError(
+            "TELEGRAM_BOT_TOKEN: does not look like a bot token (digits, a colon, then letters, "
+            "digits, - or _); paste it exactly as @BotFather gave it"
+        )
     return SecretStr(token)
 
 
@@ -247,3 +276,24 @@ def api_url(environ: Mapping[str, str] | None = None) -> str:
     """Return the Bot API base URL (TELEGRAM_API_URL), without a trailing slash."""
     environ = os.environ if environ is None else environ
     return (environ.get("TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/")
+
+
+def check_database_url(url: str) -> None:
+    """Raise SettingsError unless ``url`` is a database URL whose driver is installed."""
+    try:
+        dialect = make_url(url).get_dialect()
+    except ArgumentError as exc:
+        raise SettingsError(f"config: database_url: {url!r} is not a database URL") from exc
+    except NoSuchModuleError as exc:
+        raise SettingsError(f"config: database_url: unknown database in {url!r}") from exc
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        if dialect.name == "postgresql":
+            hint = f"{POSTGRES_EXTRA} and write the URL as postgresql+psycopg://…"
+        else:
+            hint = "install it or pick another driver"
+        raise SettingsError(
+            f"config: database_url: the {dialect.name} driver {dialect.driver!r} is not "
+            f"installed; {hint}"
+        ) from exc

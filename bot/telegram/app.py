@@ -27,13 +27,12 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from bot import storage
 from bot.core.loader import CourseError
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, check_database_url
 from bot.telegram import guards, inline, menu, reminders, replies, staff, student, subscriptions
-from bot.telegram.network import RetryingRequest
+from bot.telegram.network import RetryingRequest, UpdatesRequest
 from bot.telegram.ordering import PerChatOrder
 from bot.telegram.services import BotContext, Knowledge, Services, services_of
 
@@ -128,7 +127,7 @@ def build_application(
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
         .request(RetryingRequest(connection_pool_size=32))
-        .get_updates_request(HTTPXRequest())
+        .get_updates_request(UpdatesRequest())
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .defaults(Defaults(tzinfo=settings.tz))
         .context_types(ContextTypes(context=BotContext))
@@ -214,6 +213,7 @@ def _describe(update: object) -> str:
 
 
 def _database(url: str) -> DbEngine:
+    check_database_url(url)
     try:
         return storage.make_engine(url)
     except (ArgumentError, SQLAlchemyError, OSError) as error:

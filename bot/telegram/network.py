@@ -1,4 +1,5 @@
-"""HTTP to the Bot API with retries on network failures and Telegram 5xx answers."""
+"""HTTP to the Bot API: retries on network failures and Telegram 5xx answers, and updates
+screened so that one the library cannot read never stops polling."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from telegram import Update
 from telegram.error import NetworkError, TimedOut
 from telegram.request import HTTPXRequest, RequestData
 
@@ -51,3 +53,43 @@ class RetryingRequest(HTTPXRequest):
                 log.warning("%s: Telegram answered %d; retrying in %.1fs", endpoint, code, delay)
             await asyncio.sleep(delay)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+class UpdatesRequest(HTTPXRequest):
+    """The ``getUpdates`` request, which passes on only updates this library can read.
+
+    PTB parses a whole batch at once: one update it cannot read (a field a newer Bot API made
+    required, say) fails the batch, the offset never moves, and the same batch comes back
+    forever. Each unreadable update is replaced by a bare ``{"update_id": N}``, which every
+    handler ignores, so the offset moves past it and later updates are handled.
+    """
+
+    async def post(
+        self, url: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        """Post as usual; for getUpdates, screen each update of the result."""
+        result = await super().post(url, request_data, *args, **kwargs)
+        if url.endswith("/getUpdates") and isinstance(result, list):
+            return [update for update in map(readable_update, result) if update is not None]
+        return result
+
+
+def readable_update(raw: object) -> dict[str, Any] | None:
+    """Return ``raw`` if it parses as an Update, a bare one in its place if not, None without id.
+
+    The warning names the update's id and type only: its content may be a student's message.
+    """
+    update_id = raw.get("update_id") if isinstance(raw, dict) else None
+    if not isinstance(update_id, int):
+        log.warning("skipped an update without an update_id")
+        return None
+    assert isinstance(raw, dict)
+    try:
+        Update.de_json(raw, None)
+    except Exception as error:
+        kind = ", ".join(sorted(str(key) for key in raw if key != "update_id")) or "empty"
+        log.warning(
+            "skipped update %d (%s): it cannot be read (%s)", update_id, kind, type(error).__name__
+        )
+        return {"update_id": update_id}
+    return raw

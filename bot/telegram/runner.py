@@ -1,23 +1,35 @@
-"""Run the bot as a process: logging that never shows the token, polling or webhook, signals
-(SIGINT and SIGTERM stop it, SIGHUP re-reads the course file)."""
+"""Run the bot as a process: logging that never shows the token or students' messages, waiting
+for the Bot API at start, polling or webhook, signals (SIGINT and SIGTERM stop it, SIGHUP
+re-reads the course file)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
 import signal
 import sys
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from urllib.parse import urlsplit
+
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError, RetryAfter
+from telegram.request import HTTPXRequest
 
 from bot.settings import Settings, SettingsError, api_url, bot_token
 from bot.telegram.app import ALLOWED_UPDATES, build_application
+from bot.telegram.services import services_of
 
 log = logging.getLogger(__name__)
 
 REDACTED = "[REDACTED]"
+WITHHELD = "[withheld: it may hold students' messages]"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# Waiting for the Bot API at start: 1 s, then doubling, never more than a minute apart.
+CONNECT_FIRST_DELAY = 1.0
+CONNECT_MAX_DELAY = 60.0
 
 
 class RedactingFilter(logging.Filter):
@@ -46,11 +58,31 @@ class RedactingFilter(logging.Filter):
         return text
 
 
+class WithheldDataFilter(logging.Filter):
+    """Cut the raw update data PTB appends to its parse-error messages.
+
+    Those messages ("... Received data was ...") carry whole updates, students' texts
+    included, at CRITICAL; only DEBUG may show students' messages.
+    """
+
+    MARKER = "Received data was"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Replace the data part of such a record's message; always keep the record."""
+        if record.levelno > logging.DEBUG and record.name.startswith("telegram"):
+            message = record.getMessage()
+            head, marker, _ = message.partition(self.MARKER)
+            if marker:
+                record.msg, record.args = f"{head}{marker} {WITHHELD}", None
+        return True
+
+
 def configure_logging(level: str, *secret_values: str) -> None:
     """Log to stderr at ``level``, with every secret redacted and httpx kept quiet."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     # On the handler, not a logger: logger filters miss records propagated from child loggers.
+    handler.addFilter(WithheldDataFilter())
     handler.addFilter(RedactingFilter(secret_values))
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -82,6 +114,11 @@ def run_bot(settings: Settings, *, webhook: bool, environ: Mapping[str, str] | N
         settings, token=token, api_url=api_url(environ), reload_on_sighup=True
     )
     configure_logging(settings.log_level, token, secret)
+    if not connect(token, api_url(environ)):
+        log.info("stopped before the Bot API could be reached")
+        asyncio.get_event_loop().close()
+        services_of(application).db.dispose()
+        return 0
     log.info("starting with %s", "a webhook" if webhook else "long polling")
     try:
         if webhook:
@@ -103,3 +140,81 @@ def run_bot(settings: Settings, *, webhook: bool, environ: Mapping[str, str] | N
         return 1
     log.info("stopped")
     return 0
+
+
+def connect(token: str, api: str) -> bool:
+    """Wait until the Bot API answers ``getMe``; False if SIGINT/SIGTERM came first.
+
+    Retries with capped exponential backoff and one log line per attempt: a bot started
+    before the network is up, or during a Telegram outage, just waits. A rejected token
+    raises SettingsError. The event loop stays current, for the application to run in.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    stop = asyncio.Event()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        return loop.run_until_complete(_connect(token, api, stop))
+    finally:
+        for sig in STOP_SIGNALS:
+            loop.remove_signal_handler(sig)
+
+
+async def _connect(token: str, api: str, stop: asyncio.Event) -> bool:
+    # A plain Bot, not the application's: its request retries on its own and would log more.
+    requests = (HTTPXRequest(), HTTPXRequest())
+    bot = Bot(
+        token,
+        base_url=f"{api}/bot",
+        base_file_url=f"{api}/file/bot",
+        request=requests[0],
+        get_updates_request=requests[1],
+    )
+    delay = CONNECT_FIRST_DELAY
+    attempt = 0
+    try:
+        while not stop.is_set():
+            attempt += 1
+            wait = delay
+            try:
+                await _unless(stop, bot.get_me())
+            except InvalidToken as error:
+                raise SettingsError(
+                    "TELEGRAM_BOT_TOKEN: Telegram rejected the token (401 Unauthorized); "
+                    "check it with @BotFather"
+                ) from error
+            except RetryAfter as error:
+                after = error.retry_after
+                wait = after.total_seconds() if isinstance(after, timedelta) else float(after)
+                log.warning("the Bot API asks to wait %gs (attempt %d)", wait, attempt)
+            except NetworkError as error:
+                log.warning(
+                    "cannot reach the Bot API at %s: %s (attempt %d); trying again in %gs",
+                    api,
+                    error.message,
+                    attempt,
+                    wait,
+                )
+                delay = min(delay * 2, CONNECT_MAX_DELAY)
+            else:
+                if attempt > 1:
+                    log.info("reached the Bot API after %d attempts", attempt)
+                return not stop.is_set()
+            await _unless(stop, asyncio.sleep(wait))
+        return False
+    finally:
+        for request in requests:
+            await request.shutdown()
+
+
+async def _unless(stop: asyncio.Event, work: object) -> None:
+    """Await ``work`` unless ``stop`` is set first (then cancel it)."""
+    task = asyncio.ensure_future(work)  # type: ignore[arg-type]
+    stopper = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if not task.done():
+        task.cancel()
+        return
+    task.result()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,3 +59,22 @@ def stop_bot(process: subprocess.Popen[str], timeout: float = 15) -> tuple[str, 
     process.send_signal(signal.SIGTERM)
     stdout, stderr = process.communicate(timeout=timeout)
     return stdout or "", stderr or ""
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_output(path: Path, text: str, count: int = 1, timeout: float = 20) -> str:
+    """Wait until the file a process writes to holds ``text`` ``count`` times; return it all."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+        if found.count(text) >= count:
+            return found
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{text!r} not seen {count} time(s) in {timeout}s:\n{found}")
+        time.sleep(0.05)
