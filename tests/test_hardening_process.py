@@ -202,17 +202,25 @@ def test_an_unknown_log_level_names_the_key(tmp_path: Path, api: BotApiDouble) -
     assert "log_level" in line and "LOUD" in line
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("psycopg2") is not None, reason="psycopg2 is installed here"
-)
+@pytest.mark.skipif(importlib.util.find_spec("pg8000") is not None, reason="pg8000 is here")
 def test_a_postgres_url_without_its_driver_names_the_extra(
     tmp_path: Path, api: BotApiDouble
 ) -> None:
-    """A postgresql:// URL without its driver names the key and the extra to install."""
-    config = _config(tmp_path, database_url="postgresql://bot@127.0.0.1/bot")
+    """A PostgreSQL URL whose driver is missing names the key and the extra to install."""
+    config = _config(tmp_path, database_url="postgresql+pg8000://bot@127.0.0.1/bot")
     line = _one_line(_run_briefly(config, bot_environment(api, TOKEN), tmp_path))
     assert "database_url" in line and "mlsd-course-bot[postgres]" in line
     assert "postgresql+psycopg://" in line
+
+
+@pytest.mark.skipif(importlib.util.find_spec("psycopg") is None, reason="needs [postgres]")
+def test_an_unreachable_database_is_one_line(tmp_path: Path, api: BotApiDouble) -> None:
+    """A database server that refuses connections at start is one line naming the key."""
+    url = f"postgresql+psycopg://bot@127.0.0.1:{free_port()}/bot"
+    line = _one_line(
+        _run_briefly(_config(tmp_path, database_url=url), bot_environment(api, TOKEN), tmp_path)
+    )
+    assert "database_url" in line and "cannot open" in line
 
 
 def test_unreadable_environment_yaml_is_one_line(tmp_path: Path, api: BotApiDouble) -> None:

@@ -217,4 +217,6 @@ def _database(url: str) -> DbEngine:
     try:
         return storage.make_engine(url)
     except (ArgumentError, SQLAlchemyError, OSError) as error:
-        raise SettingsError(f"config: database_url: cannot open {url!r}: {error}") from error
+        # The driver's own message (not SQLAlchemy's wrapper with its link), on one line.
+        reason = " ".join(str(getattr(error, "orig", None) or error).split())
+        raise SettingsError(f"config: database_url: cannot open {url!r}: {reason}") from error
