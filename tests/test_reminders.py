@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections import Counter
 from datetime import datetime, timedelta
@@ -16,8 +17,18 @@ from bot import storage
 from bot.core.loader import load_course
 from bot.core.reminders import Reminder, plan
 from bot.settings import ReminderSettings, Settings
-from bot.telegram.reminders import Pacer, job_id, reminders_of
-from tests.conftest import ADMIN, CHANNEL, CHANNEL_ID, COURSE_FILE, TEHRAN, Bot, Clock, running_bot
+from bot.telegram.reminders import job_id, reminders_of
+from tests.conftest import (
+    ADMIN,
+    CHANNEL,
+    CHANNEL_ID,
+    COURSE_FILE,
+    TEHRAN,
+    TOKEN,
+    Bot,
+    Clock,
+    running_bot,
+)
 from tests.support.bot_api import BotApiDouble
 
 pytestmark = pytest.mark.anyio
@@ -404,10 +415,22 @@ def test_resubscribing_starts_afresh_but_changing_interest_does_not(db: Engine) 
     assert storage.subscribers(db, ["deadlines"], later) == [storage.Subscriber(1, "fa")]
 
 
-async def test_pacer_spaces_sends() -> None:
-    """The pacer lets calls through no faster than its rate."""
-    pacer = Pacer(100)
-    started = time.monotonic()
-    for _ in range(11):
-        await pacer.wait()
-    assert time.monotonic() - started >= 0.099
+async def test_broadcast_keeps_several_messages_in_flight_over_a_slow_round_trip(
+    settings: Settings, clock: Clock, db: Engine
+) -> None:
+    """With a round trip of 0.3 s, messages overlap in flight: each goes out once, recorded."""
+    clock.now = reminder(f"{QUIZ3_1D}/channel").due_at
+    with BotApiDouble(TOKEN, round_trip=0.3) as api:
+        api.add_chat(CHANNEL_ID, "channel", username=CHANNEL[1:])
+        students = range(100, 130)
+        for user_id in students:
+            subscribe(api, db, user_id)
+        async with running_bot(api, settings, clock, db) as bot:
+            await wait_count(api, 1 + len(students), timeout=20)
+            await bot.settle(0.5)
+        arrivals = sorted(r.time for user_id in students for r in api.messages_to(user_id))
+    assert [len(received(api, user_id)) for user_id in students] == [1] * len(students)
+    assert statuses(db, f"{QUIZ3_1D}/subscribers") == {"sent": len(students)}
+    # One at a time, each message would arrive a whole round trip after the one before.
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
+    assert sum(1 for gap in gaps if gap < 0.15) > len(gaps) // 2

@@ -14,7 +14,6 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -32,6 +31,7 @@ from bot import storage
 from bot.core.loader import CourseError
 from bot.settings import Settings, SettingsError, check_database_url
 from bot.telegram import guards, inline, menu, reminders, replies, staff, student, subscriptions
+from bot.telegram.limiter import SendLimiter
 from bot.telegram.network import RetryingRequest, UpdatesRequest
 from bot.telegram.ordering import PerChatOrder
 from bot.telegram.services import BotContext, Knowledge, Services, services_of
@@ -71,8 +71,6 @@ ALLOWED_UPDATES = [
 
 # Chats are served side by side (each one in order), see ordering.PerChatOrder.
 CONCURRENT_UPDATES = 64
-# PTB's limiter defaults to giving up on the first 429; wait and resend instead.
-RATE_LIMIT_RETRIES = 3
 
 
 def build_application(
@@ -128,7 +126,8 @@ def build_application(
         .base_file_url(f"{api_url}/file/bot")
         .request(RetryingRequest(connection_pool_size=32))
         .get_updates_request(UpdatesRequest())
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        # Telegram's limits, with replies to students ahead of broadcasts (limiter.py).
+        .rate_limiter(SendLimiter())
         .defaults(Defaults(tzinfo=settings.tz))
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(PerChatOrder(CONCURRENT_UPDATES))

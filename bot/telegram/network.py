@@ -20,7 +20,7 @@ BACKOFF = (0.5, 1.0, 2.0, 4.0)
 class RetryingRequest(HTTPXRequest):
     """An ``HTTPXRequest`` that retries refused connections and 5xx answers with backoff.
 
-    429 is left to ``AIORateLimiter`` (it knows ``retry_after``); 4xx are final. A timeout is
+    429 is left to the rate limiter (it knows ``retry_after``); 4xx are final. A timeout is
     not retried: Telegram may have acted on the request, and a resend could double a message.
     """
 

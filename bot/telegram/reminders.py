@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from telegram import Message
@@ -25,14 +26,15 @@ from bot.core.i18n import t
 from bot.core.reminders import Reminder, action, event_times, moved_events, plan, reminder_text
 from bot.core.views import event_title
 from bot.telegram import replies
+from bot.telegram.limiter import Broadcast, Withdrawn
 from bot.telegram.services import BotContext, Services, services_of
 
 log = logging.getLogger(__name__)
 
 JOB_PREFIX = "reminder:"
-# A little under Telegram's 30 messages/s overall, so a broadcast never trips the limit and
-# leaves room for replies to students; AIORateLimiter's retries on 429 are the safety net.
-BROADCAST_RATE = 29.0
+# Broadcast messages in flight at once: enough to keep Telegram's 30 messages/s busy over a
+# round trip of up to half a second, and the most a crash can repeat (see the README).
+IN_FLIGHT = 16
 
 
 def job_id(reminder: Reminder) -> str:
@@ -40,30 +42,15 @@ def job_id(reminder: Reminder) -> str:
     return f"{JOB_PREFIX}{reminder.key}@{reminder.due_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
-class Pacer:
-    """Space calls at least ``1 / rate`` seconds apart, whoever makes them."""
-
-    def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate
-        self._next = 0.0
-        self._lock = asyncio.Lock()
-
-    async def wait(self) -> None:
-        """Return when the next call may go out."""
-        async with self._lock:
-            now = asyncio.get_running_loop().time()
-            if self._next > now:
-                await asyncio.sleep(self._next - now)
-                now = self._next
-            self._next = now + self.interval
+def _always() -> bool:
+    return True
 
 
 class ReminderService:
     """Keep the JobQueue in step with the plan, and deliver what falls due."""
 
-    def __init__(self, application: Application, rate: float = BROADCAST_RATE) -> None:  # type: ignore[type-arg]
+    def __init__(self, application: Application) -> None:  # type: ignore[type-arg]
         self.application = application
-        self.pacer = Pacer(rate)
         # Jobs of the current plan by id; a job whose reminder left the plan does nothing.
         self.planned: dict[str, Reminder] = {}
         # One delivery at a time, so no two jobs ever broadcast the same reminder at once.
@@ -260,45 +247,70 @@ class ReminderService:
             if str(person.user_id) not in done
         ]
         texts: dict[str, str] = {}
-        sent = 0
-        for number, person in enumerate(people):
-            if not self.application.running:
-                log.info(
-                    "%s: stopping with %d left for the next start",
-                    reminder.key,
-                    len(people) - number,
-                )
-                return
-            if reminder.stale_at <= services.now():
-                log.info(
-                    "%s: its event has begun; the %d left are not sent",
-                    reminder.key,
-                    len(people) - number,
-                )
-                return
+        for person in people:
             if person.language not in texts:
                 texts[person.language] = self._text(reminder, person.language, late=late)
-            recipient = str(person.user_id)
-            try:
-                message = await self._send(person.user_id, texts[person.language])
-            except Forbidden as error:
-                log.info("user %s: %s; unsubscribed", person.user_id, error.message)
-                storage.unsubscribe(db, person.user_id)
-                storage.set_blocked(db, person.user_id, True, services.now())
-                self._record(reminder, recipient, "failed")
-                continue
-            except (BadRequest, TimedOut) as error:
-                # A timeout may have delivered it: never resent, so never twice.
-                log.warning("%s to user %s failed: %s", reminder.key, recipient, error.message)
-                self._record(reminder, recipient, "failed")
-                continue
-            except TelegramError as error:
-                # Not delivered (network down, rate limit exhausted): retried at the next start.
-                log.warning("%s to user %s failed: %s", reminder.key, recipient, error.message)
-                continue
-            self._record(reminder, recipient, "late" if late else "sent", message)
-            sent += 1
-        log.info("%s: sent to %d subscriber(s)", reminder.key, sent)
+        # Several messages in flight at once, so the round trip to Telegram does not set the
+        # pace: the shared limiter does. Each worker takes the next student in turn.
+        queue = iter(people)
+        outcomes: Counter[bool | None] = Counter()
+
+        def wanted() -> bool:
+            return self.application.running and services.now() < reminder.stale_at
+
+        async def worker() -> None:
+            for person in queue:
+                if not wanted():
+                    return
+                text = texts[person.language]
+                outcomes[await self._to_subscriber(reminder, person, text, late, wanted)] += 1
+
+        async with asyncio.TaskGroup() as group:
+            for _ in range(min(IN_FLIGHT, len(people))):
+                group.create_task(worker())
+        # Withdrawn at their turn (None) or never taken: not sent, no record.
+        left = len(people) - outcomes[True] - outcomes[False]
+        if left and not self.application.running:
+            log.info("%s: stopping with %d left for the next start", reminder.key, left)
+        elif left:
+            log.info("%s: its event has begun; the %d left are not sent", reminder.key, left)
+        log.info("%s: sent to %d subscriber(s)", reminder.key, outcomes[True])
+
+    async def _to_subscriber(
+        self,
+        reminder: Reminder,
+        person: storage.Subscriber,
+        text: str,
+        late: bool,
+        wanted: Callable[[], bool],
+    ) -> bool | None:
+        """Send one subscriber the reminder and record it: True if it went out, False if it
+        failed, None if it was withdrawn at its turn."""
+        services = self.services
+        db = services.db
+        recipient = str(person.user_id)
+        try:
+            message = await self._send(person.user_id, text, wanted)
+        except Withdrawn:
+            return None  # stopped or stale by its turn: never sent, so no record
+        except Forbidden as error:
+            log.info("user %s: %s; unsubscribed", person.user_id, error.message)
+            storage.unsubscribe(db, person.user_id)
+            storage.set_blocked(db, person.user_id, True, services.now())
+            self._record(reminder, recipient, "failed")
+            return False
+        except (BadRequest, TimedOut) as error:
+            # A timeout may have delivered it: never resent, so never twice.
+            log.warning("%s to user %s failed: %s", reminder.key, recipient, error.message)
+            self._record(reminder, recipient, "failed")
+            return False
+        except TelegramError as error:
+            # Not delivered (network down, rate limit exhausted): retried at the next start.
+            log.warning("%s to user %s failed: %s", reminder.key, recipient, error.message)
+            return False
+        # Written the moment Telegram accepts it: a crash can repeat only messages in flight.
+        self._record(reminder, recipient, "late" if late else "sent", message)
+        return True
 
     def _record(
         self, reminder: Reminder, recipient: str, status: str, message: Message | None = None
@@ -316,13 +328,23 @@ class ReminderService:
         if not written:
             log.warning("%s to %s was already recorded", reminder.key, recipient)
 
-    async def _send(self, chat_id: int | str, markup: str) -> Message:
+    async def _send(
+        self, chat_id: int | str, markup: str, wanted: Callable[[], bool] = _always
+    ) -> Message:
         first: Message | None = None
         for piece in replies.split(markup):
-            await self.pacer.wait()
-            message = await self.application.bot.send_message(
-                chat_id, piece, parse_mode=ParseMode.HTML
-            )
+            try:
+                message = await self.application.bot.send_message(
+                    chat_id,
+                    piece,
+                    parse_mode=ParseMode.HTML,
+                    # Broadcast class: replies to students go first (see limiter.py).
+                    rate_limit_args=Broadcast(wanted if first is None else _always),
+                )
+            except Withdrawn:
+                if first is None:
+                    raise
+                continue  # the rest of a message already begun still goes out
             first = first or message
         assert first is not None, "a reminder is never empty"
         return first
