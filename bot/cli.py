@@ -1,4 +1,4 @@
-"""The ``course-bot`` command line: ask, schedule, check, run, reminders, calendar."""
+"""The ``course-bot`` command line: ask, schedule, check, run, serve, reminders, calendar."""
 
 from __future__ import annotations
 
@@ -90,6 +90,11 @@ def _parser() -> argparse.ArgumentParser:
 
     run = command("run", _run, "Run the Telegram bot (needs TELEGRAM_BOT_TOKEN).")
     run.add_argument("--webhook", action="store_true", help="receive updates by webhook")
+
+    serve = command(
+        "serve", _serve, "Serve the calendar feed and the schedule page (no token needed)."
+    )
+    serve.add_argument("--course", metavar="FILE", help="course file (default: the settings')")
 
     reminders = command(
         "reminders", _reminders, "List the reminder plan, with what the database says was sent."
@@ -226,6 +231,17 @@ def _run(args: argparse.Namespace) -> int:
     return run_bot(_settings(args), webhook=args.webhook)
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from bot.telegram.runner import configure_logging
+    from bot.web.server import serve
+
+    settings = _settings(args)
+    if args.course:
+        settings = settings.model_copy(update={"course": Path(args.course)})
+    configure_logging(settings.log_level)
+    return serve(settings)
+
+
 def _reminders(args: argparse.Namespace) -> int:
     from bot import storage
     from bot.core.reminders import plan
@@ -281,10 +297,22 @@ def _reminders(args: argparse.Namespace) -> int:
 
 
 def _calendar(args: argparse.Namespace) -> int:
+    from bot import storage
     from bot.ical import course_calendar
+    from bot.web.feed import alarm_offsets, versions_of
 
     settings = _settings(args)
-    data = course_calendar(_course(args, settings), args.lang)
+    # The same content the live feed serves: its published versions, read without writing.
+    engine = storage.open_existing(settings.database_url)
+    versions = versions_of(storage.event_versions(engine)) if engine is not None else {}
+    if engine is not None:
+        engine.dispose()
+    data = course_calendar(
+        _course(args, settings),
+        args.lang,
+        versions=versions,
+        alarms=alarm_offsets(settings),
+    )
     if args.output:
         try:
             Path(args.output).write_bytes(data)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -88,6 +89,28 @@ class ReminderSettings(BaseModel):
         return parse_offset(self.grace)
 
 
+class WebSettings(BaseModel):
+    """The web side: calendar feed, schedule page and (with --webhook) Telegram's updates."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    # What links in messages point to, e.g. https://mlsd.example.org (behind a proxy).
+    public_url: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("give an absolute http:// or https:// URL")
+        return value
+
+
 class Settings(BaseModel):
     """Everything the bot and the CLI are configured with, except the token."""
 
@@ -105,6 +128,7 @@ class Settings(BaseModel):
     webhook_url: str | None = None
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
+    web: WebSettings | None = None
     # Where this file was read from; relative paths are resolved against it.
     source: Path | None = Field(default=None, exclude=True)
 
@@ -208,7 +232,16 @@ def load_settings(
         raise SettingsError(f"config: {key}: {message}") from exc
 
 
-_TYPE_NAMES = {"int", "str", "bool", "float", "list[str]", "list[int]", "function-after"}
+_TYPE_NAMES = {
+    "int",
+    "str",
+    "bool",
+    "float",
+    "list[str]",
+    "list[int]",
+    "function-after",
+    "WebSettings",
+}
 
 
 def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:

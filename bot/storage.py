@@ -83,6 +83,15 @@ class EventTime(SQLModel, table=True):
     at: datetime = Field(description="UTC")
 
 
+class EventVersion(SQLModel, table=True):
+    """What the calendar feed published of an event, to number its changes (SEQUENCE)."""
+
+    key: str = Field(primary_key=True, description="event key, e.g. deadline:ca-1")
+    fingerprint: str = Field(description="digest of the event's times and texts")
+    sequence: int = 0
+    modified_at: datetime = Field(description="UTC; when the fingerprint last changed")
+
+
 class ChannelProblem(SQLModel, table=True):
     """A channel the bot could not post to, kept until a post succeeds, so it is reported once."""
 
@@ -459,3 +468,46 @@ def clear_channel_problem(engine: Engine, channel: str) -> bool:
         session.delete(row)
         session.commit()
         return True
+
+
+# -- calendar feed --------------------------------------------------------------------------
+
+
+def event_versions(engine: Engine) -> dict[str, tuple[int, datetime]]:
+    """Return each published event's (sequence, UTC modification time); {} without the table."""
+    try:
+        with Session(engine) as session:
+            rows = session.exec(select(EventVersion)).all()
+    except OperationalError:
+        return {}
+    return {row.key: (row.sequence, row.modified_at.replace(tzinfo=UTC)) for row in rows}
+
+
+def sync_event_versions(
+    engine: Engine, fingerprints: Mapping[str, str], now: datetime
+) -> dict[str, tuple[int, datetime]]:
+    """Record the events' fingerprints: a new event starts at sequence 0, a changed one goes
+    up by one; return every event's (sequence, UTC modification time)."""
+    with Session(engine) as session:
+        rows = {row.key: row for row in session.exec(select(EventVersion)).all()}
+        for key, fingerprint in fingerprints.items():
+            row = rows.get(key)
+            if row is None:
+                row = EventVersion(key=key, fingerprint=fingerprint, modified_at=_utc(now))
+                rows[key] = row
+            elif row.fingerprint != fingerprint:
+                row.fingerprint = fingerprint
+                row.sequence += 1
+                row.modified_at = _utc(now)
+            else:
+                continue
+            session.add(row)
+        try:
+            session.commit()
+        except IntegrityError:
+            # Another process published the same new event first; its numbers stand.
+            session.rollback()
+            return event_versions(engine)
+        return {
+            key: (row.sequence, row.modified_at.replace(tzinfo=UTC)) for key, row in rows.items()
+        }

@@ -15,7 +15,7 @@ from bot.core.models import LANGS, Text
 YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Each feature may keep its strings in its own file: "<prefix>{lang}.yaml".
-_FILE_PREFIXES = ("", "bot.")
+_FILE_PREFIXES = ("", "bot.", "web.")
 
 
 @cache

@@ -153,6 +153,8 @@ async def reload_on_signal(application: Application) -> None:  # type: ignore[ty
 
 def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     """Wire every handler; within a group the first matching handler wins."""
+    # Group -2 notes every update for /healthz, even those the guard then drops.
+    application.add_handler(TypeHandler(Update, note_update), group=-2)
     # Group -1 runs before everything: it drops group chatter and flooding users.
     application.add_handler(TypeHandler(Update, guards.guard), group=-1)
 
@@ -176,6 +178,11 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
         ]
     )
     application.add_error_handler(on_error)
+
+
+async def note_update(update: Update, context: BotContext) -> None:
+    """Remember when the last update arrived."""
+    context.services.last_update_at = context.services.now()
 
 
 async def on_error(update: object, context: BotContext) -> None:

@@ -121,7 +121,20 @@ def run_bot(settings: Settings, *, webhook: bool, environ: Mapping[str, str] | N
         return 0
     log.info("starting with %s", "a webhook" if webhook else "long polling")
     try:
-        if webhook:
+        if settings.web is not None:
+            # One server for the feed, the page and (with --webhook) Telegram's updates.
+            from bot.telegram.web import run_with_web
+
+            asyncio.run(
+                run_with_web(
+                    application,
+                    settings,
+                    webhook=webhook,
+                    secret=secret,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+            )
+        elif webhook:
             assert settings.webhook_url is not None
             application.run_webhook(
                 listen=settings.webhook_listen,
@@ -134,6 +147,8 @@ def run_bot(settings: Settings, *, webhook: bool, environ: Mapping[str, str] | N
             )
         else:
             application.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=STOP_SIGNALS)
+    except SettingsError:
+        raise  # e.g. the web port is taken: one line from the command line, not a traceback
     except Exception:
         # Logged through the redacting handler rather than Python's unfiltered traceback.
         log.exception("the bot stopped on an error")

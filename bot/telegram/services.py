@@ -58,6 +58,8 @@ class Services:
     flood: FloodGuard
     # Called with the new course after a successful /reload (e.g. to re-plan reminders).
     reload_listeners: list[ReloadListener] = field(default_factory=list)
+    # When the last update from Telegram arrived, for the web side's /healthz.
+    last_update_at: datetime | None = None
 
     @property
     def course(self) -> Course:

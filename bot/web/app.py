@@ -1,0 +1,229 @@
+"""The web application: one factory, given the same course, database and clock as the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine as DbEngine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.core.course import Course
+from bot.core.reminders import plan
+from bot.ical import parse_kinds
+from bot.settings import Settings
+from bot.web.feed import Feed
+from bot.web.page import Links, render_page
+
+log = logging.getLogger(__name__)
+
+LANGS = ("en", "fa")
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# The filters the subscribe links offer; "all" is the unfiltered feed.
+FEED_FILTERS = {"all": None, "quiz": "quiz", "deadline": "deadline"}
+DEEP_LINKS = {"all": "sub-all", "quiz": "sub-quiz", "deadline": "sub-deadline"}
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram posts updates, the secret it must send, and what takes the update."""
+
+    path: str
+    secret: str
+    receive: Callable[[dict[str, Any]], Awaitable[None]]
+
+
+@dataclass
+class Site:
+    """What the web side reads: the same course, database and clock the bot uses."""
+
+    settings: Settings
+    course: Callable[[], Course]
+    db: DbEngine
+    clock: Callable[[], datetime]
+    last_update: Callable[[], datetime | None] = lambda: None
+    bot_username: Callable[[], str | None] = lambda: None
+    webhook: Webhook | None = None
+    _due: tuple[Course | None, list[datetime]] = field(default=(None, []), repr=False)
+
+    def public_url(self, request: Request | None = None) -> str:
+        """Return the site's base URL: the configured one, else the one the request came to."""
+        web = self.settings.web
+        if web is not None and web.public_url:
+            return web.public_url
+        if request is not None:
+            return str(request.base_url).rstrip("/")
+        return ""
+
+    def next_reminder(self, now: datetime) -> datetime | None:
+        """Return when the next reminder falls due, or None."""
+        course = self.course()
+        if self._due[0] is not course:
+            settings = self.settings
+            if settings.reminders.enabled:
+                channel = settings.channel is not None
+                plan_settings = settings.reminders.plan_settings(channel=channel)
+                dues = sorted(r.due_at for r in plan(course, plan_settings))
+            else:
+                dues = []
+            self._due = (course, dues)
+        dues = self._due[1]
+        index = bisect.bisect_right(dues, now)
+        return dues[index] if index < len(dues) else None
+
+
+def feed_links(base: str) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    """Return the https and webcal feed URLs by language and filter."""
+    https: dict[str, dict[str, str]] = {}
+    webcal: dict[str, dict[str, str]] = {}
+    for lang in LANGS:
+        https[lang], webcal[lang] = {}, {}
+        for name, kinds in FEED_FILTERS.items():
+            query = f"?{urlencode({'kinds': kinds})}" if kinds else ""
+            url = f"{base}/calendar/{lang}.ics{query}"
+            https[lang][name] = url
+            webcal[lang][name] = "webcal://" + url.split("://", 1)[1]
+    return https, webcal
+
+
+def deep_links(username: str | None) -> dict[str, str]:
+    """Return the t.me links that subscribe a student in one tap, by filter."""
+    if not username:
+        return {}
+    return {name: f"https://t.me/{username}?start={start}" for name, start in DEEP_LINKS.items()}
+
+
+def create_app(site: Site) -> Starlette:
+    """Build the web application on ``site``."""
+    feed = Feed(site.settings, site.db)
+
+    async def healthz(request: Request) -> Response:
+        now = site.clock()
+        try:
+            course = site.course()
+            loaded = bool(course.events)
+        except Exception:  # a health check reports, it never fails
+            loaded = False
+        reachable = await asyncio.to_thread(_database_reachable, site.db)
+        last = site.last_update()
+        due = site.next_reminder(now) if loaded else None
+        status = {
+            "status": "ok" if loaded and reachable else "unavailable",
+            "course_loaded": loaded,
+            "database_reachable": reachable,
+            "last_update_at": last.isoformat() if last else None,
+            "next_reminder_at": due.astimezone(site.settings.tz).isoformat() if due else None,
+        }
+        return JSONResponse(status, status_code=200 if status["status"] == "ok" else 503)
+
+    async def calendar(request: Request) -> Response:
+        lang = request.path_params["lang"]
+        if lang not in LANGS:
+            return PlainTextResponse("unknown language; use en.ics or fa.ics\n", status_code=404)
+        try:
+            kinds = parse_kinds(request.query_params.get("kinds"))
+        except ValueError as error:
+            return PlainTextResponse(f"kinds: {error}\n", status_code=400)
+        rendered = await feed.get(site.course(), lang, kinds, site.clock())
+        headers = {
+            "ETag": rendered.etag,
+            "Last-Modified": format_datetime(rendered.modified.astimezone(UTC), usegmt=True),
+            # Calendar apps poll; let them revalidate cheaply every time.
+            "Cache-Control": "no-cache",
+        }
+        if _not_modified(request, rendered.etag, rendered.modified):
+            return Response(status_code=304, headers=headers)
+        filename = f"{site.course().data.course.code.lower()}-{lang}.ics"
+        headers["Content-Disposition"] = f'inline; filename="{filename}"'
+        return Response(rendered.body, media_type="text/calendar; charset=utf-8", headers=headers)
+
+    async def page(request: Request) -> Response:
+        lang = request.path_params.get("lang") or _preferred(request, site)
+        if lang not in LANGS:
+            return PlainTextResponse("not found\n", status_code=404)
+        base = site.public_url(request)
+        https, webcal = feed_links(base)
+        links = Links(
+            feeds=https[lang],
+            webcal=webcal[lang],
+            other_language=f"/{'en' if lang == 'fa' else 'fa'}",
+            telegram=deep_links(site.bot_username()),
+        )
+        html = render_page(site.course(), site.clock(), lang, links)
+        return HTMLResponse(html, headers={"Cache-Control": "no-cache", "Content-Language": lang})
+
+    routes = [
+        Route("/healthz", healthz),
+        Route("/calendar/{lang}.ics", calendar),
+        Route("/", page),
+        Route("/{lang:str}", page),
+    ]
+    if site.webhook is not None:
+        hook = site.webhook
+
+        async def telegram(request: Request) -> Response:
+            # The same check PTB's own webhook server makes: only Telegram knows the secret.
+            given = request.headers.get(SECRET_HEADER, "")
+            if not hmac.compare_digest(given.encode(), hook.secret.encode()):
+                return PlainTextResponse("forbidden\n", status_code=403)
+            try:
+                data = json.loads(await request.body())
+            except (ValueError, UnicodeDecodeError):
+                return PlainTextResponse("bad update\n", status_code=400)
+            if not isinstance(data, dict):
+                return PlainTextResponse("bad update\n", status_code=400)
+            await hook.receive(data)
+            return Response(status_code=200)
+
+        # Before the page's catch-all "/{lang}" so a one-segment path still reaches it.
+        routes.insert(0, Route("/" + hook.path.lstrip("/"), telegram, methods=["POST"]))
+    return Starlette(routes=routes)
+
+
+def _database_reachable(db: DbEngine) -> bool:
+    try:
+        with db.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True
+
+
+def _preferred(request: Request, site: Site) -> str:
+    accept = request.headers.get("accept-language", "").lower()
+    for part in accept.split(","):
+        code = part.split(";")[0].strip()[:2]
+        if code in LANGS:
+            return code
+    return site.settings.channel_language
+
+
+def _not_modified(request: Request, etag: str, modified: datetime) -> bool:
+    match = request.headers.get("if-none-match")
+    if match is not None:
+        # A weak validator ("W/") names the same representation for a GET.
+        tags = {tag.strip().removeprefix("W/") for tag in match.split(",")}
+        return "*" in tags or etag in tags
+    since = request.headers.get("if-modified-since")
+    if since is None:
+        return False
+    try:
+        when = parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return modified.replace(microsecond=0) <= when

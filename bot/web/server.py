@@ -1,0 +1,123 @@
+"""Run the web application under uvicorn, alone (``course-bot serve``) or beside the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+import uvicorn
+from sqlalchemy.engine import Engine as DbEngine
+from starlette.applications import Starlette
+
+from bot import storage
+from bot.core.loader import CourseError, load_course
+from bot.settings import Settings, SettingsError, WebSettings
+from bot.web.app import Site, create_app
+
+log = logging.getLogger(__name__)
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server without its own signal handling: whoever runs it decides when to stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Leave signals alone (uvicorn would re-raise them after shutting down)."""
+        yield
+
+
+def listen(web: WebSettings) -> socket.socket:
+    """Bind the listening socket, or raise SettingsError in one line (port in use, bad host)."""
+    try:
+        infos = socket.getaddrinfo(web.listen, web.port, type=socket.SOCK_STREAM)
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as error:
+        raise SettingsError(
+            f"config: web: cannot listen on {web.listen}:{web.port}: {error.strerror or error}"
+        ) from error
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def make_server(app: Starlette) -> Server:
+    """Return a quiet uvicorn server for ``app`` (requests are not logged one by one)."""
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    return Server(config)
+
+
+def address_of(sock: socket.socket) -> str:
+    """Return http://host:port of a bound socket."""
+    host, port = sock.getsockname()[:2]
+    return f"http://{host}:{port}"
+
+
+async def serve_until(
+    server: Server, sock: socket.socket, stop: asyncio.Event, *, site_url: str = ""
+) -> None:
+    """Serve on ``sock`` until ``stop`` is set or the server ends."""
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    stopper = asyncio.create_task(stop.wait())
+    log.info("web: listening on %s%s", address_of(sock), f" ({site_url})" if site_url else "")
+    try:
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        server.should_exit = True
+        stopper.cancel()
+        await task
+
+
+def serve(settings: Settings, clock: Callable[[], datetime] | None = None) -> int:
+    """Serve the feed and page until SIGINT/SIGTERM; SIGHUP re-reads the course file."""
+    web = settings.web or WebSettings()
+    state = {"course": load_course(settings.course_path())}
+    db = _database(settings.database_url)
+    site = Site(
+        settings=settings,
+        course=lambda: state["course"],
+        db=db,
+        clock=clock or (lambda: datetime.now(settings.tz)),
+    )
+    sock = listen(web)
+
+    async def reload() -> None:
+        try:
+            state["course"] = await asyncio.to_thread(load_course, settings.course_path())
+        except CourseError as error:
+            log.warning("reload on SIGHUP failed, keeping the old course:\n%s", error)
+            return
+        log.info("course reloaded from %s on SIGHUP", state["course"].source)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in STOP_SIGNALS:
+            loop.add_signal_handler(sig, stop.set)
+        if hasattr(signal, "SIGHUP"):
+            loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(reload()))
+        await serve_until(make_server(create_app(site)), sock, stop, site_url=web.public_url or "")
+
+    try:
+        asyncio.run(main())
+    finally:
+        sock.close()
+        db.dispose()
+    log.info("stopped")
+    return 0
+
+
+def _database(url: str) -> DbEngine:
+    try:
+        return storage.make_engine(url)
+    except Exception as error:
+        raise SettingsError(f"config: database_url: cannot open {url!r}: {error}") from error
