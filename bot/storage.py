@@ -480,7 +480,7 @@ def event_versions(engine: Engine) -> dict[str, tuple[int, datetime]]:
             rows = session.exec(select(EventVersion)).all()
     except OperationalError:
         return {}
-    return {row.key: (row.sequence, row.modified_at.replace(tzinfo=UTC)) for row in rows}
+    return {row.key: (row.sequence, _from_db(row.modified_at)) for row in rows}
 
 
 def sync_event_versions(
@@ -508,6 +508,9 @@ def sync_event_versions(
             # Another process published the same new event first; its numbers stand.
             session.rollback()
             return event_versions(engine)
-        return {
-            key: (row.sequence, row.modified_at.replace(tzinfo=UTC)) for key, row in rows.items()
-        }
+        return {key: (row.sequence, _from_db(row.modified_at)) for key, row in rows.items()}
+
+
+def _from_db(moment: datetime) -> datetime:
+    # SQLite hands back naive UTC; a server database may hand back an aware moment.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

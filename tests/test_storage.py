@@ -131,6 +131,19 @@ def test_event_times_and_channel_problems(store: Engine) -> None:
     )
 
 
+def test_event_versions_count_changes_and_come_back_in_utc(store: Engine) -> None:
+    """A new event starts at sequence 0; a changed fingerprint goes up by one with the time of
+    the change; an unchanged one keeps its numbers."""
+    first = storage.sync_event_versions(store, {"quiz:quiz-3": "a", "deadline:ca-1": "b"}, NOW)
+    assert first == {"quiz:quiz-3": (0, NOW.astimezone(UTC)), "deadline:ca-1": (0, NOW)}
+    later = NOW + timedelta(hours=2)
+    second = storage.sync_event_versions(store, {"quiz:quiz-3": "a", "deadline:ca-1": "c"}, later)
+    assert second["deadline:ca-1"] == (1, later)
+    assert second["quiz:quiz-3"] == (0, NOW)
+    assert storage.event_versions(store) == second
+    assert all(moment.tzinfo is not None for _, moment in second.values())
+
+
 def test_postgres_server_in_another_zone_stores_the_same_moments(postgres: PostgresServer) -> None:
     """A PostgreSQL database whose default time zone is Tehran still reads times back in UTC."""
     url = postgres.create_database()

@@ -125,7 +125,8 @@ def run_bot(settings: Settings, *, webhook: bool, environ: Mapping[str, str] | N
             # One server for the feed, the page and (with --webhook) Telegram's updates.
             from bot.telegram.web import run_with_web
 
-            asyncio.run(
+            # On the loop connect() made current, like PTB's own run_polling.
+            asyncio.get_event_loop().run_until_complete(
                 run_with_web(
                     application,
                     settings,
