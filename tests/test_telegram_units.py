@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import logging
+import types
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
-from telegram import Message
+from telegram import Message, Update
 
 from bot import storage
 from bot.core.i18n import t
 from bot.telegram import menu, replies
 from bot.telegram.app import COMMANDS
-from bot.telegram.guards import FloodGuard, addressed_to_bot
+from bot.telegram.guards import FloodGuard, addressed_to_bot, admit
 from bot.telegram.runner import REDACTED, RedactingFilter
 from bot.telegram.services import resolve_language
 from tests.conftest import NOW, TOKEN, Clock
@@ -131,6 +132,28 @@ def test_flood_guard_limits_per_user_per_minute() -> None:
     assert guard.first_refusal(1) and not guard.first_refusal(1)
     clock.advance(seconds=61)
     assert guard.allow(1)
+
+
+def test_admit_turns_away_chatter_and_floods_but_lets_one_warning_through() -> None:
+    """Group chatter is dropped uncounted; past the limit one update carries the warning."""
+    guard = FloodGuard(2, Clock(NOW))
+    bot = types.SimpleNamespace(username=BOT_NAME, id=BOT_ID)
+
+    def arriving(update_id: int, text: str, chat_type: str) -> Update:
+        message = _message(text, chat_type=chat_type).to_dict()
+        return Update.de_json({"update_id": update_id, "message": message}, None)
+
+    assert not admit(arriving(1, "anyone know when quiz 3 is?", "group"), bot, guard)
+    private = [arriving(n, "when is quiz 3", "private") for n in range(2, 7)]
+    assert [admit(update, bot, guard) for update in private] == [True, True, True, False, False]
+    assert [guard.take_warning(update.update_id) for update in private] == [
+        False,
+        False,
+        True,
+        False,
+        False,
+    ]
+    assert not guard.take_warning(private[2].update_id)  # the warning goes out once
 
 
 @pytest.mark.parametrize(

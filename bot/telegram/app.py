@@ -119,6 +119,11 @@ def build_application(
         if owns_db:
             services_of(application).db.dispose()
 
+    def admit(update: object) -> bool:
+        # Asked as each update arrives, before it takes a slot: a flood is turned away cheaply.
+        services.last_update_at = services.now()  # for /healthz, even if turned away
+        return guards.admit(update, application.bot, services.flood)
+
     application = (
         ApplicationBuilder()
         .token(token)
@@ -130,7 +135,7 @@ def build_application(
         .rate_limiter(SendLimiter())
         .defaults(Defaults(tzinfo=settings.tz))
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(PerChatOrder(CONCURRENT_UPDATES))
+        .concurrent_updates(PerChatOrder(CONCURRENT_UPDATES, admit=admit))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
@@ -153,9 +158,8 @@ async def reload_on_signal(application: Application) -> None:  # type: ignore[ty
 
 def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     """Wire every handler; within a group the first matching handler wins."""
-    # Group -2 notes every update for /healthz, even those the guard then drops.
-    application.add_handler(TypeHandler(Update, note_update), group=-2)
-    # Group -1 runs before everything: it drops group chatter and flooding users.
+    # Group -1 runs before everything: it warns a user who just passed the flood limit.
+    # (Group chatter and the flood itself never get here: see guards.admit.)
     application.add_handler(TypeHandler(Update, guards.guard), group=-1)
 
     for command in COMMANDS:
@@ -178,11 +182,6 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
         ]
     )
     application.add_error_handler(on_error)
-
-
-async def note_update(update: Update, context: BotContext) -> None:
-    """Remember when the last update arrived."""
-    context.services.last_update_at = context.services.now()
 
 
 async def on_error(update: object, context: BotContext) -> None:

@@ -1,4 +1,8 @@
-"""Checks every update passes before any feature sees it: group etiquette and flood control."""
+"""Checks every update passes before any feature sees it: group etiquette and flood control.
+
+``admit`` runs as each update arrives, before it takes a concurrency slot (ordering.py);
+the ``guard`` handler then only delivers the flood warning.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from telegram import Message, MessageEntity, Update
+from telegram import Bot, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
@@ -14,6 +18,7 @@ from bot.telegram import replies
 from bot.telegram.services import BotContext
 
 WINDOW = timedelta(minutes=1)
+SERVE, IGNORE, WARN = "serve", "ignore", "warn"
 
 
 class FloodGuard:
@@ -24,6 +29,8 @@ class FloodGuard:
         self.clock = clock
         self._seen: dict[int, deque[datetime]] = {}
         self._warned: dict[int, datetime] = {}
+        # Updates admitted only to carry the "slow down" warning, by update id.
+        self._warnings: set[int] = set()
 
     def allow(self, user_id: int) -> bool:
         """Count one update from the user and tell whether it is within the limit."""
@@ -45,6 +52,17 @@ class FloodGuard:
             return False
         self._warned[user_id] = now
         return True
+
+    def warn_about(self, update_id: int) -> None:
+        """Note that this update is to carry the warning instead of being answered."""
+        self._warnings.add(update_id)
+
+    def take_warning(self, update_id: int) -> bool:
+        """Tell whether this update is to carry the warning (once)."""
+        if update_id in self._warnings:
+            self._warnings.discard(update_id)
+            return True
+        return False
 
     def _forget_idle(self, now: datetime) -> None:
         # Keep memory bounded by the users active in the last minute.
@@ -82,22 +100,45 @@ def _names_bot(entity: MessageEntity, part: str, username: str, bot_id: int) -> 
     return False
 
 
-async def guard(update: Update, context: BotContext) -> None:
-    """Stop updates the bot must ignore, and users who exceed the flood limit."""
+def screen(update: object, bot: Bot, flood: FloodGuard) -> str:
+    """Decide an update's fate before any work is spent on it, counting it against the flood
+    limit: SERVE it, IGNORE it (not for the bot, or the user is flooding), or WARN the user
+    (the first update past the limit in a window)."""
+    if not isinstance(update, Update):
+        return SERVE
     message = update.message
-    if message is not None and not addressed_to_bot(message, context.bot.username, context.bot.id):
-        raise ApplicationHandlerStop
+    if message is not None and not addressed_to_bot(message, bot.username, bot.id):
+        return IGNORE
     user = update.effective_user
     counted = message or update.callback_query or update.inline_query
-    if user is None or counted is None:
-        return
+    if user is None or counted is None or flood.allow(user.id):
+        return SERVE
+    return WARN if flood.first_refusal(user.id) else IGNORE
+
+
+def admit(update: object, bot: Bot, flood: FloodGuard) -> bool:
+    """Screen an update as it arrives; tell whether to process it at all.
+
+    Called by the update processor (ordering.PerChatOrder) before the update takes a
+    concurrency slot or its chat's lock, so a flood is turned away at the door.
+    """
+    verdict = screen(update, bot, flood)
+    if verdict == WARN and isinstance(update, Update):
+        flood.warn_about(update.update_id)
+    return verdict != IGNORE
+
+
+async def guard(update: Update, context: BotContext) -> None:
+    """Warn a user who just passed the flood limit (see ``admit``), and stop that update."""
     flood = context.services.flood
-    if flood.allow(user.id):
+    if not flood.take_warning(update.update_id):
         return
-    if flood.first_refusal(user.id):
-        lang = context.services.language_of(user)
-        if update.callback_query is not None:
-            await update.callback_query.answer(replies.as_plain(replies.ht(lang, "bot.flood")))
-        elif message is not None:
-            await replies.send(context.bot, message.chat_id, replies.ht(lang, "bot.flood"))
+    user = update.effective_user
+    lang = context.services.language_of(user)
+    if update.callback_query is not None:
+        await update.callback_query.answer(replies.as_plain(replies.ht(lang, "bot.flood")))
+    elif update.effective_message is not None:
+        await replies.send(
+            context.bot, update.effective_message.chat_id, replies.ht(lang, "bot.flood")
+        )
     raise ApplicationHandlerStop
