@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.engine import Engine as DbEngine
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden, NetworkError, TelegramError
@@ -30,7 +30,17 @@ from telegram.ext import (
 from bot import storage
 from bot.core.loader import CourseError
 from bot.settings import Settings, SettingsError, check_database_url
-from bot.telegram import guards, inline, menu, reminders, replies, staff, student, subscriptions
+from bot.telegram import (
+    database,
+    guards,
+    inline,
+    menu,
+    reminders,
+    replies,
+    staff,
+    student,
+    subscriptions,
+)
 from bot.telegram.limiter import SendLimiter
 from bot.telegram.network import RetryingRequest, UpdatesRequest
 from bot.telegram.ordering import PerChatOrder
@@ -141,6 +151,7 @@ def build_application(
         .build()
     )
     application.bot_data["services"] = services
+    database.install(application)  # before reminders, which hook into it
     reminders.install(application)
     add_handlers(application)
     return application
@@ -195,6 +206,11 @@ async def on_error(update: object, context: BotContext) -> None:
         # Polling hiccups come here too; PTB retries them, a traceback would only be noise.
         log.warning("%s: network error: %s", where, error.message)
         return
+    if isinstance(error, OperationalError):
+        # A failed write may mean the database file is gone: recreate it for the next update.
+        watch = database.watch_of(context.application)
+        if watch is not None:
+            watch.verify()
     log.error("%s: unhandled error", where, exc_info=error)
     chat = update.effective_chat if isinstance(update, Update) else None
     if chat is None or chat.type != ChatType.PRIVATE:

@@ -25,7 +25,7 @@ from bot.core.course import Course
 from bot.core.i18n import t
 from bot.core.reminders import Reminder, action, event_times, moved_events, plan, reminder_text
 from bot.core.views import event_title
-from bot.telegram import replies
+from bot.telegram import database, replies
 from bot.telegram.limiter import Broadcast, Withdrawn
 from bot.telegram.services import BotContext, Services, services_of
 
@@ -56,6 +56,8 @@ class ReminderService:
         # One delivery at a time, so no two jobs ever broadcast the same reminder at once.
         self._send_lock = asyncio.Lock()
         self._plan_lock = asyncio.Lock()
+        # Job ids of the reminders this process has delivered (or found skipped).
+        self._ran: set[str] = set()
 
     @property
     def services(self) -> Services:
@@ -188,6 +190,28 @@ class ReminderService:
 
     # -- delivery ----------------------------------------------------------------------------
 
+    def after_database_lost(self) -> None:
+        """Mark every reminder already due as handled in a new, empty database.
+
+        Their records went with the old file; without this, the next plan would send the
+        ones whose event is still ahead a second time, marked late.
+        """
+        services = self.services
+        now = services.now()
+        settings = services.settings.reminders
+        storage.save_event_times(services.db, event_times(services.course))
+        if not settings.enabled:
+            return
+        everything = plan(services.course, settings.plan_settings(channel=self.channel is not None))
+        # Handled: what the last plan left out as past, and what has run since. A reminder
+        # scheduled and not run yet (or being delivered right now) is left to its job.
+        handled = [
+            r
+            for r in everything
+            if r.due_at <= now and (job_id(r) not in self.planned or job_id(r) in self._ran)
+        ]
+        self._record_skipped(handled, now)
+
     async def on_reload(self, course: Course) -> None:
         """Re-plan after /reload or SIGHUP swapped in ``course``."""
         await self.refresh()
@@ -212,10 +236,13 @@ class ReminderService:
                 self._record_skipped([reminder], now)
                 return
             late = decision == "late"
-            if reminder.target == "channel":
-                await self._to_channel(reminder, late=late)
-            else:
-                await self._to_subscribers(reminder, late=late)
+            try:
+                if reminder.target == "channel":
+                    await self._to_channel(reminder, late=late)
+                else:
+                    await self._to_subscribers(reminder, late=late)
+            finally:
+                self._ran.add(job_id(reminder))
 
     def _text(self, reminder: Reminder, lang: str, *, late: bool) -> str:
         services = self.services
@@ -316,15 +343,25 @@ class ReminderService:
         self, reminder: Reminder, recipient: str, status: str, message: Message | None = None
     ) -> None:
         services = self.services
-        written = storage.record_delivery(
-            services.db,
-            reminder.key,
-            reminder.due_at,
-            recipient,
-            status,
-            services.now(),
-            message.message_id if message else None,
-        )
+        watch = database.watch_of(self.application)
+
+        def write() -> bool:
+            return storage.record_delivery(
+                services.db,
+                reminder.key,
+                reminder.due_at,
+                recipient,
+                status,
+                services.now(),
+                message.message_id if message else None,
+            )
+
+        if watch is not None:
+            watch.verify()
+        written = write()
+        if watch is not None and watch.verify():
+            # The row went into the lost file: keep it in the new one.
+            written = write()
         if not written:
             log.warning("%s to %s was already recorded", reminder.key, recipient)
 
@@ -391,6 +428,9 @@ def install(application: Application) -> ReminderService:  # type: ignore[type-a
     """Create the reminder service and re-plan after every reload; call ``refresh`` at start."""
     service = ReminderService(application)
     application.bot_data["reminders"] = service
+    watch = database.watch_of(application)
+    if watch is not None:
+        watch.on_recreated.insert(0, service.after_database_lost)
     services_of(application).reload_listeners.append(service.on_reload)
     return service
 
