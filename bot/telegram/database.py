@@ -115,8 +115,9 @@ def install(application: Application) -> DatabaseWatch:  # type: ignore[type-arg
     async def check(_: object, context: BotContext) -> None:
         watch.verify()
 
-    # Group -2 runs before the guard, whose flood check and handlers may write.
-    application.add_handler(TypeHandler(Update, check), group=-2)
+    # Group -3 runs before every other group (each may write); a group of its own, since
+    # within a group only the first matching handler runs.
+    application.add_handler(TypeHandler(Update, check), group=-3)
     assert application.job_queue is not None
     application.job_queue.run_repeating(
         check, interval=CHECK_SECONDS, first=CHECK_SECONDS, name="database-watch"
