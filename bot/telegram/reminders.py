@@ -257,12 +257,24 @@ class ReminderService:
             return
         lang = self.services.settings.channel_language
         try:
-            message = await self._post_to_channel(self._text(reminder, lang, late=late))
+            text = self._text(reminder, lang, late=late) + self._by_dm(reminder, lang)
+            message = await self._post_to_channel(text)
         except TimedOut:
             self._record(reminder, channel, "failed")
             return
         if message is not None:
             self._record(reminder, channel, "late" if late else "sent", message)
+
+    def _by_dm(self, reminder: Reminder, lang: str) -> str:
+        """Return the closing line of a channel reminder: a link that subscribes in one tap."""
+        try:
+            username = self.application.bot.username
+        except RuntimeError:  # getMe not done yet: no link rather than a broken one
+            return ""
+        payload = {"quiz": "sub-quiz", "deadline": "sub-deadline", "release": "sub-deadline"}
+        start = payload.get(reminder.kind, "sub-all")
+        url = f"https://t.me/{username}?start={start}"
+        return f'\n\n<a href="{replies.escape(url)}">{replies.ht(lang, "web.by_dm")}</a>'
 
     async def _to_subscribers(self, reminder: Reminder, *, late: bool) -> None:
         services = self.services

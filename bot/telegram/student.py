@@ -11,6 +11,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Update,
+    WebAppInfo,
 )
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 SCHEDULE_PREFIX = "sched:"
 LANGUAGE_PREFIX = "lang:"
 LANGUAGE_NAMES = {"en": "English", "fa": "فارسی"}
+# /start payloads of the one-tap subscribe links (t.me/<bot>?start=sub-quiz) and their interest.
+START_SUBSCRIPTIONS = {"sub-all": "all", "sub-quiz": "quizzes", "sub-deadline": "deadlines"}
 
 
 async def reply(
@@ -52,10 +55,15 @@ def _lang(update: Update, context: BotContext) -> str:
 
 
 async def start(update: Update, context: BotContext) -> None:
-    """Greet the user and list what the bot can do."""
+    """Greet the user and list what the bot can do; a deep link (sub-…) subscribes at once."""
     lang = _lang(update, context)
     services = context.services
     user = update.effective_user
+    if context.args and context.args[0] in START_SUBSCRIPTIONS:
+        from bot.telegram.subscriptions import subscribe_from_link
+
+        if await subscribe_from_link(update, context, START_SUBSCRIPTIONS[context.args[0]]):
+            return
     welcome = ht(
         lang,
         "bot.start",
@@ -118,8 +126,11 @@ references = _facts("references")
 # -- /schedule ---------------------------------------------------------------------------
 
 
-def schedule_view(course: Course, day: date, lang: str) -> tuple[str, InlineKeyboardMarkup]:
-    """Render the week containing ``day`` and the one after, with buttons to page by week."""
+def schedule_view(
+    course: Course, day: date, lang: str, page: InlineKeyboardButton | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Render the week containing ``day`` and the one after, with buttons to page by week
+    (and ``page``, the schedule page's button, below them)."""
     start, _ = views.week_bounds(course, day)
     first = start.date()
     following = first + timedelta(days=7)
@@ -134,17 +145,32 @@ def schedule_view(course: Course, day: date, lang: str) -> tuple[str, InlineKeyb
                 InlineKeyboardButton(
                     t(lang, "bot.schedule.next"), callback_data=f"{SCHEDULE_PREFIX}{following}"
                 ),
-            ]
+            ],
+            *([[page]] if page is not None else []),
         ]
     )
     return text, keyboard
+
+
+def page_button(context: BotContext, lang: str, *, private: bool) -> InlineKeyboardButton | None:
+    """Return the button to the schedule page: a Mini App in private chats over HTTPS (Telegram
+    opens only those inside the app), a plain link otherwise; None without ``public_url``."""
+    web = context.services.settings.web
+    if web is None or not web.public_url:
+        return None
+    url = f"{web.public_url}/{lang}"
+    if private and url.startswith("https://"):
+        return InlineKeyboardButton(t(lang, "web.open"), web_app=WebAppInfo(url))
+    return InlineKeyboardButton(t(lang, "web.open"), url=url)
 
 
 async def schedule(update: Update, context: BotContext) -> None:
     """Show this week and next, with buttons to page."""
     lang = _lang(update, context)
     services = context.services
-    text, keyboard = schedule_view(services.course, services.now().date(), lang)
+    private = update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+    page = page_button(context, lang, private=private)
+    text, keyboard = schedule_view(services.course, services.now().date(), lang, page)
     await reply(update, context, text, keyboard)
 
 
@@ -158,7 +184,9 @@ async def schedule_page(update: Update, context: BotContext) -> None:
         await query.answer()
         return
     lang = _lang(update, context)
-    text, keyboard = schedule_view(context.services.course, day, lang)
+    private = query.message is not None and query.message.chat.type == ChatType.PRIVATE
+    page = page_button(context, lang, private=private)
+    text, keyboard = schedule_view(context.services.course, day, lang, page)
     await query.answer()
     await edit_quietly(
         query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)

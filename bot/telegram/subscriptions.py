@@ -16,6 +16,8 @@ from bot.telegram import replies
 from bot.telegram.replies import ht
 from bot.telegram.services import BotContext
 from bot.telegram.student import edit_quietly, reply
+from bot.web.app import INTEREST_FILTERS, feed_links
+from bot.web.feed import alarm_offsets, versions_of
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,21 @@ async def subscription_chosen(update: Update, context: BotContext) -> None:
     await edit_quietly(query.edit_message_text(done, parse_mode=ParseMode.HTML))
 
 
+async def subscribe_from_link(update: Update, context: BotContext, interest: str) -> bool:
+    """Subscribe from a /start deep link and confirm; False outside a private chat."""
+    chat = update.effective_chat
+    user = update.effective_user
+    if chat is None or user is None or chat.type != ChatType.PRIVATE:
+        return False
+    services = context.services
+    lang = _lang(update, context)
+    storage.subscribe(services.db, user.id, interest, services.now(), lang)
+    log.info("user %s subscribed to %s from a link", user.id, interest)
+    done = ht(lang, "bot.subscribe.done", choice=t(lang, f"bot.subscribe.choice.{interest}"))
+    await reply(update, context, done)
+    return True
+
+
 async def unsubscribe(update: Update, context: BotContext) -> None:
     """Stop the user's reminders."""
     lang = _lang(update, context)
@@ -95,11 +112,29 @@ async def calendar(update: Update, context: BotContext) -> None:
     if message is None:
         return
     lang = _lang(update, context)
-    course = context.services.course
+    services = context.services
+    course = services.course
+    caption = ht(lang, "bot.calendar.caption")
+    web = services.settings.web
+    if web is not None and web.public_url:
+        # The live feed of what the student subscribed to, so moved dates follow.
+        user = update.effective_user
+        interest = storage.subscription(services.db, user.id) if user is not None else None
+        https, webcal = feed_links(web.public_url)
+        chosen = INTEREST_FILTERS.get(interest or "all", "all")
+        links = t(
+            lang, "web.calendar_links", https=https[lang][chosen], webcal=webcal[lang][chosen]
+        )
+        caption = f"{caption}\n\n{links}"
     await context.bot.send_document(
         message.chat_id,
-        document=course_calendar(course, lang),
+        document=course_calendar(
+            course,
+            lang,
+            versions=versions_of(storage.event_versions(services.db)),
+            alarms=alarm_offsets(services.settings),
+        ),
         filename=f"{course.data.course.code.lower()}.ics",
-        caption=ht(lang, "bot.calendar.caption"),
+        caption=caption,
         parse_mode=ParseMode.HTML,
     )

@@ -34,7 +34,10 @@ LANGS = ("en", "fa")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # The filters the subscribe links offer; "all" is the unfiltered feed.
 FEED_FILTERS = {"all": None, "quiz": "quiz", "deadline": "deadline"}
+# /start payloads that subscribe in one tap, by filter; the bot maps them to interests.
 DEEP_LINKS = {"all": "sub-all", "quiz": "sub-quiz", "deadline": "sub-deadline"}
+# A /subscribe interest and the feed filter that shows the same events.
+INTEREST_FILTERS = {"all": "all", "quizzes": "quiz", "deadlines": "deadline"}
 
 
 @dataclass(frozen=True)
