@@ -12,6 +12,7 @@ from bot.core.course import Course, Event
 from bot.core.i18n import entries, t
 from bot.core.views import event_title, week_bounds
 
+_AT = {"en": ", ", "fa": "، ساعت "}
 _GREGORIAN = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 
@@ -88,7 +89,8 @@ def _next_card(course: Course, now: datetime, kind: str, lang: str) -> str:
         millis = int(event.at.timestamp() * 1000)
         body = (
             f'<p class="what">{escape(event_title(event, lang))}</p>'
-            f"<p>{escape(_jalali(event.at.date(), lang))} · "
+            # A middle dot would read as a Persian zero (٠) beside Persian digits.
+            f"<p>{escape(_jalali(event.at.date(), lang))}{_AT[lang]}"
             f"{escape(format_time(event.at, lang))} "
             f'<span class="greg">{escape(gregorian(event.at.date(), lang))}</span></p>'
             f'<p class="countdown" id="next-{kind}" data-at="{millis}">'
@@ -126,6 +128,7 @@ main{max-width:44rem;margin:0 auto;padding:1rem}header{display:flex;justify-cont
 align-items:baseline;gap:1rem;flex-wrap:wrap}h1{font-size:1.3rem;margin:.2rem 0}
 h2{font-size:1.1rem;margin:.4rem 0}h3{font-size:1rem;margin:.8rem 0 .2rem}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));gap:.8rem}
+.cards .card{margin:0}
 .card{background:#fff;border:1px solid #ddd;border-radius:.6rem;padding:.6rem .9rem}
 .card p{margin:.2rem 0}.what{font-weight:600}
 .countdown{font-size:1.5rem;font-variant-numeric:tabular-nums;color:#0b57d0}
