@@ -96,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--course", metavar="FILE", help="course file (default: the settings')")
 
+    command(
+        "migrate",
+        _migrate,
+        "Create or upgrade the state database's schema (database_url) to this version.",
+    )
+
     reminders = command(
         "reminders", _reminders, "List the reminder plan, with what the database says was sent."
     )
@@ -240,6 +246,39 @@ def _serve(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"course": Path(args.course)})
     configure_logging(settings.log_level)
     return serve(settings)
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    from bot import schema, storage
+
+    settings = _settings(args)
+    check_database_url(settings.database_url)
+    where = storage.safe_url(settings.database_url)
+    try:
+        engine = storage.make_engine(settings.database_url, migrate=False)
+    except (ArgumentError, SQLAlchemyError, OSError, ImportError) as exc:
+        raise SettingsError(f"config: database_url: cannot open {where!r}: {exc}") from exc
+    try:
+        done = schema.upgrade(engine)
+    except schema.SchemaError as exc:
+        raise SettingsError(f"config: database_url: {exc}") from exc
+    except (SQLAlchemyError, OSError) as exc:
+        raise SettingsError(
+            f"config: database_url: cannot migrate {where!r}: {storage.one_line(exc)}"
+        ) from exc
+    finally:
+        engine.dispose()
+    if done.adopted:
+        print(f"{where}: adopted a database made before migrations, upgraded to {done.after}")
+    elif done.before == done.after:
+        print(f"{where}: up to date (revision {done.after})")
+    elif done.before is None:
+        print(f"{where}: created the schema at revision {done.after}")
+    else:
+        print(f"{where}: upgraded from {done.before} to {done.after}")
+    return EXIT_OK
 
 
 def _reminders(args: argparse.Namespace) -> int:

@@ -1,8 +1,9 @@
 """The bot's state in SQL through SQLModel: users' language choices, the question log,
 reminder subscriptions and deliveries.
 
-Every table lives in ``SQLModel.metadata``; features that need more state add their own
-tables here (or in a module imported before ``make_engine``) and ``create_all`` makes them.
+Every table lives in ``SQLModel.metadata``; a change to the tables needs an Alembic migration
+in ``bot/migrations/versions`` (``tests/test_schema.py`` fails until models and migrations
+agree).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import UniqueConstraint, delete, event, func
+from sqlalchemy import BigInteger, UniqueConstraint, delete, event, func
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
 from bot.core.text import normalize
@@ -27,7 +28,7 @@ UNANSWERED_TOPIC = "unanswered"
 class User(SQLModel, table=True):
     """A Telegram user who talked to the bot: only the id, the chosen language and when."""
 
-    id: int = Field(primary_key=True, description="Telegram user id")
+    id: int = Field(primary_key=True, sa_type=BigInteger, description="Telegram user id")
     language: str | None = Field(default=None, description="None until the user picks one")
     first_seen: datetime
     # Set when the user blocks the bot, cleared when they write again; broadcasts skip them.
@@ -38,7 +39,7 @@ class QuestionLog(SQLModel, table=True):
     """One free-text question and how the engine did with it."""
 
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(index=True)
+    user_id: int = Field(index=True, sa_type=BigInteger)
     question: str
     lang: str
     answered: bool
@@ -50,7 +51,7 @@ class QuestionLog(SQLModel, table=True):
 class Subscription(SQLModel, table=True):
     """A student's /subscribe choice: which reminders they want by direct message."""
 
-    user_id: int = Field(primary_key=True, description="Telegram user id")
+    user_id: int = Field(primary_key=True, sa_type=BigInteger, description="Telegram user id")
     interest: str = Field(description="all, quizzes or deadlines")
     subscribed_at: datetime
     active: bool = True
@@ -123,8 +124,9 @@ class Stats:
         return self.answered / self.questions if self.questions else 0.0
 
 
-def make_engine(database_url: str) -> Engine:
-    """Create the engine (and a SQLite file's folder), tune SQLite and create the tables."""
+def make_engine(database_url: str, *, migrate: bool = True) -> Engine:
+    """Create the engine (and a SQLite file's folder), tune SQLite and, with ``migrate``,
+    bring the schema up to date (``bot.schema.upgrade``)."""
     url = make_url(database_url)
     sqlite = url.get_backend_name() == "sqlite"
     connect_args: dict[str, Any] = {}
@@ -139,8 +141,45 @@ def make_engine(database_url: str) -> Engine:
     engine = create_engine(url, connect_args=connect_args, pool_pre_ping=not sqlite)
     if sqlite:
         event.listen(engine, "connect", _tune_sqlite)
-    SQLModel.metadata.create_all(engine)
+    if migrate:
+        from bot import schema
+
+        schema.upgrade(engine)
     return engine
+
+
+def open_database(database_url: str) -> Engine:
+    """Open the bot's database: an embedded SQLite file is migrated in place (one process owns
+    it); a shared server must already be at the code's revision (``course-bot migrate``).
+
+    Raises ``bot.schema.SchemaError`` for a server database that is behind.
+    """
+    from bot import schema
+
+    embedded = make_url(database_url).get_backend_name() == "sqlite"
+    engine = make_engine(database_url, migrate=embedded)
+    if not embedded:
+        try:
+            schema.require_current(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+    return engine
+
+
+def safe_url(database_url: str) -> str:
+    """Return the URL with its password masked, for messages."""
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unreadable URL)"
+
+
+def one_line(error: BaseException) -> str:
+    """Return the first line of a database error, without SQLAlchemy's background link."""
+    original = getattr(error, "orig", None) or error
+    lines = str(original).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def postgres_connect_args() -> dict[str, Any]:
@@ -419,7 +458,8 @@ def delivery_statuses(engine: Engine) -> dict[tuple[str, datetime], str]:
             rows = session.exec(
                 select(Delivery.key, Delivery.due_at, Delivery.status).distinct()
             ).all()
-    except OperationalError:
+    except (OperationalError, ProgrammingError):
+        # SQLite says "no such table" with the first, PostgreSQL with the second.
         return {}
     found: dict[tuple[str, datetime], set[str]] = {}
     for key, due, status in rows:

@@ -29,6 +29,7 @@ from telegram.ext import (
 
 from bot import storage
 from bot.core.loader import CourseError
+from bot.schema import SchemaError
 from bot.settings import Settings, SettingsError, check_database_url
 from bot.telegram import (
     database,
@@ -236,8 +237,12 @@ def _describe(update: object) -> str:
 def _database(url: str) -> DbEngine:
     check_database_url(url)
     try:
-        return storage.make_engine(url)
+        return storage.open_database(url)
+    except SchemaError as error:
+        raise SettingsError(f"config: database_url: {error}") from error
     except (ArgumentError, SQLAlchemyError, OSError) as error:
-        # The driver's own message (not SQLAlchemy's wrapper with its link), on one line.
+        # The driver's own message (not SQLAlchemy's wrapper with its link), on one line,
+        # and never the password.
         reason = " ".join(str(getattr(error, "orig", None) or error).split())
-        raise SettingsError(f"config: database_url: cannot open {url!r}: {reason}") from error
+        where = storage.safe_url(url)
+        raise SettingsError(f"config: database_url: cannot open {where!r}: {reason}") from error

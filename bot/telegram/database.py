@@ -15,12 +15,11 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import SQLModel
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, TypeHandler
 
-from bot import storage
+from bot import schema, storage
 from bot.telegram import replies
 from bot.telegram.services import BotContext, services_of
 
@@ -71,7 +70,8 @@ class DatabaseWatch:
         self.engine.dispose()
         assert self.path is not None
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        SQLModel.metadata.create_all(self.engine)
+        # Through the migrations, so the new file carries its schema revision.
+        schema.upgrade(self.engine)
         self.identity = self._identity()
         for listener in self.on_recreated:
             listener()

@@ -118,6 +118,8 @@ def serve(settings: Settings, clock: Callable[[], datetime] | None = None) -> in
 
 def _database(url: str) -> DbEngine:
     try:
-        return storage.make_engine(url)
+        # SQLite is migrated in place; a shared PostgreSQL must be at the code's revision.
+        return storage.open_database(url)
     except Exception as error:
-        raise SettingsError(f"config: database_url: cannot open {url!r}: {error}") from error
+        where = storage.safe_url(url)
+        raise SettingsError(f"config: database_url: cannot open {where!r}: {error}") from error
