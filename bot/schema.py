@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import cache
 
@@ -19,6 +20,9 @@ BASELINE = "0001"
 BASELINE_TABLE = "delivery"
 # Serialises `course-bot migrate` run from two hosts at once (PostgreSQL only).
 MIGRATION_LOCK = 0x6D6C7364_0001
+
+
+log = logging.getLogger(__name__)
 
 
 class SchemaError(Exception):
@@ -78,6 +82,9 @@ def upgrade(engine: Engine) -> Upgrade:
             before = BASELINE
         if before != head():
             command.upgrade(_config(connection), "head")
+            # A fresh database is routine; an upgrade of one in use is worth a line.
+            level = logging.INFO if before else logging.DEBUG
+            log.log(level, "database schema upgraded from %s to %s", before or "nothing", head())
     return Upgrade(before if not adopted else None, head(), adopted)
 
 

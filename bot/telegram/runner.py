@@ -94,6 +94,8 @@ def configure_logging(level: str, *secret_values: str) -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     # APScheduler logs two lines per job added and three per run: one per reminder of the term.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Alembic logs each step of a migration; bot.schema says in one line what changed.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     # Without this a warning raised by a library would reach stderr unfiltered.
     logging.captureWarnings(True)
 
