@@ -1,7 +1,13 @@
-"""Load the engine question set and judge answers against it."""
+"""Load the engine question sets and judge answers against them.
+
+Run ``python -m tests.questions FILE...`` to print each set's score per category.
+"""
 
 from __future__ import annotations
 
+import argparse
+import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -9,12 +15,17 @@ from pathlib import Path
 import yaml
 
 from bot.core.calendar import parse_when
-from bot.core.engine import Answer
-from bot.core.text import normalize
+from bot.core.engine import Answer, Engine
+from bot.core.text import detect_language, normalize
 
-QUESTIONS = Path(__file__).parent / "data" / "questions.yaml"
-# Questions without `now` are asked before the term starts, so every item lies ahead.
+DATA = Path(__file__).parent / "data"
+QUESTIONS = DATA / "questions.yaml"
+# Questions without `now` are asked before the term starts, so every item lies ahead ...
 DEFAULT_NOW = "1401-11-10T12:00"
+# ... except in the sets written to be asked at any time, whose default is long after it.
+DEFAULT_NOW_BY_SET = {
+    name: "2026-11-28T12:00" for name in ("questions_blind.yaml", "questions_blind_b.yaml")
+}
 
 
 @dataclass(frozen=True)
@@ -27,21 +38,24 @@ class Case:
     lang: str | None
     contains: tuple[str, ...] = ()
     not_contains: tuple[str, ...] = ()
+    category: str = ""
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def load_cases(path: Path = QUESTIONS) -> list[Case]:
-    """Read the question set."""
+def load_cases(path: Path = QUESTIONS, default_now: str | None = None) -> list[Case]:
+    """Read a question set."""
+    default = default_now or DEFAULT_NOW_BY_SET.get(path.name, DEFAULT_NOW)
     cases = []
     for raw in yaml.safe_load(path.read_text(encoding="utf-8")):
         cases.append(
             Case(
                 question=str(raw["q"]),
-                now=parse_when(str(raw.get("now", DEFAULT_NOW))),
+                now=parse_when(str(raw.get("now") or default)),
                 answered=bool(raw.get("answered", True)),
                 lang=raw.get("lang"),
-                contains=tuple(str(x) for x in raw.get("contains", ())),
-                not_contains=tuple(str(x) for x in raw.get("not_contains", ())),
+                contains=tuple(str(x) for x in raw.get("contains") or ()),
+                not_contains=tuple(str(x) for x in raw.get("not_contains") or ()),
+                category=str(raw.get("category", "")),
             )
         )
     return cases
@@ -62,3 +76,45 @@ def failures(case: Case, answer: Answer, expected_lang: str) -> list[str]:
         if normalize(unwanted) in text:
             problems.append(f"should not contain {unwanted!r}")
     return problems
+
+
+def judge(engine: Engine, cases: list[Case]) -> list[tuple[Case, Answer, list[str]]]:
+    """Answer every case and return each with its answer and problems."""
+    results = []
+    for case in cases:
+        answer = engine.answer(case.question, case.now)
+        results.append((case, answer, failures(case, answer, detect_language(case.question))))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print each set's accuracy per category, and with ``--failures`` what went wrong."""
+    from bot.core.loader import load_course
+
+    parser = argparse.ArgumentParser(prog="python -m tests.questions")
+    parser.add_argument("files", nargs="+", type=Path)
+    parser.add_argument("--default-now", help="moment for questions without `now`")
+    parser.add_argument("--failures", action="store_true", help="list the failed questions")
+    args = parser.parse_args(argv)
+    engine = Engine(load_course(Path(__file__).parents[1] / "data" / "mlsd-spring-2023.yaml"))
+    for path in args.files:
+        results = judge(engine, load_cases(path, args.default_now))
+        total: Counter[str] = Counter()
+        passed: Counter[str] = Counter()
+        for case, answer, problems in results:
+            for key in ("all", case.category or "-"):
+                total[key] += 1
+                passed[key] += not problems
+            if problems and args.failures:
+                print(f"  [{case.category}] {case.question!r}: {problems}")
+                print("     > " + answer.text.replace("\n", "\n       ")[:600])
+        cells = ", ".join(
+            f"{key} {passed[key]}/{total[key]} ({passed[key] / total[key]:.1%})"
+            for key in sorted(total, key=lambda k: (k != "all", k))
+        )
+        print(f"{path.name}: {cells}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import jdatetime
 
-from bot.core.text import to_ascii_digits
+from bot.core.lexicon import lexicon
+from bot.core.text import normalize, to_ascii_digits
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 
@@ -63,27 +65,22 @@ GREGORIAN_MONTHS = (
     "Dec",
 )
 
-# Spellings seen in syllabi and chats, including the PDF's abbreviations ("Ord", "Khr").
-_MONTH_ALIASES: dict[str, int] = {}
-for _number, _names in enumerate(
-    (
-        (),
-        ("farvardin", "far", "farv", "فروردین"),
-        ("ordibehesht", "ord", "ordi", "ordibehest", "اردیبهشت"),
-        ("khordad", "khr", "khor", "khord", "خرداد"),
-        ("tir", "تیر"),
-        ("mordad", "amordad", "mor", "مرداد", "امرداد"),
-        ("shahrivar", "shah", "shahr", "شهریور"),
-        ("mehr", "مهر"),
-        ("aban", "ابان", "آبان"),
-        ("azar", "اذر", "آذر"),
-        ("dey", "dei", "دی"),
-        ("bahman", "bah", "بهمن"),
-        ("esfand", "esf", "esfan", "اسفند"),
-    )
-):
-    for _name in _names:
-        _MONTH_ALIASES[_name] = _number
+
+@cache
+def _month_aliases() -> dict[str, int]:
+    """Map every spelling of a Jalali month (jdatetime's names and the lexicon's) to its number."""
+    aliases: dict[str, int] = {}
+    for number in range(1, 13):
+        for name in (
+            jdatetime.date.j_months_en[number - 1],
+            jdatetime.date.j_months_fa[number - 1],
+        ):
+            aliases[normalize(name)] = number
+    for number, names in lexicon().months.items():
+        for name in names:
+            aliases[name] = number
+    return aliases
+
 
 _DAY_MONTH = re.compile(r"^\s*(\d{1,2})\s*(?:st|nd|rd|th)?\s+([^\d\s]+)\s*(\d{4})?\s*$")
 
@@ -94,7 +91,7 @@ class CalendarError(ValueError):
 
 def month_number(name: str) -> int | None:
     """Return the Jalali month number for an English or Persian month name."""
-    return _MONTH_ALIASES.get(name.strip().casefold().replace("\u200c", ""))
+    return _month_aliases().get(normalize(name.strip()))
 
 
 def parse_day_month(text: str, *, year: int | None = None) -> tuple[int, int, int | None]:

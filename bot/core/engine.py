@@ -9,13 +9,13 @@ from bot.core import facts
 from bot.core.calendar import format_date, format_datetime, format_time
 from bot.core.course import Course, Event, EventKind, Item
 from bot.core.i18n import t
+from bot.core.lexicon import Focus, lexicon
 from bot.core.models import LANGS
 from bot.core.retrieval import Document, Index, Match, content_terms
 from bot.core.text import detect_language, normalize, tokens
 from bot.core.understand import (
     FOCUS_WORDS,
     INTENT_WORDS,
-    Focus,
     ItemRef,
     Question,
     as_local,
@@ -24,6 +24,7 @@ from bot.core.understand import (
 )
 from bot.core.views import agenda, break_lines, event_line, event_subject, event_title
 
+LEX = lexicon()
 # A retrieval match below this is a guess; the engine says it doesn't know instead.
 CONFIDENT = 0.5
 # ... and a match that leaves most of the question unexplained is about something else.
@@ -33,13 +34,7 @@ ALSO_ASKED = 0.6
 # Terms that name items or their dates rather than a topic of their own.
 _ITEM_TERMS = frozenset({"quiz", "assignment", "project", "workshop", "deadline", "date", "time"})
 # Words the relative handlers understand without retrieval ("what do we have today").
-_SMALL_TALK = frozenset(
-    """
-    what whats is are there any anything do we have happening planned scheduled on for the a
-    an this that schedule plan event events going due something chi chie چی چیه چه داریم هست
-    هستش برنامه کلاس کلاسی ایا امروز فردا خبره خبر چیزی خاصی
-    """.split()
-)
+_SMALL_TALK = frozenset(LEX.words["small_talk"])
 
 
 @dataclass(frozen=True)
@@ -493,20 +488,15 @@ def _workshop_names(course: Course) -> dict[str, str]:
     return names
 
 
-_GREETINGS = frozenset(
-    "hi hello hey salam hallo good morning evening afternoon there bot dear سلام درود وقت بخیر "
-    "روز صبح عصر شب خوش".split()
-)
-_THANKS = frozenset("thanks thank you thx ty merci mersi ممنون مرسی متشکرم تشکر سپاس خیلی".split())
-_CONTACT_WORDS = frozenset({"email", "mail", "address", "contact", "ایمیل", "تماس", "شماره"})
+_GREETINGS = frozenset(LEX.words["greetings"])
+_THANKS = frozenset(LEX.words["thanks"])
+_CONTACT_WORDS = frozenset(LEX.words["contact"])
 # Requests to do the homework, which a syllabus assistant must decline.
-_SOLVE_WORDS = frozenset(
-    "write code solve solution solutions implement کد بنویس بنویسی حل کنی کن بده".split()
-)
-_FOR_ME_WORDS = frozenset("me for my برام برامون واسم واسه من".split())
-_WHEN_WORDS = frozenset({"when", "whens", "date", "time", "کی", "تاریخ", "ساعت", "زمان"})
-_GRADE_WORDS = frozenset({"grade", "grades", "score", "scores", "mark", "marks", "نمره", "نمرم"})
-_SELF_WORDS = frozenset({"i", "my", "me", "mine", "ام", "نمرم", "گرفتم", "شد", "شده", "منو"})
+_SOLVE_WORDS = frozenset(LEX.words["solve"])
+_FOR_ME_WORDS = frozenset(LEX.words["for_me"])
+_WHEN_WORDS = frozenset(LEX.words["when"])
+_GRADE_WORDS = frozenset(LEX.words["grade"])
+_SELF_WORDS = frozenset(LEX.words["self"])
 
 
 def _asks_for_own_grade(question: Question) -> bool:

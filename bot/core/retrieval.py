@@ -9,86 +9,12 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from bot.core.lexicon import lexicon
 from bot.core.understand import kind_of
 
-STOPWORDS = frozenset(
-    """
-    a an the is are was were be been being do does did i im we you my our your me us it its
-    of in on at to for with and or but what whats which who whom whose how when where why
-    can could should would will shall may might there this that these those please tell know
-    want need any anything s have has had get got much some am let lets about dear hi hello
-    thanks thank ok okay just also still yet as by from into if then than so one whens
-    wheres hows و در به از که این اون ان را رو با برای یه است هست هستن هستند هستش چی چیه چه
-    کی کیه چطور چطوری چگونه ایا من ما شما میشه می ها های ی هم تو توی داریم داره دارن دارد
-    باید بگید بگو لطفا سلام ممنون مرسی کدوم کدام تا برام بهم دونم میخوام خواستم بپرسم بدونم
-    شه اینکه یعنی الان کنم کنیم کرد کنید بکنیم بشه بود شد ست س اس ه کجا کجاست کجاس ترین تر
-    هایی ای all list show give pls plz every hey اگه اگر سر مال شده شدن چیزی
-    """.split()
-)
-
-# Colloquial and formal spellings that mean the same; both sides are folded to the first.
-_SYNONYMS = {
-    "lecture": "class",
-    "lectures": "class",
-    "course": "course",
-    "mark": "grade",
-    "marks": "grade",
-    "score": "grade",
-    "scores": "grade",
-    "points": "grade",
-    "point": "grade",
-    "grading": "grade",
-    "graded": "grade",
-    "gradeing": "grade",
-    "weight": "grade",
-    "weigh": "grade",
-    "semester": "term",
-    # Arabic broken plurals: the singular and the plural are different words.
-    "منبع": "منابع",
-    "مرجع": "منابع",
-    "مراجع": "منابع",
-    "ترم": "term",
-    "worth": "grade",
-    "count": "grade",
-    "percent": "grade",
-    "percentage": "grade",
-    "prof": "instructor",
-    "professor": "instructor",
-    "teacher": "instructor",
-    "lecturer": "instructor",
-    "ta": "ta",
-    "tas": "ta",
-    "assistant": "ta",
-    "assistants": "ta",
-    "hw": "homework",
-    "homeworks": "homework",
-    "ساختمون": "ساختمان",
-    "کلاسا": "کلاس",
-    "تی": "ta",
-    "تیای": "ta",
-    "دستیار": "ta",
-    "دستیارها": "ta",
-    "دستیاران": "ta",
-    "استاد": "instructor",
-    "نمره": "grade",
-    "نمرات": "grade",
-    "نمرهدهی": "grade",
-    "بارم": "grade",
-    "بارمبندی": "grade",
-    "کوئیز": "کوییز",
-    "کویز": "کوییز",
-    "due": "deadline",
-    "ددلاین": "deadline",
-    "مهلت": "deadline",
-    "dealine": "deadline",
-    "چند": "many",
-    "چندتا": "many",
-    "تعداد": "many",
-    "چقدر": "much",
-    "دیر": "تاخیر",
-    "نهایی": "پایانی",
-    "late": "late",
-}
+STOPWORDS = frozenset(lexicon().stopwords)
+# Colloquial and formal spellings that mean the same; both sides are folded to the second.
+_SYNONYMS = dict(lexicon().synonyms)
 
 
 def stem(token: str) -> str:
@@ -130,43 +56,7 @@ BAG_WEIGHT = 0.75
 UNKNOWN_WEIGHT = 0.4
 
 # Possessive, plural and object endings of spoken Persian, longest first.
-_PERSIAN_SUFFIXES = sorted(
-    [
-        "هامو",
-        "هاتو",
-        "هاشو",
-        "هامون",
-        "هاتون",
-        "هاشون",
-        "امو",
-        "اتو",
-        "اشو",
-        "مون",
-        "تون",
-        "شون",
-        "ها",
-        "های",
-        "هایی",
-        "ای",
-        "ام",
-        "ات",
-        "اش",
-        "ش",
-        "م",
-        "ت",
-        "و",
-        "رو",
-        "ه",
-        "ی",
-        "یه",
-        "ست",
-        "ا",
-        "تر",
-        "ترین",
-    ],
-    key=len,
-    reverse=True,
-)
+_PERSIAN_SUFFIXES = sorted(lexicon().endings, key=len, reverse=True)
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
-from typing import Literal
+from typing import Any
 
+import jdatetime
 from rapidfuzz import fuzz, process
 
 from bot.core.calendar import (
@@ -19,334 +21,51 @@ from bot.core.calendar import (
     to_jalali,
     week_start,
 )
+from bot.core.lexicon import Focus, Intent, Kind, lexicon
 from bot.core.text import normalize
 
-Kind = Literal["quiz", "assignment", "project", "workshop"]
-Intent = Literal["release", "due", "topic", "when", "where"]
-Span = Literal["today", "tomorrow", "yesterday", "this_week", "next_week", "last_week", "day"]
-Focus = Literal["quiz", "deadline", "class", "workshop", "release", "assignment", "project"]
+LEX = lexicon()
+
+
+def _inverse(groups: Mapping[Any, list[str]]) -> dict[str, Any]:
+    """Turn {name: [word, …]} into {word: name}, the first name listed winning."""
+    found: dict[str, Any] = {}
+    for name, words in groups.items():
+        for word in words:
+            found.setdefault(word, name)
+    return found
+
 
 # Words that name a kind of item, in the forms students type them (already normalised).
-KIND_WORDS: dict[str, Kind] = {
-    **dict.fromkeys(
-        [
-            "quiz",
-            "quizz",
-            "quize",
-            "quizes",
-            "quizzes",
-            "q",
-            "کوییز",
-            "کویز",
-            "ازمونک",
-            "امتحانک",
-            "کوئیز",
-        ],
-        "quiz",
-    ),
-    **dict.fromkeys(
-        [
-            "assignment",
-            "assignments",
-            "assigment",
-            "homework",
-            "homeworks",
-            "hw",
-            "ca",
-            "cas",
-            "exercise",
-            "exercises",
-            "تمرین",
-            "تمرینات",
-            "تکلیف",
-            "اچ دبلیو",
-            "اچدبلیو",
-        ],
-        "assignment",
-    ),
-    **dict.fromkeys(["project", "projects", "phase", "phases", "ph", "پروژه", "فاز"], "project"),
-    **dict.fromkeys(["workshop", "workshops", "کارگاه", "ورکشاپ", "ورک"], "workshop"),
-}
-_PROJECT_ONLY = {"project", "projects", "پروژه"}
-_PHASE = {"phase", "phases", "ph", "فاز"}
-
-CARDINALS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "یک": 1,
-    "دو": 2,
-    "سه": 3,
-    "چهار": 4,
-    "پنج": 5,
-    "شش": 6,
-    "هفت": 7,
-    "هشت": 8,
-    "نه": 9,
-    "ده": 10,
-}
-ORDINALS = {
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-    "seventh": 7,
-    "eighth": 8,
-    "ninth": 9,
-    "tenth": 10,
-    "1st": 1,
-    "2nd": 2,
-    "3rd": 3,
-    "4th": 4,
-    "5th": 5,
-    "6th": 6,
-    "7th": 7,
-    "8th": 8,
-    "9th": 9,
-    "10th": 10,
-    "اول": 1,
-    "یکم": 1,
-    "اولین": 1,
-    "دوم": 2,
-    "دومین": 2,
-    "سوم": 3,
-    "سومین": 3,
-    "چهارم": 4,
-    "چهارمین": 4,
-    "پنجم": 5,
-    "پنجمین": 5,
-    "ششم": 6,
-    "ششمین": 6,
-    "هفتم": 7,
-    "هفتمین": 7,
-    "هشتم": 8,
-    "هشتمین": 8,
-    "نهم": 9,
-    "نهمین": 9,
-    "دهم": 10,
-    "دهمین": 10,
-}
+KIND_WORDS: dict[str, Kind] = _inverse(LEX.kinds)
+# "phase two of the project": the phase word carries the number, not the project word.
+_PHASE = {w for w in LEX.kinds.get("project", []) if w.startswith(("ph", "فاز"))}
+_PROJECT_ONLY = set(LEX.kinds.get("project", [])) - _PHASE
+CARDINALS = dict(LEX.cardinals)
+ORDINALS = dict(LEX.ordinals)
 # Words that may sit between a kind and its number: "quiz number 3", "phase #2", "فاز شماره ۲".
-_FILLERS = {"number", "no", "nr", "num", "#", "of", "the", "شماره", "ی", "ـ", "-"}
-
+_FILLERS = set(LEX.fillers)
 # Words that ask about deadlines even without the word "deadline".
-SUBMIT_WORDS = {
-    "due",
-    "deadline",
-    "deadlines",
-    "dealine",
-    "submit",
-    "submission",
-    "ددلاین",
-    "ددلاینها",
-    "مهلت",
-    "تحویل",
-    "بفرستیم",
-    "بفرستم",
-}
-
-INTENT_WORDS: dict[str, Intent] = {
-    **dict.fromkeys(
-        [
-            "release",
-            "released",
-            "releases",
-            "out",
-            "publish",
-            "published",
-            "posted",
-            "assigned",
-            "given",
-            "open",
-            "opens",
-            "start",
-            "starts",
-            "begin",
-            "begins",
-            "منتشر",
-            "انتشار",
-            "میاد",
-            "میده",
-            "میدن",
-            "شروع",
-            "اعلام",
-            "قرار",
-        ],
-        "release",
-    ),
-    **dict.fromkeys(
-        [
-            *SUBMIT_WORDS,
-            "hand",
-            "turn",
-            "close",
-            "closes",
-            "end",
-            "ends",
-            "finish",
-            "ددلاینش",
-            "ارسال",
-            "تموم",
-            "تمام",
-        ],
-        "due",
-    ),
-    **dict.fromkeys(
-        [
-            "cover",
-            "covers",
-            "covered",
-            "about",
-            "topic",
-            "topics",
-            "material",
-            "section",
-            "chapter",
-            "chapters",
-            "موضوع",
-            "موضوعش",
-            "مبحث",
-            "مباحث",
-            "درباره",
-            "مربوط",
-            "شامل",
-            "سرفصل",
-        ],
-        "topic",
-    ),
-    **dict.fromkeys(["where", "room", "location", "کجا", "کجاس", "کجاست"], "where"),
-}
-
-NEXT_WORDS = {
-    "next",
-    "upcoming",
-    "coming",
-    "soon",
-    "nearest",
-    "following",
-    "بعدی",
-    "بعد",
-    "اینده",
-    "نزدیک",
-    "نزدیکترین",
-    "پیش رو",
-}
-LAST_WORDS = {
-    "last",
-    "previous",
-    "latest",
-    "recent",
-    "prior",
-    "قبلی",
-    "قبل",
-    "گذشته",
-    "اخرین",
-}
-FIRST_WORDS = {"first", "اولین", "نخستین"}
+SUBMIT_WORDS = set(LEX.submit)
+INTENT_WORDS: dict[str, Intent] = _inverse(LEX.intents)
+NEXT_WORDS = set(LEX.order.get("next", []))
+LAST_WORDS = set(LEX.order.get("last", []))
+FIRST_WORDS = set(LEX.order.get("first", []))
 # "what's left to submit": every remaining event of a kind.
-REMAINING_WORDS = {"left", "remaining", "remain", "rest", "مونده", "مانده", "باقی", "باقیمانده"}
+REMAINING_WORDS = set(LEX.order.get("remaining", []))
 # "final" means "last" only before an item word: "final quiz", not "final exam".
-FINAL_WORDS = {"final", "نهایی", "پایانی"}
-PAST_WORDS = {
-    "was",
-    "were",
-    "did",
-    "happened",
-    "missed",
-    "miss",
-    "ago",
-    "بود",
-    "شد",
-    "داشتیم",
-    "گذشت",
-    "رفت",
-}
-FOCUS_WORDS: dict[str, Focus] = {
-    **dict.fromkeys(["quiz", "quizz", "quizzes", "quizes", "کوییز", "کویز", "ازمونک"], "quiz"),
-    **dict.fromkeys(
-        [
-            "deadline",
-            "deadlines",
-            "dealine",
-            "due",
-            "ددلاین",
-            "ددلاینها",
-            "مهلت",
-            "تحویل",
-        ],
-        "deadline",
-    ),
-    **dict.fromkeys(
-        ["class", "classes", "lecture", "lectures", "session", "sessions", "کلاس", "جلسه"], "class"
-    ),
-    **dict.fromkeys(["workshop", "workshops", "کارگاه", "ورکشاپ"], "workshop"),
-    **dict.fromkeys(
-        ["assignment", "assignments", "homework", "hw", "ca", "تمرین", "تکلیف"], "assignment"
-    ),
-    **dict.fromkeys(["project", "phase", "ph", "پروژه", "فاز"], "project"),
-}
-
+FINAL_WORDS = set(LEX.order.get("final", []))
+PAST_WORDS = set(LEX.order.get("past", []))
+FOCUS_WORDS: dict[str, Focus] = _inverse(LEX.focus)
 _ORDER_WORDS = NEXT_WORDS | LAST_WORDS | FIRST_WORDS | FINAL_WORDS | REMAINING_WORDS
-
 # Multi-word phrases are joined before tokenising so each reads as one word.
-_PHRASES = [
-    (re.compile(r"\bthis week\b"), " thisweek "),
-    (re.compile(r"\bnext week\b"), " nextweek "),
-    (re.compile(r"\blast week\b|\bprevious week\b|\bpast week\b"), " lastweek "),
-    (re.compile(r"این هفته|همین هفته"), " thisweek "),
-    (re.compile(r"هفته ی? ?(بعد|بعدی|اینده|دیگه|دیگر)"), " nextweek "),
-    (re.compile(r"هفته ی? ?(قبل|گذشته|پیش)"), " lastweek "),
-    (re.compile(r"پس فردا"), " dayaftertomorrow "),
-    (re.compile(r"\b(یک|سه|چهار|پنج) شنبه"), r" \1شنبه "),
-    (re.compile(r"اچ دبلیو"), " hw "),
-    (re.compile(r"\bhand(ed)? in\b|\bturn(ed)? in\b"), " submit "),
-    (re.compile(r"\bday after tomorrow\b"), " dayaftertomorrow "),
-]
-SPAN_WORDS: dict[str, str] = {
-    "today": "today",
-    "tonight": "today",
-    "امروز": "today",
-    "امشب": "today",
-    "tomorrow": "tomorrow",
-    "tmrw": "tomorrow",
-    "tomorow": "tomorrow",
-    "فردا": "tomorrow",
-    "yesterday": "yesterday",
-    "دیروز": "yesterday",
-    "thisweek": "this_week",
-    "week": "this_week",
-    "هفته": "this_week",
-    "nextweek": "next_week",
-    "lastweek": "last_week",
-    "dayaftertomorrow": "day_after",
-}
-
-# "quiz3" → "quiz 3", but "3rd" stays an ordinal.
-# Python's weekday numbers: 0 = Monday.
+_PHRASES = [(re.compile(p.pattern), f" {p.token} ") for p in LEX.phrases]
+SPAN_WORDS: dict[str, str] = _inverse(LEX.spans)
+# Python's weekday numbers: 0 = Monday; jdatetime's names start on Saturday.
 WEEKDAY_WORDS = {
-    "monday": 0,
-    "tuesday": 1,
-    "wednesday": 2,
-    "thursday": 3,
-    "friday": 4,
-    "saturday": 5,
-    "sunday": 6,
-    "دوشنبه": 0,
-    "سهشنبه": 1,
-    "چهارشنبه": 2,
-    "پنجشنبه": 3,
-    "جمعه": 4,
-    "شنبه": 5,
-    "یکشنبه": 6,
+    normalize(name).replace(" ", ""): (index + 5) % 7
+    for names in (jdatetime.date.j_weekdays_en, jdatetime.date.j_weekdays_fa)
+    for index, name in enumerate(names)
 }
 
 _SPLIT_ALNUM = re.compile(

@@ -1,0 +1,143 @@
+"""The words the engine understands, per language, kept in YAML so staff can add phrasings.
+
+Each ``*.yaml`` file in this folder may hold any of the sections of :class:`LexiconFile`;
+the loader validates every file and merges them (lists are joined, mappings updated) into
+one :class:`Lexicon`. Words are written as students type them and are normalised on load
+(Arabic letters, ZWNJ, case), so a TA can add a phrasing without touching Python.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bot.core.text import normalize
+
+Kind = Literal["quiz", "assignment", "project", "workshop"]
+Intent = Literal["release", "due", "topic", "when", "where"]
+Focus = Literal["quiz", "deadline", "class", "workshop", "release", "assignment", "project"]
+SpanName = Literal[
+    "today", "tomorrow", "yesterday", "this_week", "next_week", "last_week", "day_after"
+]
+Order = Literal["next", "last", "first", "remaining", "final", "past", "after", "before"]
+Count = Literal[
+    "quiz", "assignment", "project", "workshop", "ta", "staff", "reference", "class", "section"
+]
+Grading = Literal["project", "assignments", "quizzes", "final"]
+
+FILES = ("en.yaml", "fa.yaml", "finglish.yaml")
+
+
+class LexiconError(ValueError):
+    """A lexicon file that cannot be used."""
+
+
+class Phrase(BaseModel):
+    """A multi-word phrase (a regular expression over normalised text) read as one token."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pattern: str
+    token: str
+
+
+class LexiconFile(BaseModel):
+    """One lexicon file; every section is optional."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kinds: dict[Kind, list[str]] = Field(default_factory=dict)
+    cardinals: dict[str, int] = Field(default_factory=dict)
+    ordinals: dict[str, int] = Field(default_factory=dict)
+    fillers: list[str] = Field(default_factory=list)
+    submit: list[str] = Field(default_factory=list)
+    intents: dict[Intent, list[str]] = Field(default_factory=dict)
+    focus: dict[Focus, list[str]] = Field(default_factory=dict)
+    order: dict[Order, list[str]] = Field(default_factory=dict)
+    spans: dict[SpanName, list[str]] = Field(default_factory=dict)
+    phrases: list[Phrase] = Field(default_factory=list)
+    patterns: dict[str, list[str]] = Field(default_factory=dict)
+    months: dict[int, list[str]] = Field(default_factory=dict, description="Jalali month aliases")
+    gregorian_months: dict[int, list[str]] = Field(default_factory=dict)
+    counts: dict[Count, list[str]] = Field(default_factory=dict)
+    grading: dict[Grading, list[str]] = Field(default_factory=dict)
+    words: dict[str, list[str]] = Field(default_factory=dict, description="Named word groups")
+    stopwords: list[str] = Field(default_factory=list)
+    synonyms: dict[str, str] = Field(default_factory=dict)
+    endings: list[str] = Field(default_factory=list, description="Colloquial Persian endings")
+    courses: list[str] = Field(default_factory=list, description="Names of other courses")
+    names: list[str] = Field(default_factory=list, description="Common first names")
+    # Finglish: Latin spellings of Persian words, and words shared with English that alone do
+    # not make a question Finglish.
+    transliteration: dict[str, str] = Field(default_factory=dict)
+    shared_with_english: list[str] = Field(default_factory=list)
+
+
+class Lexicon(LexiconFile):
+    """All lexicon files merged, with every word normalised."""
+
+
+def _norm(word: str) -> str:
+    return normalize(word)
+
+
+def merge(files: list[LexiconFile]) -> Lexicon:
+    """Merge lexicon files: lists are joined, mappings of lists joined per key, others updated."""
+    merged: dict[str, object] = {}
+    for part in files:
+        for name, value in part:
+            current = merged.get(name)
+            if isinstance(value, list):
+                merged[name] = [*(current or []), *value]  # type: ignore[misc]
+            elif isinstance(value, dict):
+                into: dict[object, object] = dict(current or {})  # type: ignore[call-overload]
+                for key, entry in value.items():
+                    if isinstance(entry, list) and isinstance(into.get(key), list):
+                        into[key] = [*into[key], *entry]  # type: ignore[misc]
+                    else:
+                        into[key] = entry
+                merged[name] = into
+    return _normalised(Lexicon.model_validate(merged))
+
+
+def _normalised(lexicon: Lexicon) -> Lexicon:
+    def words(values: list[str]) -> list[str]:
+        return list(dict.fromkeys(_norm(v) for v in values))
+
+    data = lexicon.model_dump()
+    for name, value in data.items():
+        if name in ("phrases", "patterns"):
+            continue
+        if isinstance(value, list):
+            data[name] = words(value)
+        elif isinstance(value, dict):
+            data[name] = {
+                (_norm(k) if isinstance(k, str) and name in _KEYED_BY_WORD else k): (
+                    words(v) if isinstance(v, list) else _norm(v) if isinstance(v, str) else v
+                )
+                for k, v in value.items()
+            }
+    return Lexicon.model_validate(data)
+
+
+# Sections whose keys are words (normalised) rather than names.
+_KEYED_BY_WORD = frozenset({"cardinals", "ordinals", "synonyms", "transliteration"})
+
+
+@cache
+def lexicon() -> Lexicon:
+    """Load, validate and merge the lexicon files shipped in this folder."""
+    folder = resources.files("bot.core.lexicon")
+    parts = []
+    for name in FILES:
+        source = folder.joinpath(name)
+        try:
+            raw = yaml.safe_load(source.read_text("utf-8")) or {}
+            parts.append(LexiconFile.model_validate(raw))
+        except (OSError, yaml.YAMLError, ValidationError) as exc:
+            raise LexiconError(f"bot/core/lexicon/{name}: {exc}") from exc
+    return merge(parts)
