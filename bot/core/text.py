@@ -57,7 +57,12 @@ def tokens(text: str) -> list[str]:
 
 
 def detect_language(text: str) -> str:
-    """Return "fa" when the text is mostly in Persian script, otherwise "en"."""
+    """Return "fa" for text mostly in Persian script or in Finglish, otherwise "en"."""
     persian = len(_PERSIAN_SCRIPT.findall(text))
     latin = sum(1 for ch in text if "a" <= ch.lower() <= "z")
-    return "fa" if persian and persian >= latin / 2 else "en"
+    if persian and persian >= latin / 2:
+        return "fa"
+    # Imported here: the lexicon is loaded with this module's normalisation.
+    from bot.core.finglish import is_finglish
+
+    return "fa" if latin and is_finglish(text) else "en"

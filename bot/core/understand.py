@@ -21,6 +21,7 @@ from bot.core.calendar import (
     to_jalali,
     week_start,
 )
+from bot.core.finglish import is_finglish, transliterate
 from bot.core.lexicon import Focus, Intent, Kind, lexicon
 from bot.core.text import normalize
 
@@ -114,6 +115,8 @@ class Question:
 def tokenize(text: str, names: dict[str, str] | None = None) -> list[str]:
     """Normalise a question and split it into tokens, joining known phrases and ``names``."""
     norm = normalize(text)
+    if is_finglish(norm):
+        norm = transliterate(norm)
     for phrase, token in (names or {}).items():
         if phrase in norm:
             norm = norm.replace(phrase, f" {token} ")

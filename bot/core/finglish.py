@@ -1,0 +1,82 @@
+"""Finglish: Persian typed in Latin letters, recognised and written back in Persian script."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from bot.core.lexicon import lexicon
+
+_LATIN_WORD = re.compile(r"[a-z]+")
+# Endings glued to Finglish words: "tamrinesh", "kelasa", "nomrash", "ketabaro".
+_ENDINGS = (
+    "haro",
+    "hash",
+    "haye",
+    "ha",
+    "esh",
+    "ash",
+    "aro",
+    "ro",
+    "am",
+    "et",
+    "mun",
+    "tun",
+    "e",
+    "a",
+    "o",
+    "i",
+    "s",
+)
+
+
+@cache
+def _table() -> dict[str, str]:
+    return dict(lexicon().transliteration)
+
+
+@cache
+def _english() -> frozenset[str]:
+    """Return English words that no Finglish spelling shares: function, question and order
+    words, but not item words such as "quiz" or "class", which Finglish uses too."""
+    lex = lexicon()
+    words = {*lex.stopwords, *lex.words.get("question", [])}
+    for group in (lex.intents, lex.order, lex.spans):
+        for values in group.values():
+            words.update(values)
+    return frozenset(w for w in words if w.isascii() and w not in lex.transliteration)
+
+
+@cache
+def _shared() -> frozenset[str]:
+    """Return Finglish spellings that are English words too ("key", "in", "do")."""
+    return frozenset(lexicon().shared_with_english)
+
+
+def persian_of(word: str) -> str | None:
+    """Return the Persian word a Finglish spelling stands for, or None."""
+    table = _table()
+    if word in table:
+        return table[word]
+    for ending in _ENDINGS:
+        base = word.removesuffix(ending)
+        if base != word and len(base) >= 3 and base in table and base not in _shared():
+            return table[base]
+    return None
+
+
+def is_finglish(text: str) -> bool:
+    """Tell whether Latin-script text is Persian: more Finglish words than English ones.
+
+    A spelling that is an English word too ("key", "hast", "in") counts half.
+    """
+    words = _LATIN_WORD.findall(text.casefold().replace("'", ""))
+    shared = _shared()
+    finglish = sum((0.5 if w in shared else 1.0) for w in words if persian_of(w) is not None)
+    english = sum(1 for w in words if w in _english())
+    return finglish >= 1 and finglish > english
+
+
+def transliterate(text: str) -> str:
+    """Write the Finglish words of normalised text in Persian script, leaving the rest."""
+    return _LATIN_WORD.sub(lambda m: persian_of(m.group()) or m.group(), text)
