@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.core import facts
+from bot.core import computed, facts
 from bot.core.calendar import format_date, format_datetime, format_time
 from bot.core.course import Course, Event, EventKind, Item
 from bot.core.i18n import t
 from bot.core.lexicon import Focus, lexicon
 from bot.core.models import LANGS
 from bot.core.retrieval import Document, Index, Match, content_terms
+from bot.core.scope import asks_about_someone_else, names_other_course
 from bot.core.text import detect_language, normalize, tokens
 from bot.core.understand import (
     FOCUS_WORDS,
@@ -58,6 +59,7 @@ class Engine:
         # The course's own name ("anything new in MLSD?") explains itself.
         self.course_words = frozenset(tokens(f"{info.code} {info.name.en} {info.name.fa}"))
         self.index = Index(list(_documents(course)))
+        self.term = (course.first_day(), course.last_day())
         quera = next((p.url for p in course.data.pages if p.id == "quera"), None)
         self.help_url = quera or (course.data.pages[0].url if course.data.pages else "")
 
@@ -67,18 +69,63 @@ class Engine:
         now = as_local(now, self.course.tz)
         if not tokens(question):
             return self._fallback(reply_lang)
-        parsed = understand(question, self.names, now.date())
+        parsed = understand(question, self.names, now.date(), self.term)
         if parsed.tokens and all(tok in _GREETINGS or tok in _THANKS for tok in parsed.tokens):
             key = "answer.thanks" if set(parsed.tokens) & _THANKS else "answer.greeting"
             return Answer(True, t(reply_lang, key), reply_lang, ("greeting",))
+        if names_other_course(parsed, self.course):
+            return Answer(False, t(reply_lang, "answer.other_course"), reply_lang, ())
+        if asks_about_someone_else(parsed, self.course):
+            return Answer(False, t(reply_lang, "answer.other_person"), reply_lang, ())
         if _asks_for_own_grade(parsed) or _asks_for_solutions(parsed):
             # Personal records are not in the syllabus; saying so beats quoting the grading scheme.
             return self._fallback(reply_lang)
-        for handler in (self._about_items, self._about_time):
+        for handler in (self._computed, self._about_items, self._about_time):
             found = handler(parsed, now, reply_lang)
             if found is not None:
                 return found
         return self._retrieve(parsed, now, reply_lang)
+
+    # Counts and computations ----------------------------------------------------------------
+
+    def _computed(self, q: Question, now: datetime, lang: str) -> Answer | None:
+        course = self.course
+        focus = self._focus_kinds(q, q.focus)
+        found = (
+            computed.weight_answer(course, q, lang)
+            or computed.count_answer(course, q, lang)
+            or computed.around_break(course, q, focus, lang)
+            or computed.term_answer(course, q, lang)
+        )
+        if found is None and "until" in q.marks and not ("nowruz" in q.marks and not q.refs):
+            event = self._target_event(q, focus, now)
+            if event is not None:
+                found = computed.until_answer(course, event, now, lang), (_event_id(event),)
+            elif "final_exam" in q.marks:
+                found = facts.render(course, "final_exam", lang), ("faq:final-exam",)
+        if found is None and q.span == "day" and q.day is not None and focus == ["class"]:
+            found = computed.class_on_day(course, q.day, lang)
+        if found is None:
+            return None
+        text, used = found
+        return Answer(True, text, lang, used)
+
+    def _target_event(self, q: Question, focus: list[EventKind], now: datetime) -> Event | None:
+        """Find the event a "how long until …" question counts down to."""
+        for ref in q.refs:
+            item = self._lookup(ref)
+            if item is None:
+                continue
+            wanted = "release" if "release" in q.intents else None
+            kinds = [wanted] if wanted else ["deadline", "quiz", "workshop"]
+            for event in self.course.events:
+                if event.item is item and event.kind in kinds:
+                    return event
+        for kind in focus:
+            upcoming = self.course.next_event(now, [kind])
+            if upcoming is not None:
+                return upcoming
+        return None
 
     # Items named by kind and number -------------------------------------------------------
 
@@ -342,7 +389,7 @@ class Engine:
 
     def _span_answer(self, q: Question, now: datetime, lang: str, focus: list[EventKind]) -> Answer:
         assert q.span is not None
-        first, last = span_bounds(q.span, now.date(), q.day)
+        first, last = span_bounds(q.span, now.date(), q.day, q.end)
         start = datetime.combine(first, datetime.min.time(), tzinfo=self.course.tz)
         end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=self.course.tz)
         span_text = self._span_text(q.span, first, last, lang)
@@ -381,6 +428,13 @@ class Engine:
             return t(
                 lang,
                 f"answer.span_{span}",
+                start=format_date(first, lang),
+                end=format_date(last, lang),
+            )
+        if span == "month":
+            return t(
+                lang,
+                "answer.span_range",
                 start=format_date(first, lang),
                 end=format_date(last, lang),
             )

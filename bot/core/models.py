@@ -46,6 +46,7 @@ class CourseInfo(Strict):
     term: Text
     start_year: int = Field(ge=1300, le=1700, description="Jalali year of the first session")
     timezone: str = "Asia/Tehran"
+    aliases: list[str] = Field(default_factory=list, description="Other names students use")
 
 
 class Reference(Strict):

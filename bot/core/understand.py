@@ -62,6 +62,9 @@ _ORDER_WORDS = NEXT_WORDS | LAST_WORDS | FIRST_WORDS | FINAL_WORDS | REMAINING_W
 # Multi-word phrases are joined before tokenising so each reads as one word.
 _PHRASES = [(re.compile(p.pattern), f" {p.token} ") for p in LEX.phrases]
 SPAN_WORDS: dict[str, str] = _inverse(LEX.spans)
+_PATTERNS = {
+    name: re.compile("|".join(f"(?:{p})" for p in ps)) for name, ps in LEX.patterns.items()
+}
 # Python's weekday numbers: 0 = Monday; jdatetime's names start on Saturday.
 WEEKDAY_WORDS = {
     normalize(name).replace(" ", ""): (index + 5) % 7
@@ -91,12 +94,16 @@ class Question:
 
     text: str
     tokens: list[str]
+    # Names of the lexicon's patterns the question matches: "count", "until", "nowruz", …
+    marks: set[str] = field(default_factory=set)
     refs: list[ItemRef] = field(default_factory=list)
     kinds: list[Kind] = field(default_factory=list)
     intents: set[Intent] = field(default_factory=set)
     focus: list[Focus] = field(default_factory=list)
     span: str | None = None
     day: date | None = None
+    # The last day of a month span.
+    end: date | None = None
     wants_next: bool = False
     wants_last: bool = False
     wants_first: bool = False
@@ -112,11 +119,15 @@ class Question:
         return [tok for i, tok in enumerate(self.tokens) if i not in self.consumed]
 
 
+def reading(text: str) -> str:
+    """Return the question normalised, with Finglish written in Persian script."""
+    norm = normalize(text)
+    return transliterate(norm) if is_finglish(norm) else norm
+
+
 def tokenize(text: str, names: dict[str, str] | None = None) -> list[str]:
     """Normalise a question and split it into tokens, joining known phrases and ``names``."""
-    norm = normalize(text)
-    if is_finglish(norm):
-        norm = transliterate(norm)
+    norm = reading(text)
     for phrase, token in (names or {}).items():
         if phrase in norm:
             norm = norm.replace(phrase, f" {token} ")
@@ -168,15 +179,18 @@ def kind_of(token: str) -> Kind | None:
     return KIND_WORDS[fixed] if fixed else None
 
 
-def understand(text: str, names: dict[str, str], today: date) -> Question:
+def understand(text: str, names: dict[str, str], today: date, term: Term | None = None) -> Question:
     """Read a question's item references, span, intents and focus.
 
-    ``names`` maps each workshop's normalised names and aliases to its id suffix.
+    ``names`` maps each workshop's normalised names and aliases to its id suffix; ``term``
+    (first and last day of the course) places dates and months named without a year.
     """
     tokens = tokenize(text, names)
     question = Question(text=text, tokens=tokens)
+    norm = _SPLIT_ALNUM.sub(" ", reading(text))
+    question.marks = {name for name, pattern in _PATTERNS.items() if pattern.search(norm)}
     _find_refs(question, frozenset(names.values()))
-    _find_time(question, today)
+    _find_time(question, today, term)
     for index, token in enumerate(tokens):
         intent = INTENT_WORDS.get(token)
         if intent:
@@ -299,7 +313,7 @@ def _number_near(tokens: list[str], index: int, used: set[int]) -> tuple[int, in
     return None
 
 
-def _find_time(question: Question, today: date) -> None:
+def _find_time(question: Question, today: date, term: Term | None) -> None:
     tokens = question.tokens
     for index, token in enumerate(tokens):
         span = SPAN_WORDS.get(token)
@@ -317,43 +331,104 @@ def _find_time(question: Question, today: date) -> None:
             question.consumed.add(index)
             question.span = "day"
             question.day = today + timedelta(days=(weekday - today.weekday()) % 7)
-    day = _explicit_day(question, today)
+    anchor = term or (today, today)
+    day = _explicit_day(question, anchor)
     if day is not None:
-        question.span, question.day = "day", day
+        question.span, question.day, question.end = "day", day, None
     elif question.span is None:
-        _month_span(question, today)
+        _month_span(question, anchor)
 
 
-def _explicit_day(question: Question, today: date) -> date | None:
-    """Find "8 Esfand", "۲۷ اسفند ۱۴۰۱" or "1401-12-08" in the question."""
+# The course's term as (first day, last day): dates named without a year fall inside it.
+Term = tuple[date, date]
+_DAY_NUMBER = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?$")
+_LONG_GREGORIAN = {
+    number: [name for name in names if len(name) > 3]
+    for number, names in LEX.gregorian_months.items()
+}
+
+
+def _gregorian_month(token: str) -> int | None:
+    for number, names in LEX.gregorian_months.items():
+        if token in names:
+            return number
+    return None
+
+
+def _day_number(token: str) -> int | None:
+    match = _DAY_NUMBER.match(token)
+    return int(match.group(1)) if match else None
+
+
+def _closest_to_term(candidates: list[date], term: Term) -> date | None:
+    """Pick the date inside the term, else the one nearest to it."""
+
+    def distance(day: date) -> int:
+        if term[0] <= day <= term[1]:
+            return 0
+        return min(abs((day - term[0]).days), abs((day - term[1]).days))
+
+    return min(candidates, key=distance) if candidates else None
+
+
+def _jalali_candidates(month: int, day: int, year: int | None, term: Term) -> list[date]:
+    years = [year] if year else sorted({to_jalali(term[0]).year + k for k in (-1, 0, 1)})
+    found = []
+    for guess in years:
+        try:
+            found.append(jalali_to_date(guess, month, day))
+        except CalendarError:
+            continue
+    return found
+
+
+def _gregorian_candidates(month: int, day: int, year: int | None, term: Term) -> list[date]:
+    years = [year] if year else sorted({term[0].year - 1, term[0].year, term[1].year})
+    found = []
+    for guess in years:
+        try:
+            found.append(date(guess, month, day))
+        except ValueError:
+            continue
+    return found
+
+
+def _explicit_day(question: Question, term: Term) -> date | None:
+    """Find "8 Esfand", "۲۷ اسفند ۱۴۰۱", "April 10", "10th of March" or "1401-12-08".
+
+    A day named without a year is that day within the course's term.
+    """
     tokens = question.tokens
     for index, token in enumerate(tokens):
-        month = month_number(token) if len(token) >= 3 else None
-        if month is None or index == 0 or not tokens[index - 1].isdigit():
+        if len(token) < 2:
             continue
-        day = int(tokens[index - 1])
+        jalali = month_number(token)
+        gregorian = None if jalali else _gregorian_month(token)
+        if jalali is None and gregorian is None:
+            continue
+        # The day stands before the month ("10 April", "10th of April") or after it ("April 10").
+        day, day_at = None, None
+        before = index - 2 if index >= 2 and tokens[index - 1] == "of" else index - 1
+        if before >= 0 and _day_number(tokens[before]) is not None:
+            day, day_at = _day_number(tokens[before]), before
+        elif gregorian and index + 1 < len(tokens) and _day_number(tokens[index + 1]) is not None:
+            day, day_at = _day_number(tokens[index + 1]), index + 1
+        if day is None or day_at is None:
+            continue
+        year_at = max(index, day_at) + 1
         year = None
-        if index + 1 < len(tokens) and tokens[index + 1].isdigit() and len(tokens[index + 1]) == 4:
-            year = int(tokens[index + 1])
-            question.consumed.add(index + 1)
-        if year is None:
-            # The nearest such date to today: course questions rarely reach a year away.
-            this_year = to_jalali(today).year
-            candidates = []
-            for guess in (this_year - 1, this_year, this_year + 1):
-                try:
-                    candidates.append(jalali_to_date(guess, month, day))
-                except CalendarError:
-                    continue
-            if not candidates:
-                continue
-            found = min(candidates, key=lambda d: abs((d - today).days))
+        if year_at < len(tokens) and tokens[year_at].isdigit() and len(tokens[year_at]) == 4:
+            year = int(tokens[year_at])
+            question.consumed.add(year_at)
+        if jalali:
+            candidates = _jalali_candidates(jalali, day, year, term)
         else:
-            try:
-                found = jalali_to_date(year, month, day)
-            except CalendarError:
-                continue
-        question.consumed.update({index - 1, index})
+            assert gregorian is not None
+            candidates = _gregorian_candidates(gregorian, day, year, term)
+        found = _closest_to_term(candidates, term)
+        if found is None:
+            continue
+        question.consumed.update({day_at, index})
         return found
     match = _ISO_DATE.search(normalize(question.text))
     if match:
@@ -365,32 +440,71 @@ def _explicit_day(question: Question, today: date) -> date | None:
     return None
 
 
+# Alone (without a day), only full month names count: "may", "dey" and abbreviations such as
+# "mar" or "ord" are ordinary words in a chat.
 _FULL_MONTHS = frozenset(
     [name.lower() for name in MONTHS_EN[1:]] + [normalize(name) for name in MONTHS_FA[1:]]
 ) - {"dey", "دی"}
+_FULL_GREGORIAN = frozenset(name for names in _LONG_GREGORIAN.values() for name in names) - {"مارس"}
 
 
-def _month_span(question: Question, today: date) -> None:
-    """Read a bare month name ("quizzes in Esfand") as that whole Jalali month."""
-    for index, token in enumerate(question.tokens):
-        # Only full names: abbreviations such as "far" or "ord" are ordinary words in a chat.
-        month = month_number(token) if token in _FULL_MONTHS else None
-        if month is None:
+def _month_span(question: Question, term: Term) -> None:
+    """Read a bare month name ("quizzes in Esfand", "in April") as that whole month.
+
+    Without a year it is the month within the course's term.
+    """
+    tokens = question.tokens
+    for index, token in enumerate(tokens):
+        year_token = tokens[index + 1] if index + 1 < len(tokens) else ""
+        year = int(year_token) if year_token.isdigit() and len(year_token) == 4 else None
+        if token in _FULL_MONTHS:
+            month = month_number(token)
+            assert month is not None
+            firsts = _jalali_candidates(month, 1, year, term)
+            pairs = [(first, _jalali_month_end(first)) for first in firsts]
+        elif token in _FULL_GREGORIAN:
+            month = _gregorian_month(token)
+            assert month is not None
+            firsts = _gregorian_candidates(month, 1, year, term)
+            pairs = [(first, _gregorian_month_end(first)) for first in firsts]
+        else:
             continue
-        this_year = to_jalali(today).year
-        starts = []
-        for year in (this_year - 1, this_year, this_year + 1):
-            try:
-                starts.append(jalali_to_date(year, month, 1))
-            except CalendarError:
-                continue
-        question.span = "month"
-        question.day = min(starts, key=lambda d: abs((d - today).days))
+        if not pairs:
+            continue
+        first, last = min(pairs, key=lambda pair: _overlap_distance(pair, term))
+        question.span, question.day, question.end = "month", first, last
         question.consumed.add(index)
+        if year is not None:
+            question.consumed.add(index + 1)
         return
 
 
-def span_bounds(span: str, today: date, day: date | None) -> tuple[date, date]:
+def _overlap_distance(span: tuple[date, date], term: Term) -> int:
+    """Return 0 when the span overlaps the term, else the days between them."""
+    if span[1] < term[0]:
+        return (term[0] - span[1]).days
+    if span[0] > term[1]:
+        return (span[0] - term[1]).days
+    return 0
+
+
+def _jalali_month_end(first: date) -> date:
+    jalali = to_jalali(first)
+    last = first + timedelta(days=(31 if jalali.month <= 6 else 30) - 1)
+    # Esfand has 29 days in common years: stop before the next month starts.
+    while to_jalali(last).month != jalali.month:
+        last -= timedelta(days=1)
+    return last
+
+
+def _gregorian_month_end(first: date) -> date:
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def span_bounds(
+    span: str, today: date, day: date | None, end: date | None = None
+) -> tuple[date, date]:
     """Return the first and last day of a span relative to ``today``."""
     if span == "today":
         return today, today
@@ -401,13 +515,7 @@ def span_bounds(span: str, today: date, day: date | None) -> tuple[date, date]:
     if span == "day" and day is not None:
         return day, day
     if span == "month" and day is not None:
-        jalali = to_jalali(day)
-        length = 31 if jalali.month <= 6 else 30
-        last = day + timedelta(days=length - 1)
-        # Esfand has 29 days in common years: stop before the next month starts.
-        while to_jalali(last).month != jalali.month:
-            last -= timedelta(days=1)
-        return day, last
+        return day, end or _jalali_month_end(day)
     first = week_start(today)
     if span == "next_week":
         first += timedelta(days=7)

@@ -1,0 +1,250 @@
+"""Answers that need a computation or a count: how many, how long until, how much a part of
+the grade is worth, when the course starts or ends, class on a given day, around a break."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from bot.core.calendar import format_date, format_datetime, format_time
+from bot.core.course import Course, Event, EventKind, Item
+from bot.core.i18n import t
+from bot.core.lexicon import lexicon
+from bot.core.understand import Question, kind_of
+from bot.core.views import break_lines, event_title
+
+Found = tuple[str, tuple[str, ...]]
+LEX = lexicon()
+# Units that make "how many …" a question of time or points, not of things to count.
+_NOT_COUNTED = frozenset(
+    "days day hours hour points point grade marks percent minutes weeks".split()
+    + "روز ساعت نمره درصد هفته".split()
+)
+
+
+def _countable(q: Question) -> str | None:
+    for token in q.tokens:
+        for name, words in LEX.counts.items():
+            if token in words or (kind_of(token) == name):
+                return name
+    return None
+
+
+def count_answer(course: Course, q: Question, lang: str) -> Found | None:
+    """Answer "how many quizzes / TAs / phases / references / sessions …": the number first."""
+    if "count" not in q.marks or q.refs or set(q.tokens) & _NOT_COUNTED:
+        return None
+    if set(q.tokens) & set(LEX.words.get("weight", [])) and "count" not in q.marks:
+        return None
+    name = _countable(q)
+    if name is None:
+        return None
+    if name in ("quiz", "assignment", "project", "workshop"):
+        items = course.items_of(name)  # type: ignore[arg-type]
+        titles = ", ".join(
+            f"{item.title.get(lang)} ({format_date(_item_day(item), lang)})" for item in items
+        )
+        kinds = t(lang, f"kind.{name}.many")
+        text = t(lang, "answer.count", count=len(items), kinds=kinds, titles=titles)
+        return text, (f"count:{name}",)
+    if name in ("ta", "staff"):
+        people = course.staff_by_role("lead_ta", "ta") if name == "ta" else course.data.staff
+        names = ", ".join(
+            p.name + (t(lang, "answer.lead_mark") if p.role == "lead_ta" else "") for p in people
+        )
+        key = "answer.count_tas" if name == "ta" else "answer.count_staff"
+        return t(lang, key, count=len(people), names=names), (f"count:{name}",)
+    if name == "reference":
+        refs = course.data.references
+        titles = "; ".join(r.title for r in refs)
+        return t(lang, "answer.count_references", count=len(refs), titles=titles), (
+            "count:reference",
+        )
+    if name == "class":
+        held = [s for s in course.sessions if not s.cancelled]
+        text = t(
+            lang,
+            "answer.count_sessions",
+            count=len(held),
+            first=format_date(held[0].date, lang),
+            last=format_date(held[-1].date, lang),
+        )
+        return text, ("count:class",)
+    if name == "section":
+        titles = ", ".join(section.title.get(lang) for section in course.data.sections)
+        count = len(course.data.sections)
+        return t(lang, "answer.count_sections", count=count, titles=titles), ("count:section",)
+    return None
+
+
+def _item_day(item: Item) -> date:
+    moment = item.starts_at or item.release_at
+    assert moment is not None
+    return moment.date()
+
+
+def _grading_parts(q: Question) -> list[str]:
+    words = set(q.tokens) | ({"finalexam"} if "final_exam" in q.marks else set())
+    found: list[str] = []
+    for part, names in LEX.grading.items():
+        kind = _PART_KIND.get(part)
+        if words & set(names) or (kind and any(kind_of(w) == kind for w in q.tokens)):
+            found.append(part)
+    # "final project" names the project, not the final exam.
+    if "project" in found and "final" in found and "final_exam" not in q.marks:
+        found.remove("final")
+    return found
+
+
+_PART_KIND = {"project": "project", "assignments": "assignment", "quizzes": "quiz"}
+
+
+def weight_answer(course: Course, q: Question, lang: str) -> Found | None:
+    """Answer "how much is the final exam worth": each named part's points out of the total."""
+    words = set(q.tokens)
+    strong = words & set(LEX.words.get("weight", []))
+    # "grade" or "نمره" alone may ask for one's own grade; with "how much" it asks a weight.
+    weak = words & set(LEX.words.get("grade", [])) and words & set(LEX.words.get("amount", []))
+    if not (strong or weak or "weight" in q.marks) or words & set(LEX.words.get("self", [])):
+        return None
+    parts = _grading_parts(q)
+    if not parts:
+        return None
+    grading = course.data.grading
+    by_id = {part.id: part for part in grading.parts}
+    lines = []
+    for part_id in parts:
+        part = by_id.get(part_id)
+        if part is None:
+            continue
+        lines.append(
+            t(
+                lang,
+                "answer.weight",
+                name=part.name.get(lang),
+                points=part.points,
+                total=grading.total,
+                percent=round(100 * part.points / grading.total),
+            )
+        )
+    if not lines:
+        return None
+    return "\n".join(lines), tuple(f"grading:{p}" for p in parts)
+
+
+def until_answer(course: Course, event: Event, now: datetime, lang: str) -> str:
+    """Say how long until ``event`` (or how long ago it was), with its date."""
+    title = event_title(event, lang)
+    when = format_datetime(event.at, lang)
+    days = (event.at.date() - now.date()).days
+    delta = event.at - now
+    if delta <= timedelta(0):
+        return t(lang, "answer.ago", what=title, when=when, days=-days)
+    hours = int(delta.total_seconds() // 3600)
+    if delta < timedelta(days=2):
+        return t(lang, "answer.until_hours", what=title, when=when, hours=hours)
+    return t(lang, "answer.until_days", what=title, when=when, days=days)
+
+
+def term_answer(course: Course, q: Question, lang: str) -> Found | None:
+    """Answer when the course starts or ends: its first or last class, not the weekly time."""
+    words = set(q.tokens)
+    if not words & set(LEX.words.get("course", [])) or q.refs or q.span or q.kinds:
+        return None
+    if set(q.focus) - {"class"}:
+        return None
+    if words & {"time", "ساعت", "hour", "room"}:
+        return None
+    starts = bool(words & set(LEX.words.get("start", [])))
+    ends = bool(words & set(LEX.words.get("end", [])))
+    if starts == ends:
+        return None
+    held = [s for s in course.sessions if not s.cancelled]
+    if starts:
+        return t(lang, "answer.course_starts", date=format_date(held[0].date, lang)), (
+            "term:start",
+        )
+    last_deadline = course.last_event(datetime.max.replace(tzinfo=course.tz), ["deadline"])
+    text = t(lang, "answer.course_ends", date=format_date(held[-1].date, lang))
+    if last_deadline is not None and last_deadline.item is not None:
+        text += "\n" + t(
+            lang,
+            "answer.last_deadline",
+            what=event_title(last_deadline, lang),
+            when=format_datetime(last_deadline.at, lang),
+        )
+    text += "\n" + course.data.exams.final.get(lang)
+    return text, ("term:end",)
+
+
+def class_on_day(course: Course, day: date, lang: str) -> Found:
+    """Say whether there is class on ``day``, and if not, when the next one is."""
+    session = course.session_on(day)
+    if session is not None and not session.cancelled:
+        hours = f"{format_time(session.starts_at, lang)}–{format_time(session.ends_at, lang)}"
+        items = [
+            item.title.get(lang)
+            for item_id in session.item_ids
+            if (item := course.item_by_id(item_id)) is not None
+        ]
+        text = t(
+            lang,
+            "answer.class_yes",
+            date=format_date(day, lang),
+            hours=hours,
+            topic=session.section.title.get(lang),
+            place=course.data.classes.place.get(lang),
+        )
+        if items:
+            text += "\n" + t(
+                lang,
+                "answer.class_also",
+                items="، ".join(items) if lang == "fa" else ", ".join(items),
+            )
+        return text, (f"session:{session.id}",)
+    lines = [t(lang, "answer.class_no", date=format_date(day, lang))]
+    lines += break_lines(course, lang, between=(day, day))
+    start = datetime.combine(day + timedelta(days=1), time(0), tzinfo=course.tz)
+    following = course.next_event(start, ["class"])
+    if following is not None:
+        lines.append(t(lang, "answer.next_class", when=format_datetime(following.at, lang)))
+        return "\n".join(lines), (f"session:{following.session.id}",) if following.session else ()
+    lines.append(t(lang, "answer.none_next", kinds=t(lang, "kind.class.many")))
+    return "\n".join(lines), ()
+
+
+def around_break(course: Course, q: Question, kinds: list[EventKind], lang: str) -> Found | None:
+    """Answer "the next class after Nowruz", "the last quiz before the break"."""
+    if "nowruz" not in q.marks or not course.breaks or q.refs:
+        return None
+    words = set(q.tokens)
+    after = bool(words & set(LEX.order.get("after", [])))
+    before = bool(words & set(LEX.order.get("before", []))) and not after
+    resume = bool(words & {"resume", "resumes", "restart", "back", "شروع", "start", "starts"})
+    if not (after or before or resume):
+        return None
+    pause = course.breaks[0]
+    kinds = kinds or ["class"]
+    lines, used = [], []
+    for kind in kinds:
+        if before:
+            moment = datetime.combine(pause.last_class, time(23, 59), tzinfo=course.tz)
+            event = course.last_event(moment, [kind])
+        else:
+            moment = datetime.combine(pause.next_class, time(0), tzinfo=course.tz)
+            event = course.next_event(moment, [kind])
+        if event is None:
+            continue
+        key = "answer.before_break" if before else "answer.after_break"
+        lines.append(
+            t(
+                lang,
+                key,
+                what=event_title(event, lang),
+                when=format_datetime(event.at, lang),
+                name=pause.name.get(lang),
+            )
+        )
+        used.append(event.key)
+    if not lines:
+        return None
+    return "\n".join(lines), tuple(used)

@@ -1,0 +1,44 @@
+"""Questions this course's syllabus cannot answer by nature: other courses, other people."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from bot.core.course import Course
+from bot.core.lexicon import lexicon
+from bot.core.text import normalize
+from bot.core.understand import Question, reading
+
+
+@cache
+def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![\w\u0600-\u06ff])(?:{alternatives})(?![\w\u0600-\u06ff])")
+
+
+def own_names(course: Course) -> tuple[str, ...]:
+    """Return the normalised names this course goes by (code, English and Persian names)."""
+    info = course.data.course
+    names = {info.code, info.name.en, info.name.fa, *info.aliases}
+    return tuple(sorted({normalize(n) for n in names if n}))
+
+
+def names_other_course(q: Question, course: Course) -> bool:
+    """Tell whether the question is about another course ("quiz 3 of Deep Learning")."""
+    text = reading(q.text)
+    if _pattern(own_names(course)).search(text):
+        return False
+    courses = tuple(lexicon().courses)
+    return bool(courses) and bool(_pattern(courses).search(text))
+
+
+def asks_about_someone_else(q: Question, course: Course) -> bool:
+    """Tell whether the question asks for another person's grade ("what did Reza get")."""
+    words = set(q.tokens)
+    lex = lexicon()
+    if not words & set(lex.words.get("result", [])):
+        return False
+    if words & set(lex.words.get("self", [])) - {"شد", "شده"}:
+        return False  # one's own grade is declined on its own terms
+    return bool(words & set(lex.names))
