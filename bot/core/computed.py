@@ -95,6 +95,12 @@ def _grading_parts(q: Question) -> list[str]:
     return found
 
 
+_EVENT_OF_KIND: dict[str, EventKind] = {
+    "quiz": "quiz",
+    "workshop": "workshop",
+    "assignment": "release",
+    "project": "release",
+}
 _PART_KIND = {"project": "project", "assignments": "assignment", "quizzes": "quiz"}
 
 
@@ -149,6 +155,8 @@ def term_answer(course: Course, q: Question, lang: str) -> Found | None:
     """Answer when the course starts or ends: its first or last class, not the weekly time."""
     words = set(q.tokens)
     if not words & set(LEX.words.get("course", [])) or q.refs or q.span or q.kinds:
+        return None
+    if "final_exam" in q.marks:
         return None
     if set(q.focus) - {"class"}:
         return None
@@ -214,9 +222,13 @@ def class_on_day(course: Course, day: date, lang: str) -> Found:
 
 def around_break(course: Course, q: Question, kinds: list[EventKind], lang: str) -> Found | None:
     """Answer "the next class after Nowruz", "the last quiz before the break"."""
-    if "nowruz" not in q.marks or not course.breaks or q.refs:
-        return None
     words = set(q.tokens)
+    # "the first quiz after Nowruz": "first" counts from the break, not from the term.
+    first_of_kind = all(ref.number == 1 for ref in q.refs) and words & set(LEX.order["first"])
+    if "nowruz" not in q.marks or not course.breaks or (q.refs and not first_of_kind):
+        return None
+    if q.refs:
+        kinds = [_EVENT_OF_KIND[ref.kind] for ref in q.refs]
     after = bool(words & set(LEX.order.get("after", [])))
     before = bool(words & set(LEX.order.get("before", []))) and not after
     resume = bool(words & {"resume", "resumes", "restart", "back", "شروع", "start", "starts"})

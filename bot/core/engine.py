@@ -13,7 +13,7 @@ from bot.core.lexicon import Focus, lexicon
 from bot.core.models import LANGS
 from bot.core.retrieval import Document, Index, Match, content_terms
 from bot.core.scope import asks_about_someone_else, names_other_course
-from bot.core.text import detect_language, normalize, tokens
+from bot.core.text import detect_language, normalize, split_clauses, tokens
 from bot.core.understand import (
     FOCUS_WORDS,
     INTENT_WORDS,
@@ -64,9 +64,39 @@ class Engine:
         self.help_url = quera or (course.data.pages[0].url if course.data.pages else "")
 
     def answer(self, question: str, now: datetime, lang: str | None = None) -> Answer:
-        """Answer ``question`` as of ``now``, in ``lang`` or the question's own language."""
+        """Answer ``question`` as of ``now``, in ``lang`` or the question's own language.
+
+        A question of several parts ("how much is the project worth and how many phases?")
+        gets every part the knowledge base covers; chatter around a question is dropped.
+        """
         reply_lang = lang if lang in ("en", "fa") else detect_language(question)
         now = as_local(now, self.course.tz)
+        whole = self._answer_one(question, now, reply_lang)
+        clauses = split_clauses(question)
+        if len(clauses) < 2 or (whole.answered and whole.used in (("greeting",), ())):
+            return whole
+        if not whole.answered and whole.used:
+            return whole  # a known gap of the syllabus ("is attendance mandatory?") says so
+        parts = [self._answer_one(clause, now, reply_lang) for clause in clauses]
+        answered = [p for p in parts if p.answered and p.used and p.used != ("greeting",)]
+        covered = {entry for p in answered for entry in p.used}
+        if not answered or (whole.answered and covered <= set(whole.used)):
+            return whole
+        if whole.answered and len(answered) < 2:
+            return whole
+        seen: set[str] = set()
+        texts: list[str] = []
+        used: list[str] = []
+        for part in answered:
+            if set(part.used) <= seen:
+                continue
+            seen.update(part.used)
+            texts.append(part.text)
+            used.extend(u for u in part.used if u not in used)
+        return Answer(True, "\n\n".join(texts), reply_lang, tuple(used))
+
+    def _answer_one(self, question: str, now: datetime, reply_lang: str) -> Answer:
+        """Answer one question (or one part of one) without splitting it."""
         if not tokens(question):
             return self._fallback(reply_lang)
         parsed = understand(question, self.names, now.date(), self.term)
@@ -249,7 +279,7 @@ class Engine:
                 return None
             # "What's on in class today" means everything that happens in that class.
             return self._span_answer(q, now, lang, [] if focus == ["class"] else focus)
-        if focus and q.past_tense and not unexplained:
+        if focus and q.past_tense and not unexplained and not self._names_topic(q):
             return self._nearest(focus, item_kinds, now, lang, future=False)
         return None
 
@@ -291,6 +321,15 @@ class Engine:
             and tok not in self.course_words
         ]
         return any(self.index.correct(term) is None for term in content_terms(words))
+
+    def _names_topic(self, q: Question) -> bool:
+        """Tell whether the question names a topic of its own ("if class goes online …")."""
+        words = [
+            tok
+            for tok in q.leftover
+            if tok not in _SMALL_TALK and tok not in INTENT_WORDS and tok not in FOCUS_WORDS
+        ]
+        return any(term in self.index.idf for term in self._terms(words))
 
     def _focus_kinds(self, q: Question, words: list[Focus]) -> list[EventKind]:
         mapping: dict[str, EventKind] = {
@@ -566,6 +605,8 @@ def _asks_for_solutions(question: Question) -> bool:
     words = set(question.tokens)
     if words & _WHEN_WORDS or question.intents & {"release", "due"}:
         return False  # "when are the CA2 solutions released?"
+    if "solutions" in question.marks:
+        return True
     return len(words & _SOLVE_WORDS) >= 2 or bool(words & _SOLVE_WORDS and words & _FOR_ME_WORDS)
 
 

@@ -68,8 +68,10 @@ def classes(course: Course, lang: str) -> str:
 
 
 def online(course: Course, lang: str) -> str:
-    """Explain when classes go online."""
-    return course.data.classes.online.get(lang)
+    """Say that classes are in person, and when they go online."""
+    data = course.data.classes
+    in_person = t(lang, "facts.in_person", place=data.place.get(lang))
+    return f"{in_person}\n{data.online.get(lang)}"
 
 
 def cancellation(course: Course, lang: str) -> str:

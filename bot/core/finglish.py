@@ -68,11 +68,15 @@ def persian_of(word: str) -> str | None:
 def is_finglish(text: str) -> bool:
     """Tell whether Latin-script text is Persian: more Finglish words than English ones.
 
-    A spelling that is an English word too ("key", "hast", "in") counts half.
+    A spelling that is an English word too ("key", "in") counts half, and such words alone
+    never make a question Finglish.
     """
     words = _LATIN_WORD.findall(text.casefold().replace("'", ""))
     shared = _shared()
-    finglish = sum((0.5 if w in shared else 1.0) for w in words if persian_of(w) is not None)
+    known = [w for w in words if persian_of(w) is not None]
+    if all(w in shared for w in known):
+        return False  # "key dates in esfand": English words that Finglish spells the same
+    finglish = sum(0.5 if w in shared else 1.0 for w in known)
     english = sum(1 for w in words if w in _english())
     return finglish >= 1 and finglish > english
 

@@ -161,7 +161,8 @@ def _fuzzy_kind(token: str) -> str | None:
 _KIND_VOCAB = [word for word in KIND_WORDS if len(word) >= 4 and " " not in word]
 
 
-_PERSIAN_ENDINGS = ("هایی", "های", "ها", "ای", "ی", "ا")
+# Plural, indefinite and object endings: "کوییزی", "تمرینا", "تمرینو", "کوییزها".
+_PERSIAN_ENDINGS = tuple(sorted(LEX.endings, key=len, reverse=True))
 
 
 def kind_of(token: str) -> Kind | None:
@@ -327,7 +328,8 @@ def _find_time(question: Question, today: date, term: Term | None) -> None:
     # A weekday name means its next occurrence, today included: "what do we have on monday".
     for index, token in enumerate(tokens):
         weekday = WEEKDAY_WORDS.get(token)
-        if weekday is not None and question.span is None:
+        plural = index + 1 < len(tokens) and tokens[index + 1] in ("ها", "های")
+        if weekday is not None and question.span is None and not plural:
             question.consumed.add(index)
             question.span = "day"
             question.day = today + timedelta(days=(weekday - today.weekday()) % 7)
