@@ -21,12 +21,32 @@ _NOT_COUNTED = frozenset(
 )
 
 
-def _countable(q: Question) -> str | None:
-    for token in q.tokens:
-        for name, words in LEX.counts.items():
-            if token in words or (kind_of(token) == name):
-                return name
+def _count_of(token: str) -> str | None:
+    for name, words in LEX.counts.items():
+        if token in words or kind_of(token) == name:
+            return name
     return None
+
+
+def _countable(q: Question) -> str | None:
+    """Find what "how many" counts: the word right after it ("how many TAs", "چند تا کوییز"),
+    else the one before it ("کوییزها چندتاست")."""
+    tokens = q.tokens
+    triggers = [i for i, tok in enumerate(tokens) if tok in _COUNT_TRIGGERS]
+    for index in triggers:
+        for token in tokens[index + 1 : index + 3]:
+            if (found := _count_of(token)) is not None:
+                return found
+    for index in triggers:
+        for token in reversed(tokens[max(0, index - 2) : index]):
+            if (found := _count_of(token)) is not None:
+                return found
+    if not triggers:
+        return next((f for tok in tokens if (f := _count_of(tok)) is not None), None)
+    return None
+
+
+_COUNT_TRIGGERS = frozenset({"many", "number", "چند", "چندتا", "تعداد", "چندتان", "چندتاست"})
 
 
 def count_answer(course: Course, q: Question, lang: str) -> Found | None:

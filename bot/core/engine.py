@@ -7,13 +7,14 @@ from datetime import date, datetime, timedelta
 
 from bot.core import computed, facts
 from bot.core.calendar import format_date, format_datetime, format_time
+from bot.core.clauses import is_chatter, split_clauses, with_antecedents
 from bot.core.course import Course, Event, EventKind, Item
 from bot.core.i18n import t
 from bot.core.lexicon import Focus, lexicon
 from bot.core.models import LANGS
 from bot.core.retrieval import Document, Index, Match, content_terms
-from bot.core.scope import asks_about_someone_else, names_other_course
-from bot.core.text import detect_language, normalize, split_clauses, tokens
+from bot.core.scope import about_campus, asks_about_someone_else, names_other_course
+from bot.core.text import detect_language, normalize, tokens
 from bot.core.understand import (
     FOCUS_WORDS,
     INTENT_WORDS,
@@ -77,7 +78,11 @@ class Engine:
             return whole
         if not whole.answered and whole.used:
             return whole  # a known gap of the syllabus ("is attendance mandatory?") says so
-        parts = [self._answer_one(clause, now, reply_lang) for clause in clauses]
+        parts = [
+            self._answer_one(clause, now, reply_lang)
+            for clause in with_antecedents(clauses)
+            if not is_chatter(clause)
+        ]
         answered = [p for p in parts if p.answered and p.used and p.used != ("greeting",)]
         covered = {entry for p in answered for entry in p.used}
         if not answered or (whole.answered and covered <= set(whole.used)):
@@ -103,18 +108,32 @@ class Engine:
         if parsed.tokens and all(tok in _GREETINGS or tok in _THANKS for tok in parsed.tokens):
             key = "answer.thanks" if set(parsed.tokens) & _THANKS else "answer.greeting"
             return Answer(True, t(reply_lang, key), reply_lang, ("greeting",))
-        if names_other_course(parsed, self.course):
-            return Answer(False, t(reply_lang, "answer.other_course"), reply_lang, ())
-        if asks_about_someone_else(parsed, self.course):
-            return Answer(False, t(reply_lang, "answer.other_person"), reply_lang, ())
-        if _asks_for_own_grade(parsed) or _asks_for_solutions(parsed):
-            # Personal records are not in the syllabus; saying so beats quoting the grading scheme.
-            return self._fallback(reply_lang)
+        declined = self._declined(parsed, reply_lang)
+        if declined is not None:
+            return declined
         for handler in (self._computed, self._about_items, self._about_time):
             found = handler(parsed, now, reply_lang)
             if found is not None:
                 return found
         return self._retrieve(parsed, now, reply_lang)
+
+    def _declined(self, q: Question, lang: str) -> Answer | None:
+        """Decline what no syllabus answers: other courses, terms or people, one's own records,
+        solving the homework, campus life. ``used`` names the reason, so callers keep it."""
+        if names_other_course(q, self.course):
+            return Answer(False, t(lang, "answer.other_course"), lang, ("declined:other-course",))
+        if "other_term" in q.marks:
+            return Answer(False, t(lang, "answer.other_term"), lang, ("declined:other-term",))
+        if asks_about_someone_else(q, self.course):
+            return Answer(False, t(lang, "answer.other_person"), lang, ("declined:other-person",))
+        if _asks_for_own_grade(q) or "personal" in q.marks:
+            # Personal records are not in the syllabus; saying so beats quoting the grading scheme.
+            return self._fallback(lang, "declined:personal")
+        if _asks_for_solutions(q):
+            return self._fallback(lang, "declined:solutions")
+        if about_campus(q) and not q.refs:
+            return self._fallback(lang, "declined:campus")
+        return None
 
     # Counts and computations ----------------------------------------------------------------
 
@@ -266,6 +285,13 @@ class Engine:
     # Questions relative to now -------------------------------------------------------------
 
     def _about_time(self, q: Question, now: datetime, lang: str) -> Answer | None:
+        words = set(q.tokens)
+        if words & _AGAIN_WORDS and set(q.focus) <= {"class"} and not q.refs:
+            # "When do classes start again?": the next class, wherever now is.
+            return self._nearest(["class"], set(), now, lang, future=True)
+        if q.wants_remaining and not q.focus and not q.kinds and not self._names_topic(q):
+            # "What's still left in the course?": every quiz, deadline and workshop ahead.
+            return self._remaining(["quiz", "deadline", "workshop"], set(), now, lang)
         focus = self._focus_kinds(q, q.order_focus or q.focus)
         item_kinds: set[str] = {kind for kind in q.kinds if kind in ("assignment", "project")}
         if focus and (q.wants_next or q.wants_last or q.wants_first or q.wants_remaining):
@@ -280,8 +306,24 @@ class Engine:
             # "What's on in class today" means everything that happens in that class.
             return self._span_answer(q, now, lang, [] if focus == ["class"] else focus)
         if focus and q.past_tense and not unexplained and not self._names_topic(q):
+            if words & _ALREADY_WORDS:
+                return self._done(focus, item_kinds, now, lang)
             return self._nearest(focus, item_kinds, now, lang, future=False)
         return None
+
+    def _done(
+        self, kinds: list[EventKind], item_kinds: set[str], now: datetime, lang: str
+    ) -> Answer:
+        """List the events of ``kinds`` that have already happened."""
+        events = sorted(
+            (e for kind in kinds for e in self._matching(kind, item_kinds) if e.at <= now),
+            key=lambda e: e.at,
+        )
+        if not events:
+            name = t(lang, f"kind.{kinds[0]}.one")
+            return Answer(True, t(lang, "answer.none_past", kind=name), lang, ())
+        lines = [f"✓ {event_line(event, lang)[2:]}" for event in events]
+        return Answer(True, "\n".join(lines), lang, tuple(_event_id(e) for e in events))
 
     def _ordered(
         self, q: Question, focus: list[EventKind], item_kinds: set[str], now: datetime, lang: str
@@ -305,10 +347,28 @@ class Engine:
             key=lambda e: e.at,
         )
         if not events:
-            names = t(lang, f"kind.{kinds[0]}.many")
-            return Answer(True, t(lang, "answer.none_next", kinds=names), lang, ())
+            return self._none_left(kinds, item_kinds, lang)
         lines = [event_line(event, lang) for event in events]
         return Answer(True, "\n".join(lines), lang, tuple(_event_id(e) for e in events))
+
+    def _none_left(self, kinds: list[EventKind], item_kinds: set[str], lang: str) -> Answer:
+        """Say nothing of ``kinds`` is left this term, and when the last one was."""
+        lines = [t(lang, "answer.none_next", kinds=t(lang, f"kind.{kinds[0]}.many"))]
+        used: list[str] = []
+        for kind in kinds:
+            events = self._matching(kind, item_kinds)
+            if events:
+                last = events[-1]
+                lines.append(
+                    t(
+                        lang,
+                        "answer.last_was",
+                        what=event_title(last, lang),
+                        when=format_datetime(last.at, lang),
+                    )
+                )
+                used.append(_event_id(last))
+        return Answer(True, "\n".join(lines), lang, tuple(used))
 
     def _unexplained(self, q: Question) -> bool:
         """Tell whether the question has words that neither the parser nor the index knows."""
@@ -373,10 +433,12 @@ class Engine:
             else:
                 past = [e for e in events if e.at <= now]
                 found = past[-1] if past else None
+            if found is None and future:
+                lines.append(self._none_left([kind], item_kinds, lang).text)
+                continue
             if found is None:
-                key, value = ("answer.none_next", "many") if future else ("answer.none_past", "one")
-                name = t(lang, f"kind.{kind}.{value}")
-                lines.append(t(lang, key, kinds=name, kind=name))
+                name = t(lang, f"kind.{kind}.one")
+                lines.append(t(lang, "answer.none_past", kind=name))
                 continue
             key = "answer.next" if future else "answer.last"
             lines.append(self._event_sentence(key, kind, found, now, lang))
@@ -564,8 +626,9 @@ class Engine:
                 )
         return "\n".join(lines)
 
-    def _fallback(self, lang: str) -> Answer:
-        return Answer(False, t(lang, "answer.fallback", url=self.help_url), lang, ())
+    def _fallback(self, lang: str, reason: str | None = None) -> Answer:
+        used = (reason,) if reason else ()
+        return Answer(False, t(lang, "answer.fallback", url=self.help_url), lang, used)
 
 
 _ANY_BUT_CLASS: tuple[EventKind, ...] = ("quiz", "deadline", "workshop", "release")
@@ -582,6 +645,8 @@ def _workshop_names(course: Course) -> dict[str, str]:
 
 
 _GREETINGS = frozenset(LEX.words["greetings"])
+_AGAIN_WORDS = frozenset(LEX.words["again"])
+_ALREADY_WORDS = frozenset({"already", "تاحالا", "تا حالا", "تاکنون", "گذشته"})
 _THANKS = frozenset(LEX.words["thanks"])
 _CONTACT_WORDS = frozenset(LEX.words["contact"])
 # Requests to do the homework, which a syllabus assistant must decline.
@@ -633,8 +698,9 @@ def _documents(course: Course) -> list[Document]:
             answers += [faq.answer.en, faq.answer.fa]
         add(f"faq:{faq.id}", " ".join(answers), is_answer=True)
     for person in course.data.staff:
+        contacts = " ".join([*person.emails, person.phone or ""])
         for name in (person.name, *person.aliases):
-            add(f"staff:{person.id}", f"{name} email contact")
+            add(f"staff:{person.id}", f"{name} email contact {contacts}")
             add(f"staff:{person.id}", name)
             add(f"staff:{person.id}", f"{name} ایمیل تماس")
     for section in course.data.sections:

@@ -33,6 +33,13 @@ def names_other_course(q: Question, course: Course) -> bool:
     return bool(courses) and bool(_pattern(courses).search(text))
 
 
+def about_campus(q: Question) -> bool:
+    """Tell whether the question is about campus life rather than the course ("parking")."""
+    text = reading(q.text)
+    campus = tuple(lexicon().campus)
+    return bool(campus) and bool(_pattern(campus).search(text))
+
+
 def asks_about_someone_else(q: Question, course: Course) -> bool:
     """Tell whether the question asks for another person's grade ("what did Reza get")."""
     words = set(q.tokens)

@@ -66,14 +66,3 @@ def detect_language(text: str) -> str:
     from bot.core.finglish import is_finglish
 
     return "fa" if latin and is_finglish(text) else "en"
-
-
-# Where a question may hold another: sentence ends, "and", "+", "also", Persian "و", commas.
-_CLAUSE_BREAK = re.compile(
-    r"[?!.;؟؛\n]+(?:\s|$)|\s+(?:and|also|plus|\+|&|و|ضمنا|همچنین)\s+|\s*[,،]\s+"
-)
-
-
-def split_clauses(text: str) -> list[str]:
-    """Split a question into the clauses that may each ask something, dropping empty ones."""
-    return [part.strip() for part in _CLAUSE_BREAK.split(text) if part and part.strip()]

@@ -71,6 +71,7 @@ class LexiconFile(BaseModel):
     endings: list[str] = Field(default_factory=list, description="Colloquial Persian endings")
     courses: list[str] = Field(default_factory=list, description="Names of other courses")
     names: list[str] = Field(default_factory=list, description="Common first names")
+    campus: list[str] = Field(default_factory=list, description="Off-syllabus campus things")
     # Finglish: Latin spellings of Persian words, and words shared with English that alone do
     # not make a question Finglish.
     transliteration: dict[str, str] = Field(default_factory=dict)

@@ -1,0 +1,45 @@
+"""Split a question into the clauses that each may ask something, and tell chatter apart."""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.lexicon import lexicon
+from bot.core.understand import reading, tokenize
+
+# Where a question may hold another: sentence ends, "and", "+", "also", Persian "و", commas.
+_CLAUSE_BREAK = re.compile(
+    r"[?!.;؟؛\n]+(?:\s|$)|\s+(?:and|also|plus|\+|&|و|ضمنا|همچنین)\s+|\s*[,،]\s+"
+)
+# A clause this short, or with a pronoun, leans on the one before: "… and when is it?"
+_SHORT = 3
+_PRONOUNS = frozenset("it its they them their that those اون اونا ان انها این".split())
+_SELF = frozenset("i im i'm ive i've my me من".split())
+
+
+def split_clauses(text: str) -> list[str]:
+    """Split a question into the clauses that may each ask something, dropping empty ones."""
+    return [part.strip() for part in _CLAUSE_BREAK.split(text) if part and part.strip()]
+
+
+def is_chatter(clause: str) -> bool:
+    """Tell whether a clause only tells about the student ("I joined late", "I'm new here")."""
+    words = reading(clause).replace("'", "").split()
+    if not words or words[0] not in _SELF:
+        return False
+    asking = set(lexicon().words.get("question", []))
+    return not (set(words[1:]) & asking) and "?" not in clause and "؟" not in clause
+
+
+def with_antecedents(clauses: list[str]) -> list[str]:
+    """Give a clause that leans on the one before ("and when is it?") that one's subject."""
+    asking = set(lexicon().words.get("question", [])) | set(lexicon().stopwords)
+    result: list[str] = []
+    for index, clause in enumerate(clauses):
+        words = tokenize(clause)
+        leans = len(words) <= _SHORT or bool(set(words) & _PRONOUNS)
+        if index and leans:
+            subject = [w for w in tokenize(clauses[index - 1]) if w not in asking]
+            clause = f"{clause} {' '.join(subject)}"
+        result.append(clause)
+    return result
