@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.core.lexicon import lexicon
-from bot.core.understand import reading, tokenize
+from bot.core.understand import kind_of, reading, tokenize
 
 # Where a question may hold another: sentence ends, "and", "+", "also", Persian "و", commas.
 _CLAUSE_BREAK = re.compile(
@@ -33,11 +33,15 @@ def is_chatter(clause: str) -> bool:
 
 def with_antecedents(clauses: list[str]) -> list[str]:
     """Give a clause that leans on the one before ("and when is it?") that one's subject."""
-    asking = set(lexicon().words.get("question", [])) | set(lexicon().stopwords)
+    lex = lexicon()
+    asking = {*lex.words.get("question", []), *lex.stopwords, *lex.words.get("weight", [])}
+    asking |= {*lex.words.get("amount", []), *lex.words.get("grade", [])}
+    named = {w for words in (*lex.kinds.values(), *lex.focus.values()) for w in words}
     result: list[str] = []
     for index, clause in enumerate(clauses):
         words = tokenize(clause)
-        leans = len(words) <= _SHORT or bool(set(words) & _PRONOUNS)
+        own_subject = bool(set(words) & named) or any(kind_of(w) for w in words)
+        leans = bool(set(words) & _PRONOUNS) or (len(words) <= _SHORT and not own_subject)
         if index and leans:
             subject = [w for w in tokenize(clauses[index - 1]) if w not in asking]
             clause = f"{clause} {' '.join(subject)}"

@@ -176,7 +176,7 @@ def term_answer(course: Course, q: Question, lang: str) -> Found | None:
     words = set(q.tokens)
     if not words & set(LEX.words.get("course", [])) or q.refs or q.span or q.kinds:
         return None
-    if "final_exam" in q.marks:
+    if "final_exam" in q.marks or words & set(LEX.words.get("again", [])):
         return None
     if set(q.focus) - {"class"}:
         return None

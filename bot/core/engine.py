@@ -78,11 +78,8 @@ class Engine:
             return whole
         if not whole.answered and whole.used:
             return whole  # a known gap of the syllabus ("is attendance mandatory?") says so
-        parts = [
-            self._answer_one(clause, now, reply_lang)
-            for clause in with_antecedents(clauses)
-            if not is_chatter(clause)
-        ]
+        asked = with_antecedents([clause for clause in clauses if not is_chatter(clause)])
+        parts = [self._answer_one(clause, now, reply_lang) for clause in asked]
         answered = [p for p in parts if p.answered and p.used and p.used != ("greeting",)]
         covered = {entry for p in answered for entry in p.used}
         if not answered or (whole.answered and covered <= set(whole.used)):
@@ -286,7 +283,7 @@ class Engine:
 
     def _about_time(self, q: Question, now: datetime, lang: str) -> Answer | None:
         words = set(q.tokens)
-        if words & _AGAIN_WORDS and set(q.focus) <= {"class"} and not q.refs:
+        if words & _AGAIN_WORDS and "class" in q.focus and set(q.focus) <= {"class"} and not q.refs:
             # "When do classes start again?": the next class, wherever now is.
             return self._nearest(["class"], set(), now, lang, future=True)
         if q.wants_remaining and not q.focus and not q.kinds and not self._names_topic(q):
@@ -307,7 +304,9 @@ class Engine:
             return self._span_answer(q, now, lang, [] if focus == ["class"] else focus)
         if focus and q.past_tense and not unexplained and not self._names_topic(q):
             if words & _ALREADY_WORDS:
-                return self._done(focus, item_kinds, now, lang)
+                # An assignment "has happened" once released: list releases with deadlines.
+                kinds = [*focus, "release"] if item_kinds and "release" not in focus else focus
+                return self._done(kinds, item_kinds, now, lang)
             return self._nearest(focus, item_kinds, now, lang, future=False)
         return None
 
