@@ -22,13 +22,25 @@ def split_clauses(text: str) -> list[str]:
     return [part.strip() for part in _CLAUSE_BREAK.split(text) if part and part.strip()]
 
 
-def is_chatter(clause: str) -> bool:
-    """Tell whether a clause only tells about the student ("I joined late", "I'm new here")."""
-    words = reading(clause).replace("'", "").split()
-    if not words or words[0] not in _SELF:
-        return False
+def _asks(clause: str, words: list[str]) -> bool:
     asking = set(lexicon().words.get("question", []))
-    return not (set(words[1:]) & asking) and "?" not in clause and "؟" not in clause
+    return bool(set(words[1:]) & asking) or "?" in clause or "؟" in clause
+
+
+def without_chatter(clauses: list[str]) -> list[str]:
+    """Drop clauses that only tell about the student ("I was sick yesterday and missed class"):
+    one that starts with "I" and asks nothing, and what follows it without asking either."""
+    kept: list[str] = []
+    telling = False
+    for clause in clauses:
+        words = reading(clause).replace("'", "").split()
+        if not words:
+            continue
+        asks = words[0] in lexicon().words.get("question", []) or _asks(clause, words)
+        telling = not asks and (words[0] in _SELF or telling)
+        if not telling:
+            kept.append(clause)
+    return kept
 
 
 def with_antecedents(clauses: list[str]) -> list[str]:

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from bot.core import computed, facts
 from bot.core.calendar import format_date, format_datetime, format_time
-from bot.core.clauses import is_chatter, split_clauses, with_antecedents
+from bot.core.clauses import split_clauses, with_antecedents, without_chatter
 from bot.core.course import Course, Event, EventKind, Item
 from bot.core.i18n import t
 from bot.core.lexicon import Focus, lexicon
@@ -18,6 +18,7 @@ from bot.core.text import detect_language, normalize, tokens
 from bot.core.understand import (
     FOCUS_WORDS,
     INTENT_WORDS,
+    PAST_WORDS,
     ItemRef,
     Question,
     as_local,
@@ -58,7 +59,8 @@ class Engine:
         self.not_covered = frozenset(f"faq:{e.id}" for e in course.data.faq if not e.answered)
         info = course.data.course
         # The course's own name ("anything new in MLSD?") explains itself.
-        self.course_words = frozenset(tokens(f"{info.code} {info.name.en} {info.name.fa}"))
+        names = " ".join([info.code, info.name.en, info.name.fa, *info.aliases])
+        self.course_words = frozenset(tokens(names))
         self.index = Index(list(_documents(course)))
         self.term = (course.first_day(), course.last_day())
         quera = next((p.url for p in course.data.pages if p.id == "quera"), None)
@@ -78,7 +80,7 @@ class Engine:
             return whole
         if not whole.answered and whole.used:
             return whole  # a known gap of the syllabus ("is attendance mandatory?") says so
-        asked = with_antecedents([clause for clause in clauses if not is_chatter(clause)])
+        asked = with_antecedents(without_chatter(clauses))
         parts = [self._answer_one(clause, now, reply_lang) for clause in asked]
         answered = [p for p in parts if p.answered and p.used and p.used != ("greeting",)]
         covered = {entry for p in answered for entry in p.used}
@@ -204,7 +206,12 @@ class Engine:
 
     def _also_asked(self, q: Question) -> str | None:
         """Find an FAQ entry that the words around an item reference ask about."""
-        words = [tok for tok in q.leftover if tok not in INTENT_WORDS and tok not in _SMALL_TALK]
+        # Words the parser already read as tense or order ("did I miss …") ask nothing more.
+        words = [
+            tok
+            for tok in q.leftover
+            if tok not in INTENT_WORDS and tok not in _SMALL_TALK and tok not in PAST_WORDS
+        ]
         terms = [term for term in self._terms(words) if term not in _ITEM_TERMS]
         matches = self.index.search(terms)
         if (

@@ -1,0 +1,374 @@
+"""How questions are understood: term-anchored dates, Finglish, scope, computed answers, and
+questions of several parts. Each test holds a kind of question, over several phrasings."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.core.calendar import format_date, jalali_to_date, parse_when, to_jalali
+from bot.core.engine import Engine
+from bot.core.finglish import is_finglish
+from bot.core.lexicon import lexicon
+from bot.core.loader import load_course
+from bot.core.text import detect_language, normalize
+
+COURSE = Path(__file__).resolve().parents[1] / "data" / "mlsd-spring-2023.yaml"
+BEFORE = parse_when("1401-11-01T10:00")
+DURING = parse_when("1402-01-20T10:00")
+AFTER = parse_when("1402-06-01T10:00")
+YEARS_LATER = parse_when("2026-11-28T12:00")
+MOMENTS = [BEFORE, DURING, AFTER, YEARS_LATER]
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return Engine(load_course(COURSE))
+
+
+@pytest.fixture(scope="module")
+def course(engine):
+    return engine.course
+
+
+def has(answer, *values):
+    text = normalize(answer.text)
+    return all(normalize(v) in text for v in values)
+
+
+# -- dates without a year mean the course's term ------------------------------------------
+
+
+@pytest.mark.parametrize("now", MOMENTS)
+@pytest.mark.parametrize(
+    ("question", "day"),
+    [
+        ("What's the topic on 26 Farvardin?", "26 Farvardin 1402"),
+        ("what do we have on 8 esfand", "8 Esfand 1401"),
+        ("what's on April 10?", "21 Farvardin 1402"),
+        ("what's happening on march 6", "15 Esfand 1401"),
+        ("anything on the 20th of may?", "30 Ordibehesht 1402"),
+    ],
+)
+def test_a_day_without_a_year_is_the_course_day_whenever_asked(engine, now, question, day):
+    """A day named without a year is that day of the term, before, during or after it."""
+    answer = engine.answer(question, now)
+    assert answer.answered and has(answer, day), answer.text
+
+
+@pytest.mark.parametrize("now", MOMENTS)
+def test_persian_days_in_any_digit_script_are_the_course_day(engine, now):
+    """۸ خرداد, ٨ خرداد and 8 خرداد all mean 8 Khordad 1402."""
+    for question in ("۸ خرداد چه خبره", "٨ خرداد چه خبره", "8 خرداد چی داریم"):
+        answer = engine.answer(question, now)
+        assert has(answer, "8 خرداد 1402"), (question, answer.text)
+
+
+@pytest.mark.parametrize("now", MOMENTS)
+def test_a_month_means_the_whole_month_of_the_term(engine, course, now):
+    """'Quizzes in Ordibehesht' lists every quiz of that month, in any year asked."""
+    wanted = [
+        item
+        for item in course.items_of("quiz")
+        if item.starts_at is not None and to_jalali(item.starts_at.date()).month == 2
+    ]
+    assert len(wanted) >= 2
+    for question in ("which quizzes are in Ordibehesht?", "کوییزای اردیبهشت کیا هستن"):
+        answer = engine.answer(question, now)
+        lang = detect_language(question)
+        for item in wanted:
+            assert has(answer, format_date(item.starts_at.date(), lang)), answer.text
+
+
+def test_an_explicit_year_is_respected(engine):
+    """'26 Farvardin 1403' is a day after the course: nothing on it, not 1402's class."""
+    answer = engine.answer("what's on 26 Farvardin 1403", DURING)
+    assert has(answer, "1403") and not has(answer, "1402-01-26")
+    assert "Modeling" not in answer.text
+
+
+# -- Finglish ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "kelas koja tashkil mishe",
+        "farda kelas darim?",
+        "nomre project chande",
+        "quiz badi kei?",
+        "deadline tamrin 2 kaye",
+        "ostad kiye",
+        "chand ta quiz darim",
+    ],
+)
+def test_finglish_is_read_as_persian_and_answered_in_persian_script(engine, question):
+    """Persian typed in Latin letters gets a Persian answer."""
+    assert is_finglish(question) and detect_language(question) == "fa"
+    answer = engine.answer(question, DURING)
+    assert answer.answered and answer.lang == "fa"
+    assert any("\u0600" <= ch <= "\u06ff" for ch in answer.text)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what's the key date for quiz 3", "salam, when is quiz 3?", "do we have class in esfand"],
+)
+def test_english_with_words_finglish_shares_stays_english(engine, question):
+    """English questions using 'key', 'in', 'salam' or a month name stay English."""
+    assert detect_language(question) == "en"
+
+
+def test_finglish_answers_in_english_when_the_user_chose_english(engine):
+    """A user whose language is English gets English, whatever the script."""
+    answer = engine.answer("quiz badi kei?", DURING, "en")
+    assert answer.lang == "en" and "Quiz" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "item"),
+    [("quiz badi kei?", "quiz-4"), ("kuiz badi key hast", "quiz-4"), ("tamrin 2 kei", "ca-2")],
+)
+def test_finglish_spelling_variants_reach_the_same_item(engine, question, item):
+    """kei/key, quiz/kuiz, badi: the spellings students use name the same thing."""
+    assert item in engine.answer(question, DURING).used
+
+
+def test_finglish_spellings_are_data(engine):
+    """The Finglish spellings live in the lexicon files, not in code."""
+    table = lexicon().transliteration
+    assert table["koja"] == normalize("کجا") and table["kei"] == normalize("کی")
+
+
+# -- other courses and other people --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When is quiz 3 of the Deep Learning course?",
+        "What's the CA2 deadline for the Compilers course?",
+        "who teaches Computer Networks",
+        "کوییز ۲ درس سیستم عامل کیه",
+        "ددلاین تمرین هوش مصنوعی کیه",
+        "the linear algebra final exam date?",
+    ],
+)
+def test_questions_about_other_courses_are_declined(engine, question):
+    """A question naming another course is declined, saying why, with no MLSD facts."""
+    answer = engine.answer(question, DURING)
+    assert not answer.answered and answer.used == ("declined:other-course",)
+    assert "1402" not in normalize(answer.text)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["when is quiz 3 of MLSD?", "ML systems design quiz 3", "کوییز ۳ طراحی سیستم‌های یادگیری ماشین"],
+)
+def test_this_course_by_any_of_its_names_is_answered(engine, question):
+    """Naming this course is fine."""
+    answer = engine.answer(question, DURING)
+    assert answer.answered and answer.used == ("quiz-3",)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What grade did Reza Ahmadi get on quiz 2?",
+        "what did Sara score on CA1",
+        "نمره‌ی مریم تو کوییز ۳ چند شد؟",
+    ],
+)
+def test_other_peoples_grades_are_declined(engine, question):
+    """Another person's grade is declined with the reason."""
+    answer = engine.answer(question, DURING)
+    assert not answer.answered and answer.used == ("declined:other-person",)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what will the instructor teach next semester?",
+        "quizzes from last year?",
+        "ترم بعد کوییز داریم؟",
+    ],
+)
+def test_other_terms_are_declined(engine, question):
+    """Only this term's syllabus is known: other terms and years are declined."""
+    assert engine.answer(question, DURING).used == ("declined:other-term",)
+
+
+# -- computed answers -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("now", [BEFORE, DURING, parse_when("1402-02-05T20:00")])
+@pytest.mark.parametrize(
+    ("question", "item"),
+    [
+        ("how many days until the CA2 deadline?", "ca-2"),
+        ("چند روز تا ددلاین فاز ۳ مونده", "project-3"),
+        ("days left until quiz 6", "quiz-6"),
+    ],
+)
+def test_days_until_is_counted_from_now(engine, course, now, question, item):
+    """The count is the calendar days from now to the event, with its date."""
+    found = course.item_by_id(item)
+    moment = found.due_at or found.starts_at
+    answer = engine.answer(question, now)
+    days = (moment.date() - now.date()).days
+    lang = detect_language(question)
+    assert answer.used == (item,) and has(answer, format_date(moment.date(), lang))
+    if moment - now > timedelta(days=2):
+        assert has(answer, str(days))
+
+
+def test_under_two_days_the_count_is_in_hours(engine, course):
+    """A deadline less than two days away is counted in hours."""
+    due = course.item_by_id("ca-2").due_at
+    answer = engine.answer("how long until CA2 is due?", due - timedelta(hours=30))
+    assert "30 hour" in answer.text
+
+
+def test_days_since_a_past_event(engine):
+    """After the event, the answer says how long ago it was."""
+    answer = engine.answer("how many days until the CA2 deadline?", AFTER)
+    assert "ago" in answer.text and answer.used == ("ca-2",)
+
+
+@pytest.mark.parametrize(
+    ("question", "count"),
+    [
+        ("how many TAs are there", lambda c: len(c.staff_by_role("lead_ta", "ta"))),
+        ("how many workshops", lambda c: len(c.items_of("workshop"))),
+        ("how many phases does the project have", lambda c: len(c.items_of("project"))),
+        ("چند تا کوییز داریم", lambda c: len(c.items_of("quiz"))),
+        ("how many sessions are in the schedule", lambda c: len(c.sessions)),
+        ("how many books are on the reference list", lambda c: len(c.data.references)),
+    ],
+)
+def test_counts_come_first(engine, course, question, count):
+    """'How many …' is answered with the number, first."""
+    answer = engine.answer(question, DURING)
+    number = count(course)
+    digits = normalize(answer.text)[:60]
+    assert answer.answered and str(number) in digits, answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How much is the final exam worth?",
+        "امتحان پایان ترم چند نمره ست؟",
+        "quiz ha chand nomre daran",
+    ],
+)
+def test_a_grading_part_gets_its_weight(engine, course, question):
+    """The weight of a part is answered with its points out of the total, not its date."""
+    parts = {p.id: p for p in course.data.grading.parts}
+    part = parts["final"] if "final" in question or "پایان" in question else parts["quizzes"]
+    answer = engine.answer(question, DURING)
+    assert has(answer, f"{part.points:g}", f"{course.data.grading.total:g}")
+    assert "Edu" not in answer.text
+
+
+@pytest.mark.parametrize("now", MOMENTS)
+def test_course_start_and_end_are_dates_not_the_weekly_time(engine, course, now):
+    """When the course starts or ends is its first or last class date."""
+    first, last = course.sessions[0].date, course.sessions[-1].date
+    start = engine.answer("When does the course start?", now)
+    end = engine.answer("when does the semester end", now)
+    assert has(start, format_date(first, "en")) and "16:30–18:00" not in start.text
+    assert has(end, format_date(last, "en"))
+
+
+@pytest.mark.parametrize("now", MOMENTS)
+def test_class_on_a_day_is_yes_or_no_with_the_next_class(engine, course, now):
+    """A class day says yes; another day says no and names the next class after it."""
+    yes = engine.answer("is there class on 26 Farvardin?", now)
+    assert yes.answered and yes.text.startswith("Yes")
+    no = engine.answer("Is there class on 1 Tir?", now)
+    following = next(s for s in course.sessions if s.date > jalali_to_date(1402, 4, 1))
+    assert no.text.startswith("There is no class")
+    assert has(no, format_date(following.date, "en"))
+
+
+@pytest.mark.parametrize("now", MOMENTS)
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When is the next class after Nowruz?",
+        "بعد از عید کلاس کی شروع میشه؟",
+        "bad az eid kelas kei shoroo mishe",
+    ],
+)
+def test_the_class_after_the_break_does_not_depend_on_now(engine, course, now, question):
+    """'After Nowruz' counts from the break, whenever it is asked."""
+    resume = course.breaks[0].next_class
+    answer = engine.answer(question, now)
+    assert has(answer, format_date(resume, detect_language(question)))
+
+
+def test_are_classes_online_says_in_person_first(engine, course):
+    """'Are classes online?' says where classes are held, and when they go online."""
+    answer = engine.answer("Are classes online?", DURING)
+    assert "A22" in answer.text and "CW" in answer.text
+
+
+# -- several parts, chatter, and nothing unrelated -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("how much is the final project worth and how many phases", ("12", "3")),
+        ("where is the class and who are the TAs?", ("A22", "Basafa")),
+        ("پروژه چند نمره داره و چند تا فاز داره؟", ("12", "3")),
+        ("how much is the final exam worth and when is it", ("4", "Edu")),
+    ],
+)
+def test_every_part_of_a_question_is_answered(engine, question, wanted):
+    """Each part the knowledge base covers is answered."""
+    answer = engine.answer(question, DURING)
+    assert answer.answered and has(answer, *wanted), answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What days and time is the class? I'm new here",
+        "Sorry for bothering you… Is the final project really worth 12 out of 21?",
+        "hi! I was sick last week and missed class, when is quiz 5?",
+    ],
+)
+def test_greetings_apologies_and_context_do_not_derail(engine, question):
+    """Chatter around a question neither declines it nor adds unrelated answers."""
+    answer = engine.answer(question, DURING)
+    assert answer.answered
+    assert "faq:late-policy" not in answer.used
+
+
+@pytest.mark.parametrize(
+    ("question", "only"),
+    [
+        ("did I miss the dvc workshop", "workshop-dvc"),
+        ("how many days until the CA2 deadline?", "ca-2"),
+    ],
+)
+def test_an_answer_says_what_was_asked(engine, question, only):
+    """No policy or list is appended to a plain question about one item."""
+    answer = engine.answer(question, DURING)
+    assert answer.used == (only,)
+    assert len(answer.text.splitlines()) <= 3
+
+
+def test_the_tentative_schedule_is_said_to_be_tentative(engine):
+    """'Is the schedule final?' says the printed schedule is tentative."""
+    for question in ("is the schedule final?", "برنامه کلاس‌ها قطعیه؟"):
+        answer = engine.answer(question, DURING)
+        assert answer.used == ("faq:tentative",), question
+
+
+def test_ta_office_hours_are_a_known_gap(engine):
+    """The syllabus gives only the instructor's hours: said plainly, counted as unanswered."""
+    answer = engine.answer("Do TAs have office hours?", DURING)
+    assert not answer.answered and "instructor" in answer.text
