@@ -48,6 +48,8 @@ class Answer:
     text: str
     lang: str
     used: tuple[str, ...] = ()
+    # Why a question was declined on principle ("other-course", "solutions", …), if it was.
+    declined: str | None = None
 
 
 class Engine:
@@ -78,7 +80,7 @@ class Engine:
         clauses = split_clauses(question)
         if len(clauses) < 2 or (whole.answered and whole.used in (("greeting",), ())):
             return whole
-        if not whole.answered and whole.used:
+        if not whole.answered and (whole.used or whole.declined):
             return whole  # a known gap of the syllabus ("is attendance mandatory?") says so
         asked = with_antecedents(without_chatter(clauses))
         parts = [self._answer_one(clause, now, reply_lang) for clause in asked]
@@ -118,20 +120,20 @@ class Engine:
 
     def _declined(self, q: Question, lang: str) -> Answer | None:
         """Decline what no syllabus answers: other courses, terms or people, one's own records,
-        solving the homework, campus life. ``used`` names the reason, so callers keep it."""
+        solving the homework, campus life; the answer names the reason."""
         if names_other_course(q, self.course):
-            return Answer(False, t(lang, "answer.other_course"), lang, ("declined:other-course",))
+            return Answer(False, t(lang, "answer.other_course"), lang, declined="other-course")
         if "other_term" in q.marks:
-            return Answer(False, t(lang, "answer.other_term"), lang, ("declined:other-term",))
+            return Answer(False, t(lang, "answer.other_term"), lang, declined="other-term")
         if asks_about_someone_else(q, self.course):
-            return Answer(False, t(lang, "answer.other_person"), lang, ("declined:other-person",))
+            return Answer(False, t(lang, "answer.other_person"), lang, declined="other-person")
         if _asks_for_own_grade(q) or "personal" in q.marks:
             # Personal records are not in the syllabus; saying so beats quoting the grading scheme.
-            return self._fallback(lang, "declined:personal")
+            return self._fallback(lang, "personal")
         if _asks_for_solutions(q):
-            return self._fallback(lang, "declined:solutions")
+            return self._fallback(lang, "solutions")
         if about_campus(q) and not q.refs:
-            return self._fallback(lang, "declined:campus")
+            return self._fallback(lang, "campus")
         return None
 
     # Counts and computations ----------------------------------------------------------------
@@ -632,9 +634,9 @@ class Engine:
                 )
         return "\n".join(lines)
 
-    def _fallback(self, lang: str, reason: str | None = None) -> Answer:
-        used = (reason,) if reason else ()
-        return Answer(False, t(lang, "answer.fallback", url=self.help_url), lang, used)
+    def _fallback(self, lang: str, declined: str | None = None) -> Answer:
+        text = t(lang, "answer.fallback", url=self.help_url)
+        return Answer(False, text, lang, (), declined)
 
 
 _ANY_BUT_CLASS: tuple[EventKind, ...] = ("quiz", "deadline", "workshop", "release")
