@@ -117,14 +117,16 @@ def build_application(
         except TelegramError as error:
             # Menus are a convenience: answering students matters more than showing them.
             log.warning("could not set the command menus: %s", error.message)
-        # Plans, schedules and catches up; the jobs run once the application has started.
-        await reminders.reminders_of(application).refresh()
+        # The leader (always, on SQLite) plans, schedules and catches up; the jobs run once
+        # the application has started.
+        await reminders.start(application)
         if reload_on_sighup and hasattr(signal, "SIGHUP"):
             asyncio.get_running_loop().add_signal_handler(
                 signal.SIGHUP, lambda: application.create_task(reload_on_signal(application))
             )
 
     async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+        await reminders.stop(application)
         if reload_on_sighup and hasattr(signal, "SIGHUP"):
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
         if owns_db:

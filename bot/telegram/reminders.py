@@ -26,6 +26,7 @@ from bot.core.i18n import t
 from bot.core.reminders import Reminder, action, event_times, moved_events, plan, reminder_text
 from bot.core.views import event_title
 from bot.telegram import database, replies
+from bot.telegram.leader import Leadership
 from bot.telegram.limiter import Broadcast, Withdrawn
 from bot.telegram.services import BotContext, Services, services_of
 
@@ -58,6 +59,13 @@ class ReminderService:
         self._plan_lock = asyncio.Lock()
         # Job ids of the reminders this process has delivered (or found skipped).
         self._ran: set[str] = set()
+        # Among replicas on PostgreSQL only the leader runs reminders (see leader.py).
+        self.leadership = Leadership(services_of(application).db, self.elected, self.deposed)
+
+    @property
+    def leading(self) -> bool:
+        """Tell whether this process runs the reminders now."""
+        return self.leadership.is_leader
 
     @property
     def services(self) -> Services:
@@ -213,8 +221,22 @@ class ReminderService:
         self._record_skipped(handled, now)
 
     async def on_reload(self, course: Course) -> None:
-        """Re-plan after /reload or SIGHUP swapped in ``course``."""
+        """Re-plan after /reload or SIGHUP swapped in ``course`` (the leader only)."""
+        if self.leading:
+            await self.refresh()
+
+    async def elected(self) -> None:
+        """Start running the reminders: plan, catch up on what was missed, schedule the rest."""
         await self.refresh()
+
+    async def deposed(self) -> None:
+        """Stop running the reminders: another replica may lead now."""
+        async with self._plan_lock:
+            self.planned = {}
+            job_queue = self.application.job_queue
+            assert job_queue is not None
+            for job in job_queue.jobs(f"^{JOB_PREFIX}"):
+                job.schedule_removal()
 
     async def _run_job(self, context: BotContext) -> None:
         assert context.job is not None
@@ -224,6 +246,9 @@ class ReminderService:
     async def deliver(self, reminder: Reminder) -> None:
         """Send a due reminder to its target, skipping recipients that already have it."""
         async with self._send_lock:
+            if not self.leading:
+                log.info("%s: another replica runs the reminders; not sent here", reminder.key)
+                return
             if job_id(reminder) not in self.planned:
                 log.info("%s: no longer in the plan; not sent", reminder.key)
                 return
@@ -295,7 +320,8 @@ class ReminderService:
         outcomes: Counter[bool | None] = Counter()
 
         def wanted() -> bool:
-            return self.application.running and services.now() < reminder.stale_at
+            # A leader that lost its lock stops at once: the new one sends the rest.
+            return self.application.running and self.leading and services.now() < reminder.stale_at
 
         async def worker() -> None:
             for person in queue:
@@ -309,7 +335,9 @@ class ReminderService:
                 group.create_task(worker())
         # Withdrawn at their turn (None) or never taken: not sent, no record.
         left = len(people) - outcomes[True] - outcomes[False]
-        if left and not self.application.running:
+        if left and not self.leading:
+            log.info("%s: no longer the leader, %d left to the new one", reminder.key, left)
+        elif left and not self.application.running:
             log.info("%s: stopping with %d left for the next start", reminder.key, left)
         elif left:
             log.info("%s: its event has begun; the %d left are not sent", reminder.key, left)
@@ -445,6 +473,16 @@ def install(application: Application) -> ReminderService:  # type: ignore[type-a
         watch.on_recreated.insert(0, service.after_database_lost)
     services_of(application).reload_listeners.append(service.on_reload)
     return service
+
+
+async def start(application: Application) -> None:  # type: ignore[type-arg]
+    """Run the reminders here if this process leads (always on SQLite), else keep trying."""
+    await reminders_of(application).leadership.start()
+
+
+async def stop(application: Application) -> None:  # type: ignore[type-arg]
+    """Stop competing for the reminders and release the lock."""
+    await reminders_of(application).leadership.stop()
 
 
 def reminders_of(application: Application) -> ReminderService:  # type: ignore[type-arg]
