@@ -122,7 +122,7 @@ async def calendar(update: Update, context: BotContext) -> None:
         interest = storage.subscription(services.db, user.id) if user is not None else None
         https, webcal = feed_links(web.public_url)
         chosen = INTEREST_FILTERS.get(interest or "all", "all")
-        links = t(
+        links = ht(
             lang, "web.calendar_links", https=https[lang][chosen], webcal=webcal[lang][chosen]
         )
         caption = f"{caption}\n\n{links}"
