@@ -11,7 +11,7 @@ from icalendar import Alarm, Calendar, Event
 
 from bot.core.course import Course, EventKind
 from bot.core.course import Event as CourseEvent
-from bot.core.views import event_title
+from bot.core.views import assumed_times, event_title
 
 # Deadlines and releases are moments; give them a short block so calendar apps show them.
 _MOMENT = timedelta(minutes=15)
@@ -114,7 +114,8 @@ def course_calendar(
             entry.add("location", place)
         if event.item is not None:
             topic = event.item.topic or event.item.section.title
-            entry.add("description", topic.get(lang))
+            notes = assumed_times([event.item], lang) if event.kind == "deadline" else []
+            entry.add("description", "\n".join([topic.get(lang), *notes]))
             entry.add("categories", [event.kind])
         for offset in alarms.get(event.kind, ()):
             alarm = Alarm()

@@ -372,3 +372,40 @@ def test_ta_office_hours_are_a_known_gap(engine):
     """The syllabus gives only the instructor's hours: said plainly, counted as unanswered."""
     answer = engine.answer("Do TAs have office hours?", DURING)
     assert not answer.answered and "instructor" in answer.text
+
+
+# -- honest about what the syllabus does not say ----------------------------------------
+
+
+def test_derived_deadlines_say_so_wherever_they_are_listed(engine, course):
+    """Deadline lists, reminders and the calendar keep "(release + 14 days)" for CA deadlines."""
+    from bot.core import facts
+    from bot.core.reminders import PlanSettings, plan, reminder_text
+    from bot.ical import course_calendar
+
+    assert "CA1" in facts.render(course, "deadlines", "en")
+    for line in facts.render(course, "deadlines", "en").splitlines():
+        if line.startswith("• CA"):
+            assert "(release + 14 days)" in line
+        elif line.startswith("• Project"):
+            assert "release +" not in line  # printed in the syllabus
+    settings = PlanSettings.parse({"deadline": ["1d"]}, None, channel=False)
+    reminder = next(r for r in plan(course, settings) if r.event_key == "deadline:ca-2")
+    assert "(release + 14 days)" in reminder_text(reminder, course, "en", BEFORE)
+    assert b"CA2 due (release + 14 days)" in course_calendar(course, "en")
+
+
+def test_assumed_times_are_not_stated_as_fact(engine):
+    """A deadline's 23:59 and a workshop's class time are said to be assumed."""
+    due = engine.answer("when is CA3 due?", BEFORE)
+    assert "23:59" in due.text and "assumed" in due.text
+    workshop = engine.answer("when is the mlflow workshop?", BEFORE)
+    assert "assumed" in workshop.text
+
+
+def test_project_phase_lengths_say_what_policy_and_table_say(engine, course):
+    """The project answer gives the policy's days and the printed phase lengths."""
+    answer = engine.answer("how long is each project phase?", BEFORE)
+    lengths = [(p.due_at.date() - p.release_at.date()).days for p in course.items_of("project")]
+    assert has(answer, str(course.data.policies.project_phase_days))
+    assert all(has(answer, f"{n} days") for n in lengths)

@@ -30,6 +30,9 @@ class Item:
     release_at: datetime | None = None
     due_at: datetime | None = None
     due_explicit: bool = False
+    # The time of day of the deadline (or of the release) is the course file's default, which
+    # the syllabus does not give.
+    due_time_assumed: bool = False
     topic: Text | None = None
     note: str | None = None
     aliases: tuple[str, ...] = ()

@@ -25,7 +25,14 @@ from bot.core.understand import (
     span_bounds,
     understand,
 )
-from bot.core.views import agenda, break_lines, event_line, event_subject, event_title
+from bot.core.views import (
+    agenda,
+    assumed_times,
+    break_lines,
+    event_line,
+    event_subject,
+    event_title,
+)
 
 LEX = lexicon()
 # A retrieval match below this is a guess; the engine says it doesn't know instead.
@@ -260,9 +267,12 @@ class Engine:
             when = format_datetime(item.starts_at, lang)
             tense = "past" if item.starts_at <= now else "future"
             key = "quiz" if item.kind == "quiz" else "workshop"
-            return t(
+            text = t(
                 lang, f"answer.{key}_{tense}", title=title, when=when, topic=topic, place=place
             )
+            if item.kind == "workshop" and self.course.data.times.assumed:
+                text += " " + t(lang, "answer.workshop_assumed")
+            return text
         assert item.release_at is not None and item.due_at is not None
         release = t(
             lang,
@@ -279,6 +289,7 @@ class Engine:
         if not item.due_explicit:
             days = (item.due_at.date() - item.release_at.date()).days
             due += " " + t(lang, "answer.due_derived", days=days)
+        due = " ".join([due, *assumed_times([item], lang)])
         lines = (
             [due, release] if "due" in q.intents and "release" not in q.intents else [release, due]
         )
@@ -554,6 +565,9 @@ class Engine:
 
     def _retrieve(self, q: Question, now: datetime, lang: str) -> Answer:
         terms = self._terms(q.tokens)
+        if q.kinds and set(terms) <= set(q.kinds) and not q.marks:
+            # Only item words ("project phases", "quizzes?"): the list of those items.
+            return self._list_kind(q.kinds[0], lang)
         matches = self.index.search(terms)
         best: Match | None = matches[0] if matches else None
         if best is not None and best.score >= CONFIDENT:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.calendar import format_date, format_datetime, format_time
 from bot.core.i18n import t
-from bot.core.views import break_lines
+from bot.core.views import assumed_times, break_lines, deadline_basis
 
 if TYPE_CHECKING:
     from bot.core.course import Course, Item
@@ -192,7 +192,7 @@ def item_when(item: Item, lang: str) -> str:
             lang,
             "facts.release_due",
             release=format_date(item.release_at.date(), lang),
-            due=format_datetime(item.due_at, lang),
+            due=format_datetime(item.due_at, lang) + deadline_basis(item, lang),
         )
     assert item.starts_at is not None
     return format_datetime(item.starts_at, lang)
@@ -205,6 +205,7 @@ def _item_list(course: Course, lang: str, kind: str, head: str, **values: object
         t(lang, "facts.item_line", title=item.title.get(lang), when=item_when(item, lang))
         for item in items
     ]
+    lines += assumed_times(items, lang)
     return "\n".join(lines)
 
 
@@ -226,9 +227,19 @@ def assignments(course: Course, lang: str) -> str:
 
 
 def project(course: Course, lang: str) -> str:
-    """List the project phases with release and due dates."""
+    """List the project phases; say so where the printed dates differ from the policy's days."""
     days = course.data.policies.project_phase_days
-    return _item_list(course, lang, "project", "facts.project_head", days=days)
+    phases = course.items_of("project")
+    printed = [
+        (p.due_at.date() - p.release_at.date()).days
+        for p in phases
+        if p.due_at is not None and p.release_at is not None
+    ]
+    listing = _item_list(course, lang, "project", "facts.project_head", days=days)
+    if all(length == days for length in printed):
+        return listing
+    lengths = _join(lang, [t(lang, "facts.days", n=n) for n in printed])
+    return f"{listing}\n" + t(lang, "facts.project_mismatch", days=days, lengths=lengths)
 
 
 def workshops(course: Course, lang: str) -> str:
@@ -239,10 +250,13 @@ def workshops(course: Course, lang: str) -> str:
 def deadlines(course: Course, lang: str) -> str:
     """List every deadline of the term in date order."""
     lines = [t(lang, "facts.deadlines_head")]
+    items: list[Item] = []
     for event in course.events:
         if event.kind == "deadline" and event.item is not None:
-            when = format_datetime(event.at, lang)
+            when = format_datetime(event.at, lang) + deadline_basis(event.item, lang)
             lines.append(t(lang, "facts.item_line", title=event.item.title.get(lang), when=when))
+            items.append(event.item)
+    lines += assumed_times(items, lang)
     return "\n".join(lines)
 
 

@@ -380,6 +380,7 @@ class _Builder:
             release_at=release_at,
             due_at=due_at,
             due_explicit=raw.due is not None,
+            due_time_assumed=raw.due_time is None and times.assumed,
             topic=topic,
             note=raw.note,
         )

@@ -131,6 +131,10 @@ class Times(Strict):
 
     deadline: Clock = time(23, 59)
     release: Clock = time(9, 0)
+    # True when the syllabus gives no time of day and these are the staff's reading: answers
+    # then say the time is assumed rather than state it as fact.
+    assumed: bool = False
+    note: str | None = None
 
 
 class Section(Strict):

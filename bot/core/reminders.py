@@ -12,7 +12,7 @@ from bot.core.calendar import format_date, format_datetime, week_start
 from bot.core.course import Course, Event, Item
 from bot.core.i18n import t
 from bot.core.models import Text
-from bot.core.views import agenda
+from bot.core.views import agenda, deadline_basis
 
 ReminderKind = Literal["quiz", "deadline", "release", "workshop", "digest"]
 REMINDER_KINDS: tuple[ReminderKind, ...] = ("quiz", "deadline", "release", "workshop", "digest")
@@ -233,6 +233,8 @@ def reminder_text(
     item = reminder.item
     assert item is not None
     when = format_datetime(reminder.event_at, lang)
+    if reminder.kind == "deadline":
+        when += deadline_basis(item, lang)
     values = {
         "title": item.title.get(lang),
         "when": when,
@@ -242,7 +244,7 @@ def reminder_text(
         "url": _submit_url(course),
     }
     if reminder.kind == "release" and item.due_at is not None:
-        values["due"] = format_datetime(item.due_at, lang)
+        values["due"] = format_datetime(item.due_at, lang) + deadline_basis(item, lang)
     lines.append(t(lang, f"reminder.{reminder.kind}", **values))
     return "\n".join(lines)
 

@@ -5,16 +5,35 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from bot.core.calendar import format_date, format_datetime, format_time, week_start
-from bot.core.course import Course, Event, EventKind
+from bot.core.course import Course, Event, EventKind, Item
 from bot.core.i18n import t
 
 
 def event_title(event: Event, lang: str) -> str:
-    """Name an event: "Quiz 3 (in class)", "CA1 due", "Class: Data LifeCycle"."""
+    """Name an event: "Quiz 3 (in class)", "CA1 due (release + 14 days)", "Class: …"."""
     if event.item is not None:
-        return t(lang, f"event.{event.kind}", title=event.item.title.get(lang))
+        title = t(lang, f"event.{event.kind}", title=event.item.title.get(lang))
+        return title + (deadline_basis(event.item, lang) if event.kind == "deadline" else "")
     assert event.session is not None
     return t(lang, "event.class", title=event.session.section.title.get(lang))
+
+
+def deadline_basis(item: Item, lang: str) -> str:
+    """Say how a deadline the syllabus does not print was found: " (release + 14 days)"."""
+    if item.due_explicit or item.due_at is None or item.release_at is None:
+        return ""
+    days = (item.due_at.date() - item.release_at.date()).days
+    return t(lang, "event.derived", days=days)
+
+
+def assumed_times(items: list[Item], lang: str) -> list[str]:
+    """Return a note that deadline times are assumed, if any of ``items`` has one."""
+    assumed = [item for item in items if item.due_time_assumed and item.due_at is not None]
+    if not assumed:
+        return []
+    due = assumed[0].due_at
+    assert due is not None
+    return [t(lang, "answer.time_assumed", time=format_time(due, lang))]
 
 
 def event_subject(event: Event, lang: str) -> str:
