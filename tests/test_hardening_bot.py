@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import shutil
 import sqlite3
 from datetime import timedelta
@@ -13,9 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
+from bot.core.loader import CourseError, load_course
 from bot.settings import Settings
 from bot.telegram.reminders import reminders_of
-from tests.conftest import ADMIN, CHANNEL_ID, STUDENT, Bot, Clock, running_bot
+from tests.conftest import ADMIN, CHANNEL_ID, COURSE_FILE, STUDENT, Bot, Clock, running_bot
 from tests.support.bot_api import BotApiDouble
 from tests.test_reminders import QUIZ3_1D, reminder
 
@@ -78,3 +80,172 @@ async def test_a_reminder_delivered_after_the_file_vanished_is_recorded_in_the_n
     async with running_bot(api, settings, clock, db) as bot:
         await bot.settle(0.5)
     assert len(api.messages_to(CHANNEL_ID)) == 1
+
+
+GROUP = -600
+
+
+async def test_edited_chatter_in_a_group_is_ignored_and_an_edited_mention_answered(
+    bot: Bot,
+) -> None:
+    """Group etiquette holds for edits: chatter edited stays unanswered, an edit naming the
+    bot is answered as a reply, like a new message."""
+    bot.api.add_chat(GROUP, "supergroup")
+    chatter = bot.api.push_text(STUDENT, "chatter", chat_id=GROUP)["message"]["message_id"]
+    bot.api.push_edit(STUDENT, chatter, "chatter: when is quiz 3 lol", chat_id=GROUP)
+    other = bot.api.push_text(STUDENT, "hello all", chat_id=GROUP)["message"]["message_id"]
+    bot.api.push_edit(STUDENT, other, f"@{bot.username} when is quiz 3", chat_id=GROUP)
+    replies = await asyncio.to_thread(bot.api.wait_for_count, 1, "sendMessage", 5.0, chat_id=GROUP)
+    await bot.settle(0.3)
+    assert len(bot.api.messages_to(GROUP)) == 1
+    assert "27 Esfand" in (replies[0].plain_text or "")
+    assert replies[0].reply_to_message_id == other
+
+
+async def test_edits_count_against_the_flood_limit(
+    api: BotApiDouble, settings: Settings, clock: Clock, db: Engine
+) -> None:
+    """Editing a message over and over counts like sending new ones: past the limit, a warning."""
+    limited = settings.model_copy(update={"flood_limit": 3})
+    async with running_bot(api, limited, clock, db) as bot:
+        first = api.push_text(STUDENT, "when is quiz 3")["message"]["message_id"]
+        for n in range(5):
+            api.push_edit(STUDENT, first, f"when is quiz {n + 1}")
+        await asyncio.to_thread(api.wait_for_count, 4, "sendMessage", 5.0, chat_id=STUDENT)
+        await bot.settle(0.3)
+    texts = [r.plain_text or "" for r in api.messages_to(STUDENT)]
+    assert len(texts) == 4
+    assert sum("too fast" in text for text in texts) == 1
+
+
+async def test_a_private_edit_gets_a_fresh_answer_but_an_edited_command_does_not_rerun(
+    bot: Bot,
+) -> None:
+    """In a private chat an edited question is answered again; an edited /announce is not
+    posted a second time."""
+    first = bot.api.push_text(STUDENT, "when is quz 3")["message"]["message_id"]
+    await asyncio.to_thread(bot.api.wait_for_count, 1, "sendMessage", 5.0, chat_id=STUDENT)
+    bot.api.push_edit(STUDENT, first, "when is quiz 3")
+    answers = await asyncio.to_thread(
+        bot.api.wait_for_count, 2, "sendMessage", 5.0, chat_id=STUDENT
+    )
+    assert "27 Esfand" in (answers[1].plain_text or "")
+    announce = bot.api.push_text(ADMIN, "/announce Quiz 3 moved")["message"]["message_id"]
+    await asyncio.to_thread(bot.api.wait_for_count, 1, "sendMessage", 5.0, chat_id=CHANNEL_ID)
+    bot.api.push_edit(ADMIN, announce, "/announce Quiz 3 moved to room 5")
+    # Updates of one chat are handled in order: once this is answered, so was the edit.
+    assert "The next quiz" in await bot.ask(ADMIN, "/next")
+    assert len(bot.api.messages_to(CHANNEL_ID)) == 1
+
+
+async def _press(bot: Bot, data: str, message_id: int, user: int = STUDENT) -> dict[str, object]:
+    """Press a button and return the bot's answer to the callback query."""
+    before = len(bot.api.callback_answers)
+    bot.api.push_callback(user, data, message_id)
+    for _ in range(100):
+        if len(bot.api.callback_answers) > before:
+            return bot.api.callback_answers[before]
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"no answer to the button {data!r}")
+
+
+def _buttons(markup: object) -> dict[str, str]:
+    """Return a keyboard's buttons as {label: callback data}."""
+    rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+    return {button["text"]: button["callback_data"] for row in rows for button in row}
+
+
+@pytest.mark.parametrize(
+    "data", ["sched:9999-12-31", "sched:0001-01-01", "sched:not-a-date", "lang:xx", "zzz:1"]
+)
+async def test_forged_buttons_get_a_short_expired_answer(bot: Bot, data: str) -> None:
+    """Forged or extreme button data is answered "this button has expired", nothing else."""
+    await bot.ask(STUDENT, "/schedule")
+    message_id = bot.api.messages_to(STUDENT)[-1].message_id
+    assert message_id is not None
+    answer = await _press(bot, data, message_id)
+    assert "expired" in str(answer.get("text"))
+    await bot.settle()
+    assert len(bot.api.messages_to(STUDENT)) == 1  # no apology
+    assert not [r for r in bot.api.sent if r.method == "editMessageText"]
+
+
+async def test_expired_answer_is_in_the_users_language(bot: Bot) -> None:
+    """A Persian user's expired button is answered in Persian."""
+    await bot.ask(STUDENT, "/language")
+    language_message = bot.api.messages_to(STUDENT)[-1].message_id
+    assert language_message is not None
+    await _press(bot, "lang:fa", language_message)
+    answer = await _press(bot, "sched:9999-12-31", language_message)
+    assert "منقضی" in str(answer.get("text"))
+
+
+async def test_paging_later_stops_a_few_weeks_after_the_term(bot: Bot, clock: Clock) -> None:
+    """Tapping Later again and again ends at the term's last weeks plus a margin."""
+    await bot.ask(STUDENT, "/schedule")
+    sent = bot.api.messages_to(STUDENT)[-1]
+    message_id, markup = sent.message_id, sent.reply_markup
+    assert message_id is not None
+    presses = 0
+    while "Later ▶" in _buttons(markup):
+        clock.advance(seconds=5)  # a patient student, under the flood limit
+        await _press(bot, _buttons(markup)["Later ▶"], message_id)
+        presses += 1
+        assert presses < 40, "paging never ends"
+        edits = [r for r in bot.api.sent if r.method == "editMessageText"]
+        markup = edits[-1].reply_markup
+    last_page = [r for r in bot.api.sent if r.method == "editMessageText"][-1].plain_text or ""
+    assert presses >= 10  # from early Esfand to the end of the term and a few weeks
+    assert "Earlier" in str(_buttons(markup))
+    assert "1402" in last_page
+
+
+async def test_a_lone_surrogate_is_replaced_and_the_question_still_answered(
+    bot: Bot, settings: Settings
+) -> None:
+    """A question with an unpaired surrogate is answered and logged with U+FFFD in its place."""
+    reply = await bot.ask(STUDENT, "when is \ud800 quiz 3")
+    assert "27 Esfand" in reply
+    logged = _rows(_database_file(settings), "select question from questionlog")
+    assert logged == [("when is \ufffd quiz 3",)]
+
+
+async def test_a_lone_surrogate_in_an_inline_query_gets_an_answer(bot: Bot) -> None:
+    """An inline query with an unpaired surrogate still gets the engine's answer."""
+    bot.api.push_inline_query(STUDENT, "quiz 3 \udfff")
+    for _ in range(100):
+        if bot.api.inline_answers:
+            break
+        await asyncio.sleep(0.05)
+    results = bot.api.inline_answers[0]["results"]
+    assert "27 Esfand" in results[0]["input_message_content"]["message_text"]
+    assert "\ufffd" in results[0]["title"]
+
+
+async def test_a_reload_report_too_long_for_a_message_comes_as_a_file(
+    api: BotApiDouble, settings: Settings, clock: Clock, db: Engine, tmp_path: Path
+) -> None:
+    """A /reload error report over 4096 characters arrives whole, as a text file; the old
+    course stays in use."""
+    folder = tmp_path / ("a-folder-with-a-rather-long-name-" * 3)
+    folder.mkdir()
+    course = folder / "course.yaml"
+    course.write_text(COURSE_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    with_long_path = settings.model_copy(update={"course": course})
+    async with running_bot(api, with_long_path, clock, db) as bot:
+        broken = re.sub(
+            r"(date|due|release): \d+ (Bahman|Esfand|Farvardin|Ordibehesht|Khordad|Tir)",
+            r"\1: 32 Foo",
+            COURSE_FILE.read_text(encoding="utf-8"),
+        )
+        course.write_text(broken, encoding="utf-8")
+        with pytest.raises(CourseError) as problems:
+            load_course(course)
+        assert len(str(problems.value)) > 4096
+        api.push_text(ADMIN, "/reload")
+        sent = await asyncio.to_thread(api.wait_for_count, 1, "sendDocument", 5.0, chat_id=ADMIN)
+        assert "27 Esfand" in await bot.ask(STUDENT, "when is quiz 3")
+    assert sent[0].document_name == "course-problems.txt"
+    assert "invalid" in (sent[0].plain_text or "")
+    assert (sent[0].document_bytes or b"").decode() == str(problems.value)
+    assert [r for r in api.messages_to(ADMIN) if r.method == "sendMessage"] == []

@@ -75,6 +75,7 @@ COMMANDS: tuple[menu.Command, ...] = (
 # Only what the handlers below use; Telegram then does not even send the rest.
 ALLOWED_UPDATES = [
     Update.MESSAGE,
+    Update.EDITED_MESSAGE,
     Update.CALLBACK_QUERY,
     Update.INLINE_QUERY,
     Update.MY_CHAT_MEMBER,
@@ -176,8 +177,11 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     # (Group chatter and the flood itself never get here: see guards.admit.)
     application.add_handler(TypeHandler(Update, guards.guard), group=-1)
 
+    # An edited command is not run again: re-running /announce or /reload from a typo fix
+    # would repeat the action. An edited question is answered again (see student.question).
+    new = filters.UpdateType.MESSAGE
     for command in COMMANDS:
-        application.add_handler(CommandHandler(command.name, command.callback))
+        application.add_handler(CommandHandler(command.name, command.callback, filters=new))
     private = filters.ChatType.PRIVATE
     application.add_handlers(
         [
@@ -186,13 +190,18 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
             CallbackQueryHandler(
                 subscriptions.subscription_chosen, pattern=f"^{subscriptions.SUBSCRIBE_PREFIX}"
             ),
+            # Any other button data is forged or from an older version of the bot.
+            CallbackQueryHandler(student.expired),
             InlineQueryHandler(inline.inline_query),
             ChatMemberHandler(student.membership, ChatMemberHandler.MY_CHAT_MEMBER),
-            # The guard let through only private texts, mentions and replies to the bot.
+            # guards.admit let through only private texts, mentions and replies to the bot,
+            # new or edited alike; an edited question gets a fresh answer.
             MessageHandler(filters.TEXT & ~filters.COMMAND, student.question),
             # After the CommandHandlers, so only commands the bot lacks arrive here.
-            MessageHandler(filters.COMMAND & private, student.unknown_command),
-            MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, student.not_text),
+            MessageHandler(new & filters.COMMAND & private, student.unknown_command),
+            MessageHandler(
+                new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, student.not_text
+            ),
         ]
     )
     application.add_error_handler(on_error)

@@ -106,7 +106,8 @@ def screen(update: object, bot: Bot, flood: FloodGuard) -> str:
     (the first update past the limit in a window)."""
     if not isinstance(update, Update):
         return SERVE
-    message = update.message
+    # An edit follows the rules of a new message: group etiquette and the flood count.
+    message = update.message or update.edited_message
     if message is not None and not addressed_to_bot(message, bot.username, bot.id):
         return IGNORE
     user = update.effective_user

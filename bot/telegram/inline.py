@@ -24,7 +24,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
     if query is None:
         return
     services = context.services
-    text = query.query.strip()
+    text = replies.clean_input(query.query).strip()
     lang = services.language_of(query.from_user, text or None)
     if not text:
         title = t(lang, "bot.inline.help_title")

@@ -20,6 +20,16 @@ log = logging.getLogger(__name__)
 LIMIT = MessageLimit.MAX_TEXT_LENGTH
 _TAG = re.compile(r"<[^>]*>")
 _TOKEN = re.compile(r"<[^>]*>|&#?\w+;|.", re.DOTALL)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_input(text: str) -> str:
+    """Replace lone UTF-16 surrogates in a user's text with U+FFFD.
+
+    Telegram's JSON may carry an unpaired "\\ud800"; Python keeps it, and it cannot be encoded
+    to store, hash or send. Paired surrogates arrive already joined into one character.
+    """
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def escape(text: object) -> str:

@@ -12,7 +12,8 @@ from telegram.error import TelegramError
 
 from bot import storage
 from bot.core.loader import CourseError
-from bot.telegram.replies import escape, ht
+from bot.telegram import replies
+from bot.telegram.replies import clean_input, escape, ht
 from bot.telegram.services import BotContext
 from bot.telegram.student import reply
 
@@ -49,7 +50,7 @@ def command_argument(update: Update) -> str:
     for entity, _ in message.parse_entities([MessageEntity.BOT_COMMAND]).items():
         if entity.offset == 0:
             # Offsets count UTF-16 units; the command itself is ASCII, so they match str indexes.
-            return message.text[entity.length :].strip()
+            return clean_input(message.text[entity.length :]).strip()
     return ""
 
 
@@ -85,8 +86,7 @@ async def reload(update: Update, context: BotContext) -> None:
         course = await services.reload()
     except CourseError as error:
         log.warning("reload failed, keeping the old course:\n%s", error)
-        lines = "\n".join(escape(line) for line in str(error).splitlines())
-        await reply(update, context, f"{ht(lang, 'bot.reload.failed')}\n<pre>{lines}</pre>")
+        await report_problems(update, context, ht(lang, "bot.reload.failed"), str(error))
         return
     log.info("course reloaded from %s", course.source)
     done = ht(
@@ -97,6 +97,28 @@ async def reload(update: Update, context: BotContext) -> None:
         events=len(course.events),
     )
     await reply(update, context, done)
+
+
+async def report_problems(update: Update, context: BotContext, heading: str, report: str) -> None:
+    """Send a heading and a plain-text report in a <pre> block, or as a file when too long.
+
+    A <pre> block cannot be split across messages (each piece must be valid HTML), so a
+    report over one message's limit goes as ``course-problems.txt`` under the heading.
+    """
+    markup = f"{heading}\n<pre>{escape(report)}</pre>"
+    message = update.effective_message
+    if replies.visible_len(markup) < replies.LIMIT or message is None:
+        await reply(update, context, markup)
+        return
+    await context.bot.send_document(
+        message.chat_id,
+        document=report.encode("utf-8"),
+        filename="course-problems.txt",
+        caption=heading,
+        parse_mode=ParseMode.HTML,
+        reply_to_message_id=message.message_id,
+        allow_sending_without_reply=True,
+    )
 
 
 @staff_only

@@ -31,6 +31,8 @@ LANGUAGE_PREFIX = "lang:"
 LANGUAGE_NAMES = {"en": "English", "fa": "فارسی"}
 # /start payloads of the one-tap subscribe links (t.me/<bot>?start=sub-quiz) and their interest.
 START_SUBSCRIPTIONS = {"sub-all": "all", "sub-quiz": "quizzes", "sub-deadline": "deadlines"}
+# /schedule pages stop this far before the first class and after the term's last event.
+PAGING_MARGIN = timedelta(weeks=4)
 
 
 async def reply(
@@ -128,28 +130,36 @@ references = _facts("references")
 
 def schedule_view(
     course: Course, day: date, lang: str, page: InlineKeyboardButton | None = None
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """Render the week containing ``day`` and the one after, with buttons to page by week
-    (and ``page``, the schedule page's button, below them)."""
+    (none past the paging range, so paging ends a few weeks around the term) and ``page``,
+    the schedule page's button, below them."""
     start, _ = views.week_bounds(course, day)
     first = start.date()
     following = first + timedelta(days=7)
     text = "\n\n".join(escape(views.week_agenda(course, week, lang)) for week in (first, following))
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    t(lang, "bot.schedule.previous"),
-                    callback_data=f"{SCHEDULE_PREFIX}{first - timedelta(days=7)}",
-                ),
-                InlineKeyboardButton(
-                    t(lang, "bot.schedule.next"), callback_data=f"{SCHEDULE_PREFIX}{following}"
-                ),
-            ],
-            *([[page]] if page is not None else []),
-        ]
-    )
-    return text, keyboard
+    low, high = paging_range(course)
+    buttons = []
+    if first - timedelta(days=1) >= low:
+        buttons.append(
+            InlineKeyboardButton(
+                t(lang, "bot.schedule.previous"),
+                callback_data=f"{SCHEDULE_PREFIX}{first - timedelta(days=7)}",
+            )
+        )
+    if following <= high:
+        buttons.append(
+            InlineKeyboardButton(
+                t(lang, "bot.schedule.next"), callback_data=f"{SCHEDULE_PREFIX}{following}"
+            )
+        )
+    rows = [row for row in (buttons, [page] if page is not None else []) if row]
+    return text, InlineKeyboardMarkup(rows) if rows else None
+
+
+def paging_range(course: Course) -> tuple[date, date]:
+    """Return the first and last day /schedule pages may show: the term and a margin."""
+    return course.first_day() - PAGING_MARGIN, course.last_day() + PAGING_MARGIN
 
 
 def page_button(context: BotContext, lang: str, *, private: bool) -> InlineKeyboardButton | None:
@@ -178,19 +188,33 @@ async def schedule_page(update: Update, context: BotContext) -> None:
     """Move the /schedule message one week back or forward."""
     query = update.callback_query
     assert query is not None and query.data is not None
+    course = context.services.course
+    low, high = paging_range(course)
     try:
         day = date.fromisoformat(query.data.removeprefix(SCHEDULE_PREFIX))
     except ValueError:
-        await query.answer()
+        day = None
+    # Beyond the range no button of ours points (a forged one, or one from an older term).
+    if day is None or not low - timedelta(days=7) <= day <= high:
+        await expired(update, context)
         return
     lang = _lang(update, context)
     private = query.message is not None and query.message.chat.type == ChatType.PRIVATE
     page = page_button(context, lang, private=private)
-    text, keyboard = schedule_view(context.services.course, day, lang, page)
+    text, keyboard = schedule_view(course, day, lang, page)
     await query.answer()
     await edit_quietly(
         query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
     )
+
+
+async def expired(update: Update, context: BotContext) -> None:
+    """Answer a button the bot cannot honour (forged, or from an old message): it expired."""
+    query = update.callback_query
+    if query is None:
+        return
+    lang = _lang(update, context)
+    await query.answer(replies.as_plain(ht(lang, "bot.expired")))
 
 
 async def edit_quietly(edit) -> None:  # type: ignore[no-untyped-def]
@@ -229,7 +253,7 @@ async def language_chosen(update: Update, context: BotContext) -> None:
     assert query is not None and query.data is not None
     lang = query.data.removeprefix(LANGUAGE_PREFIX)
     if lang not in LANGUAGE_NAMES:
-        await query.answer()
+        await expired(update, context)
         return
     services = context.services
     storage.set_language(services.db, query.from_user.id, lang, services.now())
@@ -247,7 +271,7 @@ async def question(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if message is None or message.text is None or user is None:
         return
-    text = _without_mention(message.text, context.bot.username).strip()
+    text = _without_mention(replies.clean_input(message.text), context.bot.username).strip()
     services = context.services
     if not text:
         lang = services.language_of(user)

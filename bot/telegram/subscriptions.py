@@ -15,7 +15,7 @@ from bot.ical import course_calendar
 from bot.telegram import replies
 from bot.telegram.replies import ht
 from bot.telegram.services import BotContext
-from bot.telegram.student import edit_quietly, reply
+from bot.telegram.student import edit_quietly, expired, reply
 from bot.web.app import INTEREST_FILTERS, feed_links
 from bot.web.feed import alarm_offsets, versions_of
 
@@ -67,7 +67,7 @@ async def subscription_chosen(update: Update, context: BotContext) -> None:
     interest = query.data.removeprefix(SUBSCRIBE_PREFIX)
     message = query.message
     if interest not in INTERESTS or message is None or message.chat.type != ChatType.PRIVATE:
-        await query.answer()
+        await expired(update, context)
         return
     services = context.services
     lang = services.language_of(query.from_user)

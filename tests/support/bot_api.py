@@ -614,6 +614,20 @@ class BotApiDouble:
             self._messages[(chat.id, message["message_id"])] = message
             return self.push_update({"message": message})
 
+    def push_edit(
+        self, user_id: int, message_id: int, text: str, *, chat_id: int | None = None
+    ) -> JsonDict:
+        """Queue the edited_message update of a user changing the text of their message."""
+        with self._cond:
+            chat_id = user_id if chat_id is None else chat_id
+            original = self._messages.get((chat_id, message_id))
+            if original is None:
+                raise ValueError(f"no message {message_id} in chat {chat_id} to edit")
+            message = dict(original, text=text, edit_date=int(time.time()))
+            set_or_drop(message, "entities", text_entities(text))
+            self._messages[(chat_id, message_id)] = message
+            return self.push_update({"edited_message": message})
+
     def push_callback(
         self, user_id: int, data: str, message_id: int, chat_id: int | None = None
     ) -> JsonDict:
