@@ -24,7 +24,8 @@ QUESTIONS = DATA / "questions.yaml"
 DEFAULT_NOW = "1401-11-10T12:00"
 # ... except in the sets written to be asked at any time, whose default is long after it.
 DEFAULT_NOW_BY_SET = {
-    name: "2026-11-28T12:00" for name in ("questions_blind.yaml", "questions_blind_b.yaml")
+    name: "2026-11-28T12:00"
+    for name in ("questions_blind.yaml", "questions_blind_b.yaml", "questions_blind_c.yaml")
 }
 
 

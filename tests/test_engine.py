@@ -35,6 +35,7 @@ def ask(engine, question, now=BEFORE_TERM, lang=None):
         # Finglish, out-of-scope questions and clocks before, during and after the term.
         ("questions_blind.yaml", 200),
         ("questions_blind_b.yaml", 200),
+        ("questions_blind_c.yaml", 200),
     ],
 )
 def test_question_set_accuracy(engine, name, minimum):

@@ -15,11 +15,30 @@ _CLAUSE_BREAK = re.compile(
 _SHORT = 3
 _PRONOUNS = frozenset("it its they them their that those اون اونا ان انها این".split())
 _SELF = frozenset("i im i'm ive i've my me من".split())
+_PAST = frozenset(lexicon().order.get("past", []))
 
 
 def split_clauses(text: str) -> list[str]:
-    """Split a question into the clauses that may each ask something, dropping empty ones."""
-    return [part.strip() for part in _CLAUSE_BREAK.split(text) if part and part.strip()]
+    """Split a question into the clauses that may each ask something, dropping empty ones.
+
+    A one-word piece ("quiz 6 and 7", "حضور و غیاب") stays with the clause before it.
+    """
+    clauses: list[str] = []
+    pending = ""
+    for part in _CLAUSE_BREAK.split(text):
+        part = f"{pending} {(part or '').strip()}".strip()
+        pending = ""
+        if not part:
+            continue
+        if len(tokenize(part)) >= 2:
+            clauses.append(part)
+        elif clauses:
+            clauses[-1] = f"{clauses[-1]} {part}"
+        else:
+            pending = part  # a first one-word piece joins the next: "حضور و غیاب"
+    if pending:
+        clauses.append(pending)
+    return clauses
 
 
 def _asks(clause: str, words: list[str]) -> bool:
@@ -36,8 +55,12 @@ def without_chatter(clauses: list[str]) -> list[str]:
         words = reading(clause).replace("'", "").split()
         if not words:
             continue
-        asks = words[0] in lexicon().words.get("question", []) or _asks(clause, words)
-        telling = not asks and (words[0] in _SELF or telling)
+        names_item = any(kind_of(w) for w in tokenize(clause))
+        asks = words[0] in lexicon().words.get("question", []) or _asks(clause, words) or names_item
+        opens = words[0] in _SELF or words[0] in lexicon().words.get("chatter", [])
+        # "… and missed class": a past-tense verb carries the story on.
+        goes_on = telling and (words[0] in _PAST or words[0].endswith("ed"))
+        telling = not asks and (opens or goes_on)
         if not telling:
             kept.append(clause)
     return kept

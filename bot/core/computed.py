@@ -109,9 +109,11 @@ def _grading_parts(q: Question) -> list[str]:
         kind = _PART_KIND.get(part)
         if words & set(names) or (kind and any(kind_of(w) == kind for w in q.tokens)):
             found.append(part)
-    # "final project" names the project, not the final exam.
+    # "final project" names the project, not the final exam; "final" alone is the exam.
     if "project" in found and "final" in found and "final_exam" not in q.marks:
         found.remove("final")
+    if not found and words & set(LEX.order.get("final", [])):
+        found.append("final")
     return found
 
 

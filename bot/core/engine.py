@@ -13,7 +13,12 @@ from bot.core.i18n import t
 from bot.core.lexicon import Focus, lexicon
 from bot.core.models import LANGS
 from bot.core.retrieval import Document, Index, Match, content_terms
-from bot.core.scope import about_campus, asks_about_someone_else, names_other_course
+from bot.core.scope import (
+    about_campus,
+    asks_about_someone_else,
+    asks_for_support,
+    names_other_course,
+)
 from bot.core.text import detect_language, normalize, tokens
 from bot.core.understand import (
     FOCUS_WORDS,
@@ -87,8 +92,8 @@ class Engine:
         clauses = split_clauses(question)
         if len(clauses) < 2 or (whole.answered and whole.used in (("greeting",), ())):
             return whole
-        if not whole.answered and (whole.used or whole.declined):
-            return whole  # a known gap of the syllabus ("is attendance mandatory?") says so
+        if not whole.answered and whole.declined in _FINAL_DECLINES:
+            return whole  # "solve CA2 for me, just the mlflow part": no part of it is answered
         asked = with_antecedents(without_chatter(clauses))
         parts = [self._answer_one(clause, now, reply_lang) for clause in asked]
         answered = [p for p in parts if p.answered and p.used and p.used != ("greeting",)]
@@ -132,14 +137,14 @@ class Engine:
             return Answer(False, t(lang, "answer.other_course"), lang, declined="other-course")
         if "other_term" in q.marks:
             return Answer(False, t(lang, "answer.other_term"), lang, declined="other-term")
-        if asks_about_someone_else(q, self.course):
+        if asks_about_someone_else(q, self.course) or "others_grades" in q.marks:
             return Answer(False, t(lang, "answer.other_person"), lang, declined="other-person")
         if _asks_for_own_grade(q) or "personal" in q.marks:
             # Personal records are not in the syllabus; saying so beats quoting the grading scheme.
             return self._fallback(lang, "personal")
         if _asks_for_solutions(q):
             return self._fallback(lang, "solutions")
-        if about_campus(q) and not q.refs:
+        if (about_campus(q) and not q.refs) or asks_for_support(q):
             return self._fallback(lang, "campus")
         return None
 
@@ -154,6 +159,11 @@ class Engine:
             or computed.around_break(course, q, focus, lang)
             or computed.term_answer(course, q, lang)
         )
+        if found is not None and "until" in q.marks and found[1] and "nowruz" in q.marks:
+            # "How many days until classes start again after the holiday?"
+            event = next((e for e in course.events if e.key == found[1][0]), None)
+            if event is not None:
+                found = computed.until_answer(course, event, now, lang), (_event_id(event),)
         if found is None and "until" in q.marks and not ("nowruz" in q.marks and not q.refs):
             event = self._target_event(q, focus, now)
             if event is not None:
@@ -320,8 +330,11 @@ class Engine:
         if q.span is not None:
             if not focus and unexplained:
                 return None
-            # "What's on in class today" means everything that happens in that class.
-            return self._span_answer(q, now, lang, [] if focus == ["class"] else focus)
+            # "What's on in class today" means everything that happens in that class, and
+            # "anything due or happening" everything at all.
+            if focus == ["class"] or (focus == ["deadline"] and words & _HAPPENING_WORDS):
+                focus = []
+            return self._span_answer(q, now, lang, focus)
         if focus and q.past_tense and not unexplained and not self._names_topic(q):
             if words & _ALREADY_WORDS:
                 # An assignment "has happened" once released: list releases with deadlines.
@@ -350,10 +363,16 @@ class Engine:
         if q.wants_remaining:
             return self._remaining(focus, item_kinds, now, lang)
         if q.wants_first:
-            return self._ordinal_event(focus, item_kinds, lang, first=True)
-        if q.wants_last and not q.past_tense and now < self.course.events[-1].at:
+            return self._ordinal_event(focus, item_kinds, lang, first=True, count=q.order_count)
+        if (
+            q.wants_last
+            and (q.order_count > 1 or not q.past_tense)
+            and now < self.course.events[-1].at
+        ):
             # "When is the last quiz?" asks for the term's final one, not the latest past one.
-            return self._ordinal_event(focus, item_kinds, lang, first=False)
+            return self._ordinal_event(focus, item_kinds, lang, first=False, count=q.order_count)
+        if q.wants_last and q.order_count > 1:
+            return self._ordinal_event(focus, item_kinds, lang, first=False, count=q.order_count)
         if q.wants_last:
             return self._nearest(focus, item_kinds, now, lang, future=False)
         return self._nearest(focus, item_kinds, now, lang, future=True)
@@ -465,7 +484,13 @@ class Engine:
         return Answer(True, "\n\n".join(lines), lang, tuple(used))
 
     def _ordinal_event(
-        self, kinds: list[EventKind], item_kinds: set[str], lang: str, *, first: bool
+        self,
+        kinds: list[EventKind],
+        item_kinds: set[str],
+        lang: str,
+        *,
+        first: bool,
+        count: int = 1,
     ) -> Answer:
         lines: list[str] = []
         used: list[str] = []
@@ -473,9 +498,11 @@ class Engine:
             events = self._matching(kind, item_kinds)
             if not events:
                 continue
-            event = events[0] if first else events[-1]
-            lines.append(f"{event_title(event, lang)}: {format_datetime(event.at, lang)}")
-            used.append(_event_id(event))
+            # "the last two quizzes": as many as asked, in date order.
+            chosen = events[:count] if first else events[-count:]
+            for event in chosen:
+                lines.append(f"{event_title(event, lang)}: {format_datetime(event.at, lang)}")
+                used.append(_event_id(event))
         if not lines:
             return self._fallback(lang)
         return Answer(True, "\n".join(lines), lang, tuple(used))
@@ -532,7 +559,14 @@ class Engine:
                 return Answer(True, "\n".join(lines), lang, (_event_id(following),))
             return Answer(True, "\n".join(lines), lang, ())
         head = t(lang, "answer.due_in_span" if only_deadlines else "answer.on_day", span=span_text)
-        body = agenda(self.course, start, end, lang, tuple(focus) if focus else None)
+        body = agenda(
+            self.course,
+            start,
+            end,
+            lang,
+            tuple(focus) if focus else None,
+            topics="topic" in q.intents,
+        )
         if first == last:
             # One day: the heading already names it, so drop the agenda's date line.
             body = [line.strip() for line in body[1:]]
@@ -668,6 +702,9 @@ def _workshop_names(course: Course) -> dict[str, str]:
 
 _GREETINGS = frozenset(LEX.words["greetings"])
 _AGAIN_WORDS = frozenset(LEX.words["again"])
+_HAPPENING_WORDS = frozenset(LEX.words["happening"])
+# Declines that hold for the whole question, whatever else it asks.
+_FINAL_DECLINES = frozenset({"other-course", "other-term", "other-person", "personal", "solutions"})
 _ALREADY_WORDS = frozenset({"already", "تاحالا", "تا حالا", "تاکنون", "گذشته"})
 _THANKS = frozenset(LEX.words["thanks"])
 _CONTACT_WORDS = frozenset(LEX.words["contact"])

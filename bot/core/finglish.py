@@ -44,6 +44,8 @@ def _english() -> frozenset[str]:
     for group in (lex.intents, lex.order, lex.spans):
         for values in group.values():
             words.update(values)
+    # Item and deadline words ("ddl", "deadline") are used in Finglish as they are.
+    words -= set(lex.submit) | {w for group in lex.focus.values() for w in group}
     return frozenset(w for w in words if w.isascii() and w not in lex.transliteration)
 
 
@@ -60,7 +62,10 @@ def persian_of(word: str) -> str | None:
         return table[word]
     for ending in _ENDINGS:
         base = word.removesuffix(ending)
-        if base != word and len(base) >= 3 and base in table and base not in _shared():
+        # A short shared base ("in", "do") with an ending is another English word ("ink",
+        # "dot"); a long one is a Finglish word with its ending ("esfande").
+        shared = base in _shared() and len(base) < 5
+        if base != word and len(base) >= 3 and base in table and not shared:
             return table[base]
     return None
 

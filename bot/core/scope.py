@@ -35,9 +35,16 @@ def names_other_course(q: Question, course: Course) -> bool:
 
 def about_campus(q: Question) -> bool:
     """Tell whether the question is about campus life rather than the course ("parking")."""
-    text = reading(q.text)
-    campus = tuple(lexicon().campus)
-    return bool(campus) and bool(_pattern(campus).search(text))
+    return _mentions(q, tuple(lexicon().campus))
+
+
+def asks_for_support(q: Question) -> bool:
+    """Tell whether the question asks for technical help with a tool ("install DVC")."""
+    return _mentions(q, tuple(lexicon().support))
+
+
+def _mentions(q: Question, words: tuple[str, ...]) -> bool:
+    return bool(words) and bool(_pattern(words).search(reading(q.text)))
 
 
 def asks_about_someone_else(q: Question, course: Course) -> bool:

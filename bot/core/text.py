@@ -64,5 +64,9 @@ def detect_language(text: str) -> str:
         return "fa"
     # Imported here: the lexicon is loaded with this module's normalisation.
     from bot.core.finglish import is_finglish
+    from bot.core.lexicon import lexicon
+
+    if persian and set(tokens(text)) & set(lexicon().words.get("question", [])):
+        return "fa"  # a Persian question around an English title: "کتاب … مال کیه"
 
     return "fa" if latin and is_finglish(text) else "en"

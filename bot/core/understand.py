@@ -110,6 +110,8 @@ class Question:
     wants_remaining: bool = False
     # The item or event words right after "next"/"last"/"first": what the order applies to.
     order_focus: list[Focus] = field(default_factory=list)
+    # How many of them: "the last two quizzes".
+    order_count: int = 1
     past_tense: bool = False
     consumed: set[int] = field(default_factory=set)
 
@@ -217,10 +219,14 @@ def understand(text: str, names: dict[str, str], today: date, term: Term | None 
             question.consumed.add(index)
         if index in question.consumed and token in _ORDER_WORDS and not question.order_focus:
             question.order_focus = _focus_within(tokens[index + 1 : index + 4])
+            question.order_count = _count_near(tokens, index)
     # "what's due", "next thing to submit": asking for deadlines without naming one.
     if any(tok in SUBMIT_WORDS for tok in tokens) and "deadline" not in question.focus:
         question.focus.append("deadline")
     return question
+
+
+_UNITS = frozenset(LEX.words.get("units", []))
 
 
 def _find_refs(question: Question, workshop_names: frozenset[str]) -> None:
@@ -248,6 +254,16 @@ def _find_refs(question: Question, workshop_names: frozenset[str]) -> None:
             ref = ItemRef(kind, number)
             if ref not in question.refs:
                 question.refs.append(ref)
+
+
+def _count_near(tokens: list[str], index: int) -> int:
+    """Find "two" in "the last two quizzes" or "دو تا کوییز آخر": how many are asked for."""
+    for token in [*tokens[index + 1 : index + 3], *tokens[max(0, index - 4) : index]]:
+        if token in CARDINALS and 1 < CARDINALS[token] <= 10:
+            return CARDINALS[token]
+        if token.isdigit() and 1 < int(token) <= 10:
+            return int(token)
+    return 1
 
 
 def _focus_within(tokens: list[str]) -> list[Focus]:
@@ -300,7 +316,9 @@ def _number_near(tokens: list[str], index: int, used: set[int]) -> tuple[int, in
         position += 1
     if position < len(tokens) and position not in used:
         number = read_number(tokens[position])
-        if number is not None:
+        unit = tokens[position + 1] if position + 1 < len(tokens) else ""
+        # "project 10 points?", "پروژه ۱۰ نمره": an amount, not an item number.
+        if number is not None and unit not in _UNITS:
             return number[0], position
     # Before the kind, ordinals only: "third quiz", "سومین کوییز", "third project phase".
     kind = kind_of(tokens[index])
@@ -326,6 +344,10 @@ def _find_time(question: Question, today: date, term: Term | None) -> None:
         elif question.span is None or question.span == "this_week":
             question.span = span
     # A weekday name means its next occurrence, today included: "what do we have on monday".
+    # Two of them ("is class on Sunday and Tuesday?") ask about the weekly days instead.
+    if sum(1 for token in tokens if token in WEEKDAY_WORDS) > 1:
+        tokens[:] = ["days" if token in WEEKDAY_WORDS else token for token in tokens]
+        return _find_dates(question, today, term)
     for index, token in enumerate(tokens):
         weekday = WEEKDAY_WORDS.get(token)
         plural = index + 1 < len(tokens) and tokens[index + 1] in ("ها", "های")
@@ -333,6 +355,10 @@ def _find_time(question: Question, today: date, term: Term | None) -> None:
             question.consumed.add(index)
             question.span = "day"
             question.day = today + timedelta(days=(weekday - today.weekday()) % 7)
+    _find_dates(question, today, term)
+
+
+def _find_dates(question: Question, today: date, term: Term | None) -> None:
     anchor = term or (today, today)
     day = _explicit_day(question, anchor)
     if day is not None:

@@ -55,8 +55,11 @@ def agenda(
     end: datetime,
     lang: str,
     kinds: tuple[EventKind, ...] | None = None,
+    *,
+    topics: bool = False,
 ) -> list[str]:
-    """List the events in [start, end), optionally only some kinds, grouped under their dates."""
+    """List the events in [start, end), optionally only some kinds, grouped under their dates;
+    with ``topics``, each quiz and workshop says what it covers."""
     lines: list[str] = []
     current: date | None = None
     for event in course.events_between(start, end, kinds):
@@ -64,7 +67,10 @@ def agenda(
         if day != current:
             lines.append(format_date(day, lang))
             current = day
-        lines.append(f"  {format_time(event.at, lang)} — {event_title(event, lang)}")
+        line = f"  {format_time(event.at, lang)} — {event_title(event, lang)}"
+        if topics and event.item is not None and event.kind in ("quiz", "workshop"):
+            line += f": {(event.item.topic or event.item.section.title).get(lang)}"
+        lines.append(line)
     return lines
 
 

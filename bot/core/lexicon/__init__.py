@@ -72,6 +72,7 @@ class LexiconFile(BaseModel):
     courses: list[str] = Field(default_factory=list, description="Names of other courses")
     names: list[str] = Field(default_factory=list, description="Common first names")
     campus: list[str] = Field(default_factory=list, description="Off-syllabus campus things")
+    support: list[str] = Field(default_factory=list, description="Technical-support words")
     # Finglish: Latin spellings of Persian words, and words shared with English that alone do
     # not make a question Finglish.
     transliteration: dict[str, str] = Field(default_factory=dict)
