@@ -431,6 +431,12 @@ class BotApiDouble:
         self._commands: dict[tuple[str, str], list[JsonDict]] = {}
         self._descriptions: dict[tuple[str, str], str] = {}
         self._webhook_url = ""
+        self._webhook_secret = ""
+        # Where webhook updates really go (see deliver_by_webhook), and what happened to each.
+        self._webhook_targets: list[str] = []
+        self._webhook_turn = 0
+        self._webhook_thread: threading.Thread | None = None
+        self._webhook_log: list[WebhookDelivery] = []
         self._methods: dict[str, Callable[[JsonDict, dict[str, _Upload]], Any]] = {
             name.lower(): handler
             for name, handler in {
@@ -490,6 +496,9 @@ class BotApiDouble:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        if self._webhook_thread is not None:
+            self._webhook_thread.join(timeout=5)
+            self._webhook_thread = None
 
     def __enter__(self) -> BotApiDouble:
         return self.start()
@@ -572,6 +581,56 @@ class BotApiDouble:
         with self._cond:
             queue = self._faults.setdefault(method.lower(), deque())
             queue.extend(ApiError(error_code, description, retry_after) for _ in range(times))
+
+    # -- webhook delivery ---------------------------------------------------
+
+    def deliver_by_webhook(self, targets: Iterable[str]) -> None:
+        """Act as Telegram with a webhook set, and as the reverse proxy in front of replicas:
+        while a webhook is set, each pending update is POSTed (JSON, with the secret token
+        header from setWebhook) to the next of ``targets`` in turn, and dropped once one
+        answers 200. A refused connection or another status moves on to the next target."""
+        with self._cond:
+            self._webhook_targets = list(targets)
+            if self._webhook_thread is None:
+                self._webhook_thread = threading.Thread(
+                    target=self._deliver_webhooks, name="bot-api-double:webhook", daemon=True
+                )
+                self._webhook_thread.start()
+
+    @property
+    def webhook_deliveries(self) -> list[WebhookDelivery]:
+        """Every webhook POST made so far, in order."""
+        with self._cond:
+            return list(self._webhook_log)
+
+    def _deliver_webhooks(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(
+                    lambda: self._stopping or (self._webhook_url and self._pending_for_webhook())
+                )
+                if self._stopping:
+                    return
+                update = self._pending_for_webhook()[0]
+                target = self._webhook_targets[self._webhook_turn % len(self._webhook_targets)]
+                self._webhook_turn += 1
+                secret = self._webhook_secret
+            status = _post_update(target, update, secret)
+            with self._cond:
+                self._webhook_log.append(
+                    WebhookDelivery(update["update_id"], target, status, time.monotonic())
+                )
+                if status == 200:
+                    self._updates = [u for u in self._updates if u is not update]
+                self._cond.notify_all()
+            if status != 200:
+                time.sleep(0.05)  # like Telegram, do not hammer a failing endpoint
+
+    def _pending_for_webhook(self) -> list[JsonDict]:
+        if not self._webhook_targets:
+            return []
+        allowed = set(self._allowed_updates)
+        return [u for u in self._updates if not allowed or set(u) - {"update_id"} <= allowed]
 
     # -- pushing updates ----------------------------------------------------
 
@@ -1058,6 +1117,10 @@ class BotApiDouble:
 
     def _set_webhook(self, params: JsonDict, uploads: dict[str, _Upload]) -> bool:
         self._webhook_url = params.get("url") or ""
+        self._webhook_secret = params.get("secret_token") or ""
+        if isinstance(params.get("allowed_updates"), list):
+            self._allowed_updates = params["allowed_updates"]
+        self._cond.notify_all()
         if params.get("drop_pending_updates"):
             self._updates.clear()
         return True
@@ -1300,6 +1363,36 @@ class BotApiDouble:
             admin = chat.bot_is_admin and chat.type != "private"
             return member_dict(self._bot_sender(), "administrator" if admin else "member")
         return member_dict(self._user(user_id), self._members.get((chat.id, user_id), "member"))
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One POST of an update to a webhook target, and the HTTP status it got (0: no answer)."""
+
+    update_id: int
+    target: str
+    status: int
+    time: float
+
+
+def _post_update(target: str, update: JsonDict, secret: str) -> int:
+    """POST one update like Telegram does; return the status, 0 if there was no answer."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        target,
+        data=json.dumps(update).encode(),
+        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except OSError:
+        return 0
 
 
 def read_params(handler: BaseHTTPRequestHandler, query: str) -> tuple[JsonDict, dict[str, _Upload]]:
