@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.core.engine import Engine  # noqa: E402
 from bot.core.loader import load_course  # noqa: E402
-from tests.questions import load_cases  # noqa: E402
+from tests.questions import DATA, load_cases  # noqa: E402
 
 COURSE = ROOT / "data" / "mlsd-spring-2023.yaml"
 
@@ -45,7 +45,8 @@ def bench_load(rounds: int) -> list[float]:
 def bench_answers(total: int) -> tuple[float, list[float]]:
     """Answer the question set round-robin; return questions/s and per-answer milliseconds."""
     engine = Engine(load_course(COURSE))
-    cases = load_cases()
+    # Every question set: short, chatty, multi-part, Finglish and out-of-scope questions.
+    cases = [case for path in sorted(DATA.glob("questions*.yaml")) for case in load_cases(path)]
     latencies = []
     started = time.perf_counter()
     for index in range(total):

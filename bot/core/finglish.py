@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from bot.core.lexicon import lexicon
 
@@ -55,6 +55,7 @@ def _shared() -> frozenset[str]:
     return frozenset(lexicon().shared_with_english)
 
 
+@lru_cache(maxsize=8192)
 def persian_of(word: str) -> str | None:
     """Return the Persian word a Finglish spelling stands for, or None."""
     table = _table()

@@ -121,6 +121,7 @@ class Question:
         return [tok for i, tok in enumerate(self.tokens) if i not in self.consumed]
 
 
+@lru_cache(maxsize=4096)
 def reading(text: str) -> str:
     """Return the question normalised, with Finglish written in Persian script."""
     norm = normalize(text)
