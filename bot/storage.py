@@ -499,6 +499,13 @@ def note_channel_problem(engine: Engine, channel: str, error: str, now: datetime
         return True
 
 
+def channel_problem(engine: Engine, channel: str) -> str | None:
+    """Return the error posting to the channel last met, or None if it works."""
+    with Session(engine) as session:
+        row = session.get(ChannelProblem, channel)
+        return row.error if row is not None else None
+
+
 def clear_channel_problem(engine: Engine, channel: str) -> bool:
     """Forget the channel's problem after a successful post; True if there was one."""
     with Session(engine) as session:

@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.core.loader import CourseError, load_course
+from bot.core.reminders import reminder_text
 from bot.settings import Settings
 from bot.telegram.reminders import reminders_of
-from tests.conftest import ADMIN, CHANNEL_ID, COURSE_FILE, STUDENT, Bot, Clock, running_bot
+from tests.conftest import ADMIN, CHANNEL, CHANNEL_ID, COURSE_FILE, STUDENT, Bot, Clock, running_bot
 from tests.support.bot_api import BotApiDouble
 from tests.test_reminders import QUIZ3_1D, reminder
 
@@ -249,3 +250,65 @@ async def test_a_reload_report_too_long_for_a_message_comes_as_a_file(
     assert "invalid" in (sent[0].plain_text or "")
     assert (sent[0].document_bytes or b"").decode() == str(problems.value)
     assert [r for r in api.messages_to(ADMIN) if r.method == "sendMessage"] == []
+
+
+@pytest.mark.parametrize(
+    ("before", "lang", "expected"),
+    [
+        (timedelta(seconds=60), "en", "Quiz 3 is in 1 minute:"),
+        (timedelta(seconds=22), "en", "Quiz 3 is in 1 minute:"),
+        (timedelta(seconds=5), "en", "Quiz 3 is now:"),
+        (timedelta(minutes=30), "en", "Quiz 3 is in 30 minutes:"),
+        (timedelta(hours=1), "en", "Quiz 3 is in 1 hour:"),
+        (timedelta(minutes=75), "en", "Quiz 3 is in 75 minutes:"),
+        (timedelta(hours=2), "en", "Quiz 3 is in 2 hours:"),
+        (timedelta(hours=17, minutes=30), "en", "Quiz 3 is in 18 hours:"),
+        (timedelta(days=1), "en", "Quiz 3 is tomorrow:"),
+        (timedelta(hours=1), "fa", "یک ساعت دیگر"),
+        (timedelta(seconds=22), "fa", "یک دقیقه‌ی دیگر"),
+    ],
+)
+def test_reminder_countdown_reads_naturally(before: timedelta, lang: str, expected: str) -> None:
+    """Countdowns read as a person would say them: singular units, whole hours as hours, a
+    few seconds ahead as "in 1 minute", and "now" only when it is."""
+    quiz = reminder(f"{QUIZ3_1D}/channel")
+    text = reminder_text(quiz, load_course(COURSE_FILE), lang, quiz.event_at - before)
+    assert expected in text
+
+
+async def test_a_reminder_late_because_the_channel_refused_says_so_and_admins_read_their_language(
+    api: BotApiDouble, settings: Settings, clock: Clock, db: Engine
+) -> None:
+    """The channel refusing posts: the admin is told in the language they use with the bot,
+    and once fixed, /reload's late post blames the channel, not downtime."""
+    quiz = reminder(f"{QUIZ3_1D}/channel")
+    clock.now = quiz.due_at - timedelta(minutes=5)
+    api.add_chat(CHANNEL_ID, "channel", username=CHANNEL[1:], bot_is_admin=False)
+    async with running_bot(
+        api, settings.model_copy(update={"channel_language": "en"}), clock, db
+    ) as bot:
+        assert "۲۷ اسفند" in await bot.ask(ADMIN, "کوییز ۳ کی است؟", language_code="fa")
+        clock.now = quiz.due_at
+        await reminders_of(bot.app).deliver(quiz)
+        notice = bot.api.messages_to(ADMIN)[-1].plain_text or ""
+        assert "نمی‌توانم یادآوری‌ها را در کانال" in notice
+        api.add_chat(CHANNEL_ID, "channel", username=CHANNEL[1:], bot_is_admin=True)
+        clock.advance(hours=1)
+        api.push_text(ADMIN, "/reload")
+        posts = await asyncio.to_thread(
+            api.wait_for_count, 1, "sendMessage", 5.0, chat_id=CHANNEL_ID
+        )
+    assert "the channel refused the bot's posts" in (posts[0].plain_text or "")
+    assert "offline" not in (posts[0].plain_text or "")
+
+
+async def test_a_reminder_late_after_downtime_blames_the_downtime(
+    api: BotApiDouble, settings: Settings, clock: Clock, db: Engine
+) -> None:
+    """A reminder missed while the bot was not running says the bot was offline."""
+    clock.now = reminder(f"{QUIZ3_1D}/channel").due_at + timedelta(hours=1)
+    async with running_bot(api, settings.model_copy(update={"channel_language": "en"}), clock, db):
+        posts = await asyncio.to_thread(
+            api.wait_for_count, 1, "sendMessage", 5.0, chat_id=CHANNEL_ID
+        )
+    assert "the bot was offline" in (posts[0].plain_text or "")

@@ -194,7 +194,7 @@ async def test_several_missed_reminders_of_one_event_go_out_as_one(
         await wait_count(api, 1)
         await bot.settle(0.3)
     (text,) = [t for t in received(api, CHANNEL_ID) if "Quiz 3 is" in t]
-    assert "Late reminder" in text and "Quiz 3 is in 60 minutes" in text
+    assert "Late reminder" in text and "Quiz 3 is in 1 hour:" in text
     assert statuses(db, "quiz:quiz-3/2h/channel") == {"late": 1}
     assert statuses(db, f"{QUIZ3_1D}/channel") == {"skipped": 1}
 

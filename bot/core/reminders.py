@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ ReminderKind = Literal["quiz", "deadline", "release", "workshop", "digest"]
 REMINDER_KINDS: tuple[ReminderKind, ...] = ("quiz", "deadline", "release", "workshop", "digest")
 Target = Literal["channel", "subscribers"]
 Action = Literal["wait", "send", "late", "skip"]
+# Why a reminder goes out late: the bot was not running, or the channel refused the post.
+LateReason = Literal["offline", "channel"]
 # What a subscriber picked with /subscribe.
 Interest = Literal["all", "quizzes", "deadlines"]
 
@@ -27,6 +30,8 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 # A missed digest or release announcement is still worth sending on the day it was due, not
 # days later; their "event" is the moment they are due, so the event cannot bound them.
 DIGEST_LATE_WINDOW = timedelta(hours=12)
+# Closer than this an event is happening "now"; further off, the countdown names a minute.
+NOW_WITHIN = timedelta(seconds=15)
 
 
 class PlanError(ValueError):
@@ -220,12 +225,21 @@ def action(reminder: Reminder, now: datetime, grace: timedelta) -> Action:
 
 
 def reminder_text(
-    reminder: Reminder, course: Course, lang: str, now: datetime, *, late: bool = False
+    reminder: Reminder,
+    course: Course,
+    lang: str,
+    now: datetime,
+    *,
+    late: bool = False,
+    late_because: LateReason = "offline",
 ) -> str:
-    """Write the reminder: what, when (Jalali date, weekday, time), where or how to submit."""
+    """Write the reminder: what, when (Jalali date, weekday, time), where or how to submit;
+    a late one first says why it is late."""
     lines: list[str] = []
     if late:
-        lines.append(t(lang, "reminder.late"))
+        lines.append(
+            t(lang, "reminder.late" if late_because == "offline" else "reminder.late_channel")
+        )
     if reminder.kind == "digest":
         assert reminder.week is not None
         lines.append(_digest_text(course, reminder.week, lang))
@@ -238,7 +252,7 @@ def reminder_text(
     values = {
         "title": item.title.get(lang),
         "when": when,
-        "in": _relative(reminder.event_at - now, lang),
+        "in": _relative(reminder.event_at, now, lang),
         "place": course.data.classes.place.get(lang),
         "topic": (item.topic or item.section.title).get(lang),
         "url": _submit_url(course),
@@ -259,17 +273,28 @@ def _digest_text(course: Course, week: date, lang: str) -> str:
     return "\n".join([head, *body])
 
 
-def _relative(delta: timedelta, lang: str) -> str:
-    minutes = max(0, round(delta.total_seconds() / 60))
-    if minutes >= 36 * 60:
-        return t(lang, "reminder.in_days", n=round(minutes / 1440))
-    if minutes >= 20 * 60:
-        return t(lang, "reminder.in_one_day")
-    if minutes >= 90:
-        return t(lang, "reminder.in_hours", n=round(minutes / 60))
-    if minutes >= 1:
-        return t(lang, "reminder.in_minutes", n=minutes)
-    return t(lang, "reminder.now")
+def _relative(event_at: datetime, now: datetime, lang: str) -> str:
+    """Say how far off the event is, as a person would: "in 1 minute", "in 1 hour", "tomorrow".
+
+    Under an hour the countdown is rounded up, so an event 22 s away is "in 1 minute"; only
+    within ``NOW_WITHIN`` is it "now". From 20 hours on, calendar days count: "tomorrow" is
+    the next date, not any moment 20 to 36 hours away.
+    """
+    seconds = (event_at - now).total_seconds()
+    if seconds < NOW_WITHIN.total_seconds():
+        return t(lang, "reminder.now")
+    minutes = math.ceil(seconds / 60)
+    days = (event_at.date() - now.astimezone(event_at.tzinfo).date()).days
+    if minutes >= 20 * 60 and days >= 1:
+        return t(lang, "reminder.in_one_day") if days == 1 else t(lang, "reminder.in_days", n=days)
+    if minutes >= 90 or minutes % 60 == 0:
+        hours = round(minutes / 60)
+        return (
+            t(lang, "reminder.in_one_hour") if hours == 1 else t(lang, "reminder.in_hours", n=hours)
+        )
+    if minutes == 1:
+        return t(lang, "reminder.in_one_minute")
+    return t(lang, "reminder.in_minutes", n=minutes)
 
 
 def _submit_url(course: Course) -> str:

@@ -19,7 +19,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, TypeHandler
 
-from bot import schema, storage
+from bot import schema
 from bot.telegram import replies
 from bot.telegram.services import BotContext, services_of
 
@@ -102,7 +102,7 @@ def install(application: Application) -> DatabaseWatch:  # type: ignore[type-arg
         languages.clear()
         for admin in services.settings.admins:
             try:
-                languages[admin] = storage.get_language(services.db, admin) or "en"
+                languages[admin] = services.admin_language(admin)
             except SQLAlchemyError:
                 break
 
@@ -138,7 +138,7 @@ async def _tell_admins(
 ) -> None:
     services = services_of(application)
     for admin in services.settings.admins:
-        lang = languages.get(admin, "en")
+        lang = languages.get(admin) or services.admin_languages.get(admin, "en")
         text = replies.ht(lang, "bot.database.lost", path=str(watch.path))
         try:
             await replies.send(application.bot, admin, text)

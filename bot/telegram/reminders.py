@@ -23,7 +23,15 @@ from bot import storage
 from bot.core.calendar import format_datetime
 from bot.core.course import Course
 from bot.core.i18n import t
-from bot.core.reminders import Reminder, action, event_times, moved_events, plan, reminder_text
+from bot.core.reminders import (
+    LateReason,
+    Reminder,
+    action,
+    event_times,
+    moved_events,
+    plan,
+    reminder_text,
+)
 from bot.core.views import event_title
 from bot.telegram import database, replies
 from bot.telegram.leader import Leadership
@@ -269,10 +277,14 @@ class ReminderService:
             finally:
                 self._ran.add(job_id(reminder))
 
-    def _text(self, reminder: Reminder, lang: str, *, late: bool) -> str:
+    def _text(
+        self, reminder: Reminder, lang: str, *, late: bool, because: LateReason = "offline"
+    ) -> str:
         services = self.services
         return replies.escape(
-            reminder_text(reminder, services.course, lang, services.now(), late=late)
+            reminder_text(
+                reminder, services.course, lang, services.now(), late=late, late_because=because
+            )
         )
 
     async def _to_channel(self, reminder: Reminder, *, late: bool) -> None:
@@ -282,7 +294,11 @@ class ReminderService:
             return
         lang = self.services.settings.channel_language
         try:
-            text = self._text(reminder, lang, late=late) + self._by_dm(reminder, lang)
+            # Late while the channel refuses posts: that, not downtime, is why.
+            refused = storage.channel_problem(db, channel) is not None
+            because: LateReason = "channel" if refused else "offline"
+            text = self._text(reminder, lang, late=late, because=because)
+            text += self._by_dm(reminder, lang)
             message = await self._post_to_channel(text)
         except TimedOut:
             self._record(reminder, channel, "failed")
@@ -456,7 +472,7 @@ class ReminderService:
             return
         log.warning("cannot post to the channel %s: %s; telling the admins", channel, error)
         for admin in services.settings.admins:
-            lang = storage.get_language(services.db, admin) or "en"
+            lang = services.admin_language(admin)
             text = replies.ht(lang, "bot.reminders.channel_problem", channel=channel, error=error)
             try:
                 await replies.send(self.application.bot, admin, text)

@@ -58,6 +58,8 @@ class Services:
     flood: FloodGuard
     # Called with the new course after a successful /reload (e.g. to re-plan reminders).
     reload_listeners: list[ReloadListener] = field(default_factory=list)
+    # The language each admin was last answered in (by Telegram's language, say), for notices.
+    admin_languages: dict[int, str] = field(default_factory=dict)
     # When the last update from Telegram arrived, for the web side's /healthz.
     last_update_at: datetime | None = None
 
@@ -89,7 +91,16 @@ class Services:
         if user is None:
             return "en"
         stored = storage.remember_user(self.db, user.id, self.now())
-        return resolve_language(stored, user.language_code, question)
+        lang = resolve_language(stored, user.language_code, question)
+        if user.id in self.settings.admins:
+            self.admin_languages[user.id] = lang
+        return lang
+
+    def admin_language(self, admin: int) -> str:
+        """Return the language to write to an admin in when they did not just write: their
+        /language choice, else the language of their last exchange with the bot, else English."""
+        stored = storage.get_language(self.db, admin)
+        return stored or self.admin_languages.get(admin, "en")
 
 
 def resolve_language(stored: str | None, language_code: str | None, question: str | None) -> str:
