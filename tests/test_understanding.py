@@ -409,3 +409,22 @@ def test_project_phase_lengths_say_what_policy_and_table_say(engine, course):
     lengths = [(p.due_at.date() - p.release_at.date()).days for p in course.items_of("project")]
     assert has(answer, str(course.data.policies.project_phase_days))
     assert all(has(answer, f"{n} days") for n in lengths)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "when is the second project phase due and when is the quiz after that?",
+        "ددلاین فاز دو پروژه و کوییز بعد از اون کی هستن؟",
+    ],
+)
+def test_after_that_counts_from_the_previous_part(engine, course, question):
+    """'… and the quiz after that' is the first quiz after the item the question named."""
+    answer = engine.answer(question, BEFORE)
+    phase = course.item_by_id("project-2")
+    following = next(
+        item
+        for item in course.items_of("quiz")
+        if item.starts_at is not None and item.starts_at > phase.due_at
+    )
+    assert answer.used[-1] == following.id

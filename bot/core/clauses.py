@@ -76,7 +76,7 @@ def with_antecedents(clauses: list[str]) -> list[str]:
     for index, clause in enumerate(clauses):
         words = tokenize(clause)
         own_subject = bool(set(words) & named) or any(kind_of(w) for w in words)
-        leans = bool(set(words) & _PRONOUNS) or (len(words) <= _SHORT and not own_subject)
+        leans = not own_subject and (bool(set(words) & _PRONOUNS) or len(words) <= _SHORT)
         if index and leans:
             subject = [w for w in tokenize(clauses[index - 1]) if w not in asking]
             clause = f"{clause} {' '.join(subject)}"

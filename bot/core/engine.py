@@ -95,7 +95,10 @@ class Engine:
         if not whole.answered and whole.declined in _FINAL_DECLINES:
             return whole  # "solve CA2 for me, just the mlflow part": no part of it is answered
         asked = with_antecedents(without_chatter(clauses))
-        parts = [self._answer_one(clause, now, reply_lang) for clause in asked]
+        parts: list[Answer] = []
+        for clause in asked:
+            follow = self._after_previous(clause, parts[-1], now, reply_lang) if parts else None
+            parts.append(follow or self._answer_one(clause, now, reply_lang))
         answered = [p for p in parts if p.answered and p.used and p.used != ("greeting",)]
         covered = {entry for p in answered for entry in p.used}
         if not answered or (whole.answered and covered <= set(whole.used)):
@@ -112,6 +115,28 @@ class Engine:
             texts.append(part.text)
             used.extend(u for u in part.used if u not in used)
         return Answer(True, "\n\n".join(texts), reply_lang, tuple(used))
+
+    def _after_previous(
+        self, clause: str, previous: Answer, now: datetime, lang: str
+    ) -> Answer | None:
+        """Answer "… and the quiz after that?" from the item the previous part was about."""
+        q = understand(clause, self.names, now.date(), self.term)
+        item = next(
+            (found for u in previous.used if (found := self.course.item_by_id(u)) is not None),
+            None,
+        )
+        kinds = self._focus_kinds(q, q.focus)
+        if "after_that" not in q.marks or item is None or not kinds or q.refs:
+            return None
+        moments = [m for m in (item.starts_at, item.release_at, item.due_at) if m is not None]
+        anchor = max(moments)
+        lines, used = [], []
+        for kind in kinds:
+            event = self.course.next_event(anchor, [kind])
+            if event is not None:
+                lines.append(self._event_sentence("answer.next", kind, event, now, lang))
+                used.append(_event_id(event))
+        return Answer(True, "\n".join(lines), lang, tuple(used)) if lines else None
 
     def _answer_one(self, question: str, now: datetime, reply_lang: str) -> Answer:
         """Answer one question (or one part of one) without splitting it."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
@@ -402,22 +402,23 @@ def _closest_to_term(candidates: list[date], term: Term) -> date | None:
 
 def _jalali_candidates(month: int, day: int, year: int | None, term: Term) -> list[date]:
     years = [year] if year else sorted({to_jalali(term[0]).year + k for k in (-1, 0, 1)})
-    found = []
-    for guess in years:
-        try:
-            found.append(jalali_to_date(guess, month, day))
-        except CalendarError:
-            continue
-    return found
+    return _existing(jalali_to_date, years, month, day)
 
 
 def _gregorian_candidates(month: int, day: int, year: int | None, term: Term) -> list[date]:
     years = [year] if year else sorted({term[0].year - 1, term[0].year, term[1].year})
+    return _existing(date, years, month, day)
+
+
+def _existing(
+    make: Callable[[int, int, int], date], years: list[int], month: int, day: int
+) -> list[date]:
+    """Return the dates ``make`` builds for the day and month in each of ``years`` that exist."""
     found = []
-    for guess in years:
+    for year in years:
         try:
-            found.append(date(guess, month, day))
-        except ValueError:
+            found.append(make(year, month, day))
+        except ValueError:  # CalendarError is one too: "30 Esfand" in a common year
             continue
     return found
 
