@@ -11,16 +11,32 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
 from bot.core.loader import CourseError, load_course
 from bot.core.reminders import reminder_text
 from bot.settings import Settings
+from bot.telegram.app import build_application
 from bot.telegram.reminders import reminders_of
-from tests.conftest import ADMIN, CHANNEL, CHANNEL_ID, COURSE_FILE, STUDENT, Bot, Clock, running_bot
+from bot.telegram.web import site_of, telegram_webhook
+from bot.web import create_app
+from tests.conftest import (
+    ADMIN,
+    CHANNEL,
+    CHANNEL_ID,
+    COURSE_FILE,
+    STUDENT,
+    TOKEN,
+    Bot,
+    Clock,
+    running_bot,
+)
 from tests.support.bot_api import BotApiDouble
+from tests.test_hardening_process import SECRET_TEXT, unreadable_update
 from tests.test_reminders import QUIZ3_1D, reminder
+from tests.test_web_bot import command_update
 
 pytestmark = pytest.mark.anyio
 
@@ -312,3 +328,40 @@ async def test_a_reminder_late_after_downtime_blames_the_downtime(
             api.wait_for_count, 1, "sendMessage", 5.0, chat_id=CHANNEL_ID
         )
     assert "the bot was offline" in (posts[0].plain_text or "")
+
+
+async def test_the_web_servers_webhook_skips_anunreadable_update(
+    api: BotApiDouble,
+    settings: Settings,
+    clock: Clock,
+    db: Engine,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Through the web server's webhook, an unreadable update is acknowledged and skipped (id
+    and type logged, no text) and the next one is answered."""
+    app = build_application(settings, token=TOKEN, api_url=api.base_url, clock=clock, db_engine=db)
+    api.add_chat(STUDENT)
+    unreadable = unreadable_update(41)
+    async with app:
+        await app.post_init(app)  # type: ignore[misc]
+        await app.start()
+        try:
+            hook = telegram_webhook(app, "https://bot.example/hook", "s3cret")
+            transport = httpx.ASGITransport(app=create_app(site_of(app, hook)))
+            async with httpx.AsyncClient(transport=transport, base_url="http://bot") as http:
+                headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+                with caplog.at_level(logging.INFO):
+                    bad = await http.post("/hook", json=unreadable, headers=headers)
+                    good = await http.post(
+                        "/hook", json=command_update(42, "/next"), headers=headers
+                    )
+                    await asyncio.to_thread(
+                        api.wait_for_count, 1, "sendMessage", 5.0, chat_id=STUDENT
+                    )
+        finally:
+            await app.stop()
+    assert (bad.status_code, good.status_code) == (200, 200)
+    assert len(api.messages_to(STUDENT)) == 1
+    skipped = [r.getMessage() for r in caplog.records if "skipped update" in r.getMessage()]
+    assert skipped == ["skipped update 41 (message): it cannot be read (TypeError)"]
+    assert SECRET_TEXT not in caplog.text

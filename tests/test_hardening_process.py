@@ -38,7 +38,7 @@ def _config(tmp_path: Path, **values: Any) -> Path:
     return config
 
 
-def _unreadable_update(update_id: int) -> dict[str, Any]:
+def unreadable_update(update_id: int) -> dict[str, Any]:
     """A message with a poll whose option lacks persistent_id, which PTB 22.8 requires."""
     return {
         "update_id": update_id,
@@ -62,7 +62,7 @@ def _unreadable_update(update_id: int) -> dict[str, Any]:
     }
 
 
-def test_an_unreadable_update_is_skipped_once_and_later_ones_are_answered(
+def test_anunreadable_update_is_skipped_once_and_later_ones_are_answered(
     tmp_path: Path, api: BotApiDouble
 ) -> None:
     """An update PTB cannot parse is logged once (id and type, no text); the next is answered."""
@@ -72,7 +72,7 @@ def test_an_unreadable_update_is_skipped_once_and_later_ones_are_answered(
     )
     with killed_on_failure(process):
         api.wait_until_polling(timeout=20)
-        bad = api.push_update(_unreadable_update(500))
+        bad = api.push_update(unreadable_update(500))
         api.push_text(STUDENT, "when is quiz 3")
         reply = api.wait_for_count(1, chat_id=STUDENT, timeout=10)
         assert "27 Esfand 1401" in (reply[0].plain_text or "")
@@ -105,7 +105,7 @@ def test_webhook_parse_errors_never_log_the_update(tmp_path: Path, api: BotApiDo
         api.wait_for_request("setWebhook", timeout=20)
         headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
         url = f"http://127.0.0.1:{port}/telegram"
-        answer = httpx.post(url, json=_unreadable_update(5), headers=headers)
+        answer = httpx.post(url, json=unreadable_update(5), headers=headers)
         assert answer.status_code == 400
         wait_for_output(errors, "Received data was", timeout=10)
         stop_bot(process)

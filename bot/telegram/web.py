@@ -11,6 +11,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.settings import Settings, WebSettings
+from bot.telegram.network import readable_update
 from bot.telegram.services import services_of
 from bot.web import Site, Webhook, create_app
 from bot.web.server import STOP_SIGNALS, listen, make_server, serve_until
@@ -44,7 +45,11 @@ def telegram_webhook(application: Application, url: str, secret: str) -> Webhook
     """Return the webhook route that feeds Telegram's updates to the application's queue."""
 
     async def receive(data: dict[str, Any]) -> None:
-        await application.update_queue.put(Update.de_json(data, application.bot))
+        # An update the library cannot read is acknowledged and skipped, as when polling:
+        # refusing it would make Telegram send it again and again.
+        screened = readable_update(data)
+        if screened is not None and set(screened) != {"update_id"}:
+            await application.update_queue.put(Update.de_json(screened, application.bot))
 
     return Webhook(path=urlsplit(url).path or "/", secret=secret, receive=receive)
 
