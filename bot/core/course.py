@@ -105,6 +105,13 @@ class Course:
         """Return the course's name."""
         return self.data.course.name
 
+    @property
+    def submit_url(self) -> str:
+        """Return where work is submitted and questions asked: the Quera page, else the first."""
+        pages = self.data.pages
+        quera = next((page.url for page in pages if page.id == "quera"), None)
+        return quera or (pages[0].url if pages else "")
+
     def items_of(self, kind: ItemKind) -> list[Item]:
         """Return the items of one kind in number order."""
         return [item for item in self.items if item.kind == kind]

@@ -77,8 +77,7 @@ class Engine:
         self.course_words = frozenset(tokens(names))
         self.index = Index(list(_documents(course)))
         self.term = (course.first_day(), course.last_day())
-        quera = next((p.url for p in course.data.pages if p.id == "quera"), None)
-        self.help_url = quera or (course.data.pages[0].url if course.data.pages else "")
+        self.help_url = course.submit_url
 
     def answer(self, question: str, now: datetime, lang: str | None = None) -> Answer:
         """Answer ``question`` as of ``now``, in ``lang`` or the question's own language.

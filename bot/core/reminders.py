@@ -255,7 +255,7 @@ def reminder_text(
         "in": _relative(reminder.event_at, now, lang),
         "place": course.data.classes.place.get(lang),
         "topic": (item.topic or item.section.title).get(lang),
-        "url": _submit_url(course),
+        "url": course.submit_url,
     }
     if reminder.kind == "release" and item.due_at is not None:
         values["due"] = format_datetime(item.due_at, lang) + deadline_basis(item, lang)
@@ -295,11 +295,6 @@ def _relative(event_at: datetime, now: datetime, lang: str) -> str:
     if minutes == 1:
         return t(lang, "reminder.in_one_minute")
     return t(lang, "reminder.in_minutes", n=minutes)
-
-
-def _submit_url(course: Course) -> str:
-    quera = next((p.url for p in course.data.pages if p.id == "quera"), None)
-    return quera or (course.data.pages[0].url if course.data.pages else "")
 
 
 def event_times(course: Course) -> dict[str, datetime]:
