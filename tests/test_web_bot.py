@@ -219,3 +219,30 @@ def test_course_bot_run_webhook_shares_the_web_port(tmp_path: Path, api: BotApiD
         stdout, stderr = stop_bot(process)
     assert process.returncode == 0, stderr
     assert SECRET not in stdout + stderr and TOKEN not in stdout + stderr
+
+
+def test_course_bot_run_polls_serves_and_reloads_on_sighup(
+    tmp_path: Path, api: BotApiDouble, course_file: Path
+) -> None:
+    """With `web` and long polling, the bot answers, /healthz notes the update, SIGHUP moves a
+    deadline in the feed, and SIGTERM stops both with exit code 0."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    config = write_config(tmp_path, course_file, web={"listen": "127.0.0.1", "port": port})
+    process = start_bot(config, bot_environment(api, TOKEN), cwd=tmp_path)
+    with killed_on_failure(process):
+        api.wait_until_polling(timeout=20)
+        wait_until(lambda: httpx.get(f"{base}/healthz").status_code == 200)
+        api.push_text(STUDENT, "when is quiz 3")
+        reply = api.wait_for_count(1, chat_id=STUDENT, timeout=10)
+        assert "27 Esfand 1401" in (reply[0].plain_text or "")
+        assert httpx.get(f"{base}/healthz").json()["last_update_at"] is not None
+        assert ca1_start(httpx.get(f"{base}/calendar/en.ics").content) == ("2023-03-20", 0)
+        move_ca1_deadline(course_file)
+        process.send_signal(signal.SIGHUP)
+        wait_until(lambda: ca1_start(httpx.get(f"{base}/calendar/en.ics").content)[1] == 1)
+        assert ca1_start(httpx.get(f"{base}/calendar/en.ics").content) == ("2023-03-22", 1)
+        stdout, stderr = stop_bot(process)
+    assert process.returncode == 0, stderr
+    assert TOKEN not in stdout + stderr
+    assert "web: listening on http://127.0.0.1:" in stderr
