@@ -60,7 +60,10 @@ class Site:
     last_update: Callable[[], datetime | None] = lambda: None
     bot_username: Callable[[], str | None] = lambda: None
     webhook: Webhook | None = None
-    _due: tuple[Course | None, list[datetime]] = field(default=(None, []), repr=False)
+    # The plan's due times, worked out once per course.
+    _due: tuple[Course | None, list[datetime]] = field(
+        default_factory=lambda: (None, []), repr=False
+    )
 
     def public_url(self, request: Request | None = None) -> str:
         """Return the site's base URL: the configured one, else the one the request came to."""

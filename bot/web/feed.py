@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine as DbEngine
 
@@ -24,7 +24,7 @@ class Rendered:
     modified: datetime
 
 
-def alarm_offsets(settings: Settings) -> dict[str, tuple]:  # type: ignore[type-arg]
+def alarm_offsets(settings: Settings) -> dict[str, tuple[timedelta, ...]]:
     """Return the reminder offsets per event kind, for the feed's alarms (none if disabled)."""
     if not settings.reminders.enabled:
         return {}
