@@ -37,6 +37,14 @@ def _end(course: Course, event: CourseEvent) -> datetime:
     return event.at + _MOMENT
 
 
+def _description(event: CourseEvent, lang: str) -> str | None:
+    if event.item is None:
+        return None
+    topic = event.item.topic or event.item.section.title
+    notes = assumed_times([event.item], lang) if event.kind == "deadline" else []
+    return "\n".join([topic.get(lang), *notes])
+
+
 def fingerprints(course: Course) -> dict[str, str]:
     """Return a digest of what a calendar shows of each event, in every language, by key."""
     result: dict[str, str] = {}
@@ -44,8 +52,7 @@ def fingerprints(course: Course) -> dict[str, str]:
         parts = [event.at.astimezone(UTC).isoformat(), _end(course, event).isoformat()]
         for lang in ("en", "fa"):
             parts.append(event_title(event, lang))
-            if event.item is not None:
-                parts.append((event.item.topic or event.item.section.title).get(lang))
+            parts.append(_description(event, lang) or "")
         digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
         result[event.key] = digest
     return result
@@ -112,10 +119,9 @@ def course_calendar(
         entry.add("dtend", _end(course, event))
         if event.kind in ("class", "quiz", "workshop"):
             entry.add("location", place)
-        if event.item is not None:
-            topic = event.item.topic or event.item.section.title
-            notes = assumed_times([event.item], lang) if event.kind == "deadline" else []
-            entry.add("description", "\n".join([topic.get(lang), *notes]))
+        description = _description(event, lang)
+        if description is not None:
+            entry.add("description", description)
             entry.add("categories", [event.kind])
         for offset in alarms.get(event.kind, ()):
             alarm = Alarm()
