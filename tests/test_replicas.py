@@ -52,6 +52,12 @@ def healthy(port: int) -> bool:
         return False
 
 
+def health(port: int) -> dict[str, object]:
+    """Return the replica's /healthz report."""
+    report: dict[str, object] = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).json()
+    return report
+
+
 def elected(log: Path) -> bool:
     """Tell whether the replica writing ``log`` was elected to run the reminders."""
     return "elected to run the reminders" in log.read_text(encoding="utf-8")
@@ -143,6 +149,8 @@ def test_three_replicas_answer_once_send_once_and_survive_the_leaders_death(
             leaders = [n for n, log in enumerate(logs) if elected(log)]
             assert len(leaders) == 1, "exactly one replica runs the reminders"
             leader = leaders[0]
+            roles = [health(p)["reminders_leader"] for p in ports]
+            assert roles == [n == leader for n in range(REPLICAS)]
 
             # The second reminder: kill -9 the leader once its broadcast is under way.
             wait_until(
@@ -163,6 +171,7 @@ def test_three_replicas_answer_once_send_once_and_survive_the_leaders_death(
             final = counts(api, recipients)
             followers = [n for n in range(REPLICAS) if n != leader]
             assert [n for n in followers if elected(logs[n])], "no replica took over"
+            assert sorted(health(ports[n])["reminders_leader"] for n in followers) == [False, True]
             for n in followers:
                 assert processes[n].poll() is None
                 processes[n].terminate()

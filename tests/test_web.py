@@ -91,6 +91,7 @@ async def test_healthz_reports_course_database_and_next_reminder(
         "database_reachable": True,
         "last_update_at": None,
         "next_reminder_at": due.astimezone(TEHRAN).isoformat(),
+        "reminders_leader": None,
     }
 
 

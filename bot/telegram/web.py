@@ -12,6 +12,7 @@ from telegram.ext import Application
 
 from bot.settings import Settings, WebSettings
 from bot.telegram.network import readable_update
+from bot.telegram.reminders import reminders_of
 from bot.telegram.services import services_of
 from bot.web import Site, Webhook, create_app
 from bot.web.server import STOP_SIGNALS, listen, make_server, serve_until
@@ -38,6 +39,7 @@ def site_of(application: Application, webhook: Webhook | None = None) -> Site:  
         last_update=lambda: services_of(application).last_update_at,
         bot_username=username,
         webhook=webhook,
+        reminders_leader=lambda: reminders_of(application).leading,
     )
 
 

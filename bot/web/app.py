@@ -60,6 +60,8 @@ class Site:
     last_update: Callable[[], datetime | None] = lambda: None
     bot_username: Callable[[], str | None] = lambda: None
     webhook: Webhook | None = None
+    # Whether this replica runs the reminders (see bot/telegram/leader.py); None without a bot.
+    reminders_leader: Callable[[], bool | None] = lambda: None
     # The plan's due times, worked out once per course.
     _due: tuple[Course | None, list[datetime]] = field(
         default_factory=lambda: (None, []), repr=False
@@ -132,6 +134,7 @@ def create_app(site: Site) -> Starlette:
             "database_reachable": reachable,
             "last_update_at": last.isoformat() if last else None,
             "next_reminder_at": due.astimezone(site.settings.tz).isoformat() if due else None,
+            "reminders_leader": site.reminders_leader(),
         }
         return JSONResponse(status, status_code=200 if status["status"] == "ok" else 503)
 
