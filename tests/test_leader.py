@@ -22,7 +22,12 @@ class Replica:
     def __init__(self, db: Engine, interval: float = 60.0) -> None:
         self.events: list[str] = []
         self.changed = asyncio.Event()
-        self.leadership = Leadership(db, self._elected, self._deposed, interval=interval)
+        self.leadership = Leadership(
+            db, self._elected, self._deposed, on_reload=self._reload, interval=interval
+        )
+
+    async def _reload(self) -> None:
+        self.events.append("reload")
 
     async def _elected(self) -> None:
         self.events.append("elected")
@@ -123,3 +128,20 @@ async def test_sqlite_process_always_leads(tmp_path: Path) -> None:
     finally:
         await replica.leadership.stop()
         engine.dispose()
+
+
+@pytest.mark.anyio
+async def test_a_reload_is_followed_by_every_other_replica_once(pg_db: Engine) -> None:
+    """A replica announcing a reload makes each other replica reload once, not itself."""
+    replicas = [Replica(pg_db) for _ in range(3)]
+    for replica in replicas:
+        await replica.leadership.start()
+    try:
+        await replicas[1].leadership.announce_reload()
+        for _ in range(2):
+            for replica in replicas:
+                await replica.leadership.check()
+        assert [r.events.count("reload") for r in replicas] == [1, 0, 1]
+    finally:
+        for replica in replicas:
+            await replica.leadership.stop()

@@ -8,6 +8,7 @@ it: the course is written so that its reminders fall due seconds after the launc
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -30,12 +31,12 @@ from tests.test_reminders_process import wait_until, write_course
 
 SECRET = "replicas-share-this-secret"
 REPLICAS = 3
-SUBSCRIBERS = range(5000, 5120)
+SUBSCRIBERS = range(5000, 5080)
 ASKERS = range(7000, 7030)
 # The first reminder falls due after the replicas have started; the second after the first
-# broadcast (121 messages at under 30/s) is over.
-FIRST_DUE = timedelta(seconds=15)
-SECOND_DUE = timedelta(seconds=28)
+# broadcast (81 messages at under 30/s) is over.
+FIRST_DUE = timedelta(seconds=12)
+SECOND_DUE = timedelta(seconds=22)
 
 
 def counts(api: BotApiDouble, chats: range | list[int]) -> dict[int, int]:
@@ -171,7 +172,17 @@ def test_three_replicas_answer_once_send_once_and_survive_the_leaders_death(
             final = counts(api, recipients)
             followers = [n for n in range(REPLICAS) if n != leader]
             assert [n for n in followers if elected(logs[n])], "no replica took over"
-            assert sorted(health(ports[n])["reminders_leader"] for n in followers) == [False, True]
+            roles = {n: health(ports[n])["reminders_leader"] for n in followers}
+            assert sorted(roles.values()) == [False, True]
+
+            # SIGHUP to the replica that does not lead: the leader reloads too and announces.
+            write_course(course, quiz_at + timedelta(days=1))
+            idle = next(n for n, leads in roles.items() if not leads)
+            processes[idle].send_signal(signal.SIGHUP)
+            moved = api.wait_for(lambda r: "تغییر کرد" in (r.plain_text or ""), timeout=20)
+            time.sleep(0.5)
+            assert len(api.messages_to(CHANNEL_ID)) == final[CHANNEL_ID] + 1
+            assert moved[0].chat_id == CHANNEL_ID
             for n in followers:
                 assert processes[n].poll() is None
                 processes[n].terminate()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import create_engine, text
@@ -32,7 +33,14 @@ LOCK_KEY = 0x6D6C7364_0001_0001
 # within a minute; a killed process's within this many seconds.
 CHECK_SECONDS = 5.0
 
+# Replicas tell each other on this channel that the course file was reloaded.
+RELOAD_CHANNEL = "course_bot_reload"
+
 Callback = Callable[[], Awaitable[None]]
+
+
+async def _nothing() -> None:
+    return None
 
 
 class Leadership:
@@ -44,12 +52,17 @@ class Leadership:
         on_elected: Callback,
         on_deposed: Callback,
         *,
+        on_reload: Callback = _nothing,
         interval: float = CHECK_SECONDS,
     ) -> None:
         self.db = db
         self.on_elected = on_elected
         self.on_deposed = on_deposed
+        # Called when another replica reloaded the course (see announce_reload).
+        self.on_reload = on_reload
         self.interval = interval
+        self.origin = secrets.token_hex(8)
+        self._heard: list[str] = []
         self.is_leader = False
         self.shared = db.url.get_backend_name() == "postgresql"
         self._engine: Engine | None = None
@@ -83,10 +96,22 @@ class Leadership:
             except Exception:  # the election must outlive any one failure
                 log.exception("leader election: unexpected error")
 
+    async def announce_reload(self) -> None:
+        """Tell the other replicas to re-read the course file too (PostgreSQL NOTIFY)."""
+        if self.shared:
+            await asyncio.to_thread(self._notify)
+
     async def check(self) -> None:
-        """Take the lock if free (follower), or make sure it is still held (leader)."""
+        """Take the lock if free (follower), or make sure it is still held (leader); then
+        follow reloads announced by other replicas."""
         if not self.shared:
             return
+        await self._check_lock()
+        if await asyncio.to_thread(self._reloaded_elsewhere):
+            log.info("another replica reloaded the course; reloading here too")
+            await self.on_reload()
+
+    async def _check_lock(self) -> None:
         if self.is_leader:
             if await asyncio.to_thread(self._alive):
                 return
@@ -115,6 +140,12 @@ class Leadership:
                 self._connection = self._engine.connect().execution_options(
                     isolation_level="AUTOCOMMIT"
                 )
+                self._connection.execute(text(f"LISTEN {RELOAD_CHANNEL}"))
+                driver = self._connection.connection.driver_connection
+                # psycopg hands over notifications that arrive with any query's answer.
+                driver.add_notify_handler(  # type: ignore[union-attr]
+                    lambda notify: self._heard.append(notify.payload)
+                )
             got = self._connection.execute(
                 text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}
             ).scalar()
@@ -123,6 +154,29 @@ class Leadership:
             log.warning("leader election: %s", storage.one_line(error))
             self._close()
             return False
+
+    def _notify(self) -> None:
+        try:
+            with self.db.connect() as connection:
+                connection.execute(
+                    text("SELECT pg_notify(:channel, :origin)"),
+                    {"channel": RELOAD_CHANNEL, "origin": self.origin},
+                )
+                connection.commit()
+        except SQLAlchemyError as error:
+            log.warning("could not tell the other replicas to reload: %s", storage.one_line(error))
+
+    def _reloaded_elsewhere(self) -> bool:
+        if self._connection is None:
+            return False
+        try:
+            # Any round trip collects the notifications waiting on this session.
+            self._connection.execute(text("SELECT 1"))
+        except SQLAlchemyError as error:
+            log.warning("leader election: %s", storage.one_line(error))
+            return False
+        origins, self._heard = self._heard, []
+        return any(origin != self.origin for origin in origins)
 
     def _alive(self) -> bool:
         if self._connection is None:

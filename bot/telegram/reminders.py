@@ -23,6 +23,7 @@ from bot import storage
 from bot.core.calendar import format_datetime
 from bot.core.course import Course
 from bot.core.i18n import t
+from bot.core.loader import CourseError
 from bot.core.reminders import (
     LateReason,
     Reminder,
@@ -68,7 +69,11 @@ class ReminderService:
         # Job ids of the reminders this process has delivered (or found skipped).
         self._ran: set[str] = set()
         # Among replicas on PostgreSQL only the leader runs reminders (see leader.py).
-        self.leadership = Leadership(services_of(application).db, self.elected, self.deposed)
+        self.leadership = Leadership(
+            services_of(application).db, self.elected, self.deposed, on_reload=self.follow_reload
+        )
+        # Set while reloading because another replica did, so it is not announced back.
+        self._following = False
 
     @property
     def leading(self) -> bool:
@@ -229,9 +234,22 @@ class ReminderService:
         self._record_skipped(handled, now)
 
     async def on_reload(self, course: Course) -> None:
-        """Re-plan after /reload or SIGHUP swapped in ``course`` (the leader only)."""
+        """Re-plan after /reload or SIGHUP swapped in ``course`` (the leader only), and have
+        the other replicas reload too."""
+        if not self._following:
+            await self.leadership.announce_reload()
         if self.leading:
             await self.refresh()
+
+    async def follow_reload(self) -> None:
+        """Re-read the course because another replica did; keep the old one if it is invalid."""
+        self._following = True
+        try:
+            await self.services.reload()
+        except CourseError as error:
+            log.warning("reload after another replica's failed, keeping the old course:\n%s", error)
+        finally:
+            self._following = False
 
     async def elected(self) -> None:
         """Start running the reminders: plan, catch up on what was missed, schedule the rest."""
