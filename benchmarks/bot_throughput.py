@@ -1,13 +1,22 @@
-"""Bot throughput: `course-bot run` against a minimal PTB echo bot on the same Bot API double.
+"""Bot latency and memory: `course-bot run` against PTB's own echo bot on one Bot API double.
 
-Each bot runs as its own process, one after the other, against one in-process double. The
-benchmark pushes N questions from U users and measures, per bot: messages per second (from
-the first push to the last reply), update-to-reply latency (push to the double receiving
-sendMessage, p50/p99) and the process's peak RSS (VmHWM). Both bots pass their requests
-through PTB's AIORateLimiter with its defaults, as any bot must to honour Telegram's 30
-messages/s; ``--rate`` paces the pushes to measure latency below that ceiling.
+Each bot runs as its own process against its own Bot API double in this process (the same
+double, configured alike: every request answered after a round trip, 100 ms by default, and
+Telegram's 30 messages/s overall enforced with 429s). In one run:
 
-    python benchmarks/bot_throughput.py [--messages 2000] [--users 200] [--rate 0]
+1. ``PTB echo bot`` (``AIORateLimiter`` with PTB's defaults, ``concurrent_updates(True)``):
+   N questions at 20/s, each from its own user (below Telegram's limit, so the figures are
+   the cost of answering).
+2. ``course-bot run``, the same load at the same moments (both bots side by side, so both
+   see the same machine load): the engine, the user and question log in SQLite, the reply.
+3. ``course-bot run`` during a flood: one user sends 1,000 messages (pushed at
+   ``--flood-rate``, 100/s by default) while the same N questions come from other users.
+
+Latency is from pushing an update into the double to the double receiving the matching
+``sendMessage`` (so it includes the round trip). Peak RSS is the bot process's ``VmHWM``.
+
+    python benchmarks/bot_throughput.py [--messages 600] [--rate 20] [--round-trip 0.1]
+                                        [--flood 1000] [--flood-rate 100]
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from tests.support.bot_api import BotApiDouble  # noqa: E402 - needs the path above
 
 TOKEN = "424242:BENCHMARK-token"
+FLOODER = 7
 QUESTIONS = (
     "when is quiz 3?",
     "when is CA2 due?",
@@ -45,19 +55,15 @@ QUESTIONS = (
 
 @dataclass(frozen=True)
 class Result:
-    """What one bot did with the load."""
+    """What one bot did with one load."""
 
     name: str
+    load: str
     replies: int
-    seconds: float
     p50_ms: float
     p99_ms: float
+    cpu_ms: float
     peak_rss_mb: float
-
-    @property
-    def rate(self) -> float:
-        """Return replies per second."""
-        return self.replies / self.seconds
 
 
 def echo_bot() -> None:
@@ -81,66 +87,110 @@ def echo_bot() -> None:
         .token(os.environ["TELEGRAM_BOT_TOKEN"])
         .base_url(f"{url}/bot")
         .rate_limiter(AIORateLimiter())
+        # PTB handles updates one at a time by default; at a 100 ms round trip that caps an
+        # echo bot at 10 replies/s, so the baseline runs them side by side as the course bot does.
+        .concurrent_updates(True)
         .build()
     )
     app.add_handler(MessageHandler(filters.TEXT, echo))
     app.run_polling(allowed_updates=["message"])
 
 
-def measure(
-    name: str, command: list[str], api: BotApiDouble, env: dict[str, str], args: argparse.Namespace
-) -> Result:
-    """Start a bot process, push the load, wait for every reply and stop the process."""
-    started = _calls(api, "deleteWebhook")
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        # A previous bot's long poll may still be parked in the double, so wait_until_polling
-        # could return at once; PTB calls deleteWebhook right before its first getUpdates.
-        deadline = time.monotonic() + 30
-        while _calls(api, "deleteWebhook") == started and time.monotonic() < deadline:
+class BotProcess:
+    """A bot process polling its double, started and stopped around the loads."""
+
+    def __init__(self, name: str, command: list[str], api: BotApiDouble, env: dict[str, str]):
+        self.name = name
+        self.api = api
+        env = {**env, "TELEGRAM_API_URL": api.base_url}
+        self.process = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+
+    def ready(self) -> None:
+        """Wait until the bot polls for updates (PTB calls deleteWebhook right before)."""
+        deadline = time.monotonic() + 60
+        while not _calls(self.api, "deleteWebhook") and time.monotonic() < deadline:
             time.sleep(0.05)
-        time.sleep(0.5)
-        already = len(api.sent)
-        pushed: dict[int, list[float]] = {}
-        interval = 1.0 / args.rate if args.rate else 0.0
-        start = time.monotonic()
-        for n in range(args.messages):
-            user = 10_000 + n % args.users
-            if interval:
-                time.sleep(max(0.0, start + n * interval - time.monotonic()))
-            api.push_text(user, QUESTIONS[n // args.users % len(QUESTIONS)])
-            pushed.setdefault(user, []).append(time.monotonic())
-        api.wait_for_count(already + args.messages, timeout=args.messages / 5 + 60)
-        replies = api.sent[already:]
-        peak_rss_mb = _peak_rss_mb(process.pid)
-    finally:
-        process.send_signal(signal.SIGTERM)
+        self.api.wait_until_polling(timeout=60)
+
+    def cpu_seconds(self) -> float:
+        """Return the CPU time the process has used so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def result(self, load: Load, cpu_before: float) -> Result:
+        """Wait for every reply to the load's questions and return the latencies."""
+        latencies = load.latencies(self.api)
+        time.sleep(0.5)  # the last replies' bookkeeping
+        cpu = self.cpu_seconds() - cpu_before
+        return Result(
+            name=self.name,
+            load=load.label,
+            replies=len(latencies),
+            p50_ms=1000 * statistics.median(latencies),
+            p99_ms=1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
+            cpu_ms=1000 * cpu / len(load.events),
+            peak_rss_mb=_peak_rss_mb(self.process.pid),
+        )
+
+    def stop(self) -> None:
+        """Stop the process with SIGTERM; fail loudly if it did not exit cleanly."""
+        self.process.send_signal(signal.SIGTERM)
         try:
-            _, stderr = process.communicate(timeout=20)
+            _, stderr = self.process.communicate(timeout=30)
         except subprocess.TimeoutExpired:
-            process.kill()
-            _, stderr = process.communicate()
-    if process.returncode != 0:
-        raise SystemExit(f"{name} exited with {process.returncode}:\n{stderr[-2000:]}")
-    # Each bot answers one chat in order, so the k-th reply in a chat answers its k-th push.
-    latencies: list[float] = []
-    seen: dict[int, int] = {}
-    for record in replies:
-        assert record.chat_id is not None
-        k = seen.get(record.chat_id, 0)
-        seen[record.chat_id] = k + 1
-        latencies.append(record.time - pushed[record.chat_id][k])
-    latencies.sort()
-    return Result(
-        name=name,
-        replies=len(replies),
-        seconds=replies[-1].time - start,
-        p50_ms=1000 * statistics.median(latencies),
-        p99_ms=1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
-        peak_rss_mb=peak_rss_mb,
-    )
+            self.process.kill()
+            _, stderr = self.process.communicate()
+        if self.process.returncode != 0:
+            raise SystemExit(
+                f"{self.name} exited with {self.process.returncode}:\n{stderr[-2000:]}"
+            )
+
+
+class Load:
+    """Questions from distinct users at a steady rate, and perhaps one user's flood."""
+
+    def __init__(self, args: argparse.Namespace, first_user: int, flood: int) -> None:
+        interval = 1.0 / args.rate
+        self.events = [
+            (n * interval, first_user + n, QUESTIONS[n % len(QUESTIONS)])
+            for n in range(args.messages)
+        ]
+        if flood:
+            spacing = 1.0 / args.flood_rate if args.flood_rate else 0.0
+            self.events += [(n * spacing, FLOODER, f"flood {n}") for n in range(flood)]
+        self.events.sort(key=lambda event: event[0])
+        self.label = f"{args.messages} questions at {args.rate:g}/s"
+        if flood:
+            pace = f"{args.flood_rate:g}/s" if args.flood_rate else "once"
+            self.label += f", {flood} from one user at {pace}"
+        self.pushed: dict[tuple[int, int], float] = {}
+        self.already: dict[tuple[int, int], int] = {}
+
+    def push(self, apis: list[BotApiDouble]) -> None:
+        """Push the events into every double at the same moments (the bots run side by side)."""
+        for api in apis:
+            for _, user, _ in self.events:
+                self.already[(api.port, user)] = len(api.messages_to(user))
+        start = time.monotonic()
+        for at, user, text in self.events:
+            time.sleep(max(0.0, start + at - time.monotonic()))
+            for api in apis:
+                api.push_text(user, text)
+                if user != FLOODER:
+                    self.pushed[(api.port, user)] = time.monotonic()
+
+    def latencies(self, api: BotApiDouble) -> list[float]:
+        """Return the sorted push-to-reply times of the questions (not the flood) in one double."""
+        found: list[float] = []
+        for (port, user), at in self.pushed.items():
+            if port != api.port:
+                continue
+            k = self.already[(port, user)]
+            replies = api.wait_for_count(k + 1, "sendMessage", 60.0, chat_id=user)
+            found.append(replies[k].time - at)
+        return sorted(found)
 
 
 def _calls(api: BotApiDouble, method: str) -> int:
@@ -157,41 +207,66 @@ def _peak_rss_mb(pid: int) -> float:
 def main() -> None:
     """Run both bots against the double and print a Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=2000)
-    parser.add_argument("--users", type=int, default=200)
-    parser.add_argument("--rate", type=float, default=0.0, help="pushes per second; 0 = burst")
+    parser.add_argument("--messages", type=int, default=600, help="questions per load")
+    parser.add_argument("--rate", type=float, default=20.0, help="questions per second")
+    parser.add_argument("--round-trip", type=float, default=0.1, help="seconds per request")
+    parser.add_argument("--flood", type=int, default=1000, help="messages from the flooder")
+    parser.add_argument("--flood-rate", type=float, default=100.0, help="0 = all at once")
     parser.add_argument("--echo-bot", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.echo_bot:
         echo_bot()
         return
-    with tempfile.TemporaryDirectory() as state, BotApiDouble(TOKEN) as api:
+    results: list[Result] = []
+    with (
+        tempfile.TemporaryDirectory() as state,
+        BotApiDouble(TOKEN, global_rate=30, round_trip=args.round_trip) as echo_api,
+        BotApiDouble(TOKEN, global_rate=30, round_trip=args.round_trip) as course_api,
+    ):
         env = {
             k: v for k, v in os.environ.items() if not k.startswith(("COURSE_BOT_", "TELEGRAM_"))
         }
         env.update(
             TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_URL=api.base_url,
             COURSE_BOT_DATABASE_URL=f"sqlite:///{state}/bot.sqlite3",
             COURSE_BOT_COURSE=str(ROOT / "data" / "mlsd-spring-2023.yaml"),
             COURSE_BOT_LOG_LEVEL="WARNING",
         )
-        runs = [
-            ("PTB echo bot", [sys.executable, __file__, "--echo-bot"]),
-            ("course-bot run", [sys.executable, "-m", "bot", "run"]),
+        bots = [
+            BotProcess("PTB echo bot", [sys.executable, __file__, "--echo-bot"], echo_api, env),
+            BotProcess("`course-bot run`", [sys.executable, "-m", "bot", "run"], course_api, env),
         ]
-        results = [measure(name, command, api, env, args) for name, command in runs]
-    load = "burst" if not args.rate else f"{args.rate:g}/s"
-    print(f"{args.messages} questions from {args.users} users, pushed {load}\n")
-    print("| bot | replies | msg/s | p50 latency | p99 latency | peak RSS |")
-    print("|---|---:|---:|---:|---:|---:|")
+        echo, course = bots
+        try:
+            for bot in bots:
+                bot.ready()
+            # Both bots at once, each on its own double, so both see the same machine load.
+            paced = Load(args, 100_000, 0)
+            cpu = [bot.cpu_seconds() for bot in bots]
+            paced.push([echo_api, course_api])
+            results += [echo.result(paced, cpu[0]), course.result(paced, cpu[1])]
+            flooded = Load(args, 200_000, args.flood)
+            cpu = [bot.cpu_seconds() for bot in bots]
+            flooded.push([course_api])
+            results.append(course.result(flooded, cpu[1]))
+        finally:
+            for bot in bots:
+                bot.stop()
+        limited = {bot.name: bot.api.rate_limited_count for bot in bots}
+    print(f"round trip {1000 * args.round_trip:g} ms; 429s from the doubles: {limited}\n")
+    print("| load | bot | replies | p50 | p99 | CPU per update | peak RSS |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     for r in results:
         print(
-            f"| {r.name} | {r.replies} | {r.rate:.1f} | {r.p50_ms:.0f} ms | {r.p99_ms:.0f} ms "
-            f"| {r.peak_rss_mb:.0f} MB |"
+            f"| {r.load} | {r.name} | {r.replies} | {r.p50_ms:.0f} ms | {r.p99_ms:.0f} ms "
+            f"| {r.cpu_ms:.1f} ms | {r.peak_rss_mb:.0f} MB |"
         )
-    echo, course = results
-    print(f"\ncourse bot / echo bot throughput: {course.rate / echo.rate:.2f}x")
+    echo_r, course_r, flood_r = results
+    print(
+        f"\ncourse bot - echo bot: p50 {course_r.p50_ms - echo_r.p50_ms:+.1f} ms, "
+        f"p99 {course_r.p99_ms - echo_r.p99_ms:+.1f} ms"
+    )
+    print(f"flood - no flood (course bot): p99 {flood_r.p99_ms - course_r.p99_ms:+.1f} ms")
 
 
 if __name__ == "__main__":

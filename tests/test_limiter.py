@@ -53,7 +53,9 @@ async def test_broadcast_slots_are_spaced_evenly() -> None:
     """A broadcast alone gets its slots one spacing apart, never in a burst."""
     slots = SlotScheduler(per_window=5, window=0.25)
     times = [t for _, _, t in await grant_times(slots, [BROADCAST] * 6)]
-    assert all(later - earlier >= 0.05 - 1e-3 for earlier, later in itertools.pairwise(times))
+    # A late grant brings the next one forward, never by more than half a spacing.
+    assert all(later - earlier >= 0.025 - 1e-3 for earlier, later in itertools.pairwise(times))
+    assert times[-1] - times[0] >= 5 * 0.05 - 0.025 - 1e-3
 
 
 async def test_waiting_replies_go_before_waiting_broadcasts() -> None:
@@ -71,8 +73,8 @@ async def test_a_429_pauses_broadcasts_but_not_replies() -> None:
     loop = asyncio.get_running_loop()
     slots = SlotScheduler(per_window=10, window=0.2)
     started = loop.time()
-    slots.backoff(BROADCAST, 0.5)
-    assert slots.budget == 5
+    slots.backoff(0.5)
+    assert slots.budget == 7
     granted = await grant_times(slots, [BROADCAST, REPLY])
     assert [kind for _, kind, _ in granted] == [REPLY, BROADCAST]
     broadcast_at = granted[1][2]
@@ -80,23 +82,23 @@ async def test_a_429_pauses_broadcasts_but_not_replies() -> None:
 
 
 async def test_budget_halves_once_for_requests_that_share_a_429() -> None:
-    """Several 429s answered to requests in flight together halve the budget once."""
+    """Several 429s answered to requests in flight together lower the budget once."""
     slots = SlotScheduler(per_window=20, window=0.2)
     for _ in range(4):
-        slots.backoff(REPLY, 1.0)
-    assert slots.budget == 10
+        slots.backoff(1.0)
+    assert slots.budget == 15
 
 
 async def test_budget_grows_back_after_the_pause() -> None:
-    """A few windows after the pause, the full budget is back."""
+    """The lowered budget holds through the pause and is back to full a window after it."""
     now = [100.0]
     slots = SlotScheduler(per_window=20, window=1.0, clock=lambda: now[0])
-    slots.backoff(BROADCAST, 2.0)
-    assert slots.budget == 10
-    now[0] += 2.0 + 1.0
+    slots.backoff(2.0)
+    assert slots.budget == 15
+    now[0] += 1.5
     await slots.acquire(REPLY)
     assert slots.budget == 15
-    now[0] += 10.0
+    now[0] += 2.5
     await slots.acquire(REPLY)
     assert slots.budget == 20
 

@@ -280,16 +280,19 @@ async def question(update: Update, context: BotContext) -> None:
     lang = services.language_of(user, text)
     now = services.now()
     answer = services.knowledge.engine.answer(text, now, lang)
-    storage.log_question(
-        services.db,
-        user.id,
-        text,
-        lang=answer.lang,
-        answered=answer.answered,
-        used=answer.used,
-        asked_at=now,
-    )
-    await reply(update, context, escape(answer.text))
+    try:
+        await reply(update, context, escape(answer.text))
+    finally:
+        # After the reply, so the student does not wait for the write; logged either way.
+        storage.log_question(
+            services.db,
+            user.id,
+            text,
+            lang=answer.lang,
+            answered=answer.answered,
+            used=answer.used,
+            asked_at=now,
+        )
 
 
 def _without_mention(text: str, username: str) -> str:
