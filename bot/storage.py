@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import BigInteger, UniqueConstraint, delete, event, func
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import Field, Session, SQLModel, col, create_engine, select
@@ -286,6 +287,57 @@ def log_question(
     with Session(engine) as session:
         session.add(entry)
         session.commit()
+
+
+def note_question(
+    engine: Engine,
+    user_id: int,
+    question: str,
+    *,
+    lang: str,
+    answered: bool,
+    used: tuple[str, ...],
+    asked_at: datetime,
+) -> None:
+    """Record the asker like ``remember_user`` and log the question, in one transaction.
+
+    What the bot does after every answer, so it skips the ORM's bookkeeping: plain
+    statements, one commit.
+    """
+    users = User.__table__  # type: ignore[attr-defined]
+    log = QuestionLog.__table__  # type: ignore[attr-defined]
+    try:
+        with engine.begin() as connection:
+            blocked = connection.execute(
+                sa_select(users.c.blocked).where(users.c.id == user_id)
+            ).scalar_one_or_none()
+            if blocked is None:
+                connection.execute(
+                    users.insert().values(
+                        id=user_id, language=None, first_seen=_utc(asked_at), blocked=False
+                    )
+                )
+            elif blocked:
+                connection.execute(
+                    users.update().where(users.c.id == user_id).values(blocked=False)
+                )
+            connection.execute(
+                log.insert().values(
+                    user_id=user_id,
+                    question=question,
+                    lang=lang,
+                    answered=answered,
+                    used=",".join(used),
+                    topic=used[0] if used else UNANSWERED_TOPIC,
+                    asked_at=_utc(asked_at),
+                )
+            )
+    except IntegrityError:
+        # The user's row appeared meanwhile (another process): the slower way copes.
+        remember_user(engine, user_id, asked_at)
+        log_question(
+            engine, user_id, question, lang=lang, answered=answered, used=used, asked_at=asked_at
+        )
 
 
 def stats(engine: Engine, top: int = 5) -> Stats:

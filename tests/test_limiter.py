@@ -137,3 +137,15 @@ async def test_an_unwanted_broadcast_message_is_withdrawn_unsent(api: BotApiDoub
             await bot.send_message(1, "too late", rate_limit_args=Broadcast(lambda: False))
         await bot.send_message(1, "on time", rate_limit_args=Broadcast(lambda: True))
     assert [r.text for r in api.sent] == ["on time"]
+
+
+async def test_a_private_chat_gets_a_few_at_once_then_one_a_second(api: BotApiDouble) -> None:
+    """A burst to one student goes out three at once, then a second apart; others don't wait."""
+    async with ExtBot(TOKEN, base_url=api.bot_base_url, rate_limiter=SendLimiter()) as bot:
+        flood = asyncio.gather(*(bot.send_message(1, f"m{n}") for n in range(5)))
+        await asyncio.to_thread(api.wait_for_count, 3, "sendMessage", 5.0, chat_id=1)
+        await bot.send_message(2, "other")
+        assert len(api.messages_to(1)) < 5  # the other student did not wait for the burst
+        await flood
+    times = [r.time for r in api.messages_to(1)]
+    assert times[4] - times[0] >= 2 * 1.0 - 0.1

@@ -59,6 +59,21 @@ def test_question_log_stats_and_unanswered(store: Engine) -> None:
     assert storage.top_unanswered(store) == [("مهماني داريم؟", 2), ("Is there a party?", 1)]
 
 
+def test_noting_a_question_records_the_asker_and_the_log(store: Engine) -> None:
+    """After an answer a new asker is recorded, a blocked one unblocked, each question logged."""
+    note = storage.note_question
+    note(store, 7, "when is quiz 3", lang="en", answered=True, used=("quiz-3",), asked_at=NOW)
+    storage.set_language(store, 7, "fa", NOW)
+    storage.set_blocked(store, 7, True, NOW)
+    note(store, 7, "پارتی داریم؟", lang="fa", answered=False, used=(), asked_at=NOW)
+    with storage.Session(store) as session:
+        user = session.get(storage.User, 7)
+        assert user is not None and not user.blocked and user.language == "fa"
+    numbers = storage.stats(store)
+    assert (numbers.users, numbers.questions, numbers.answered) == (1, 2, 1)
+    assert numbers.topics == [("quiz-3", 1), ("unanswered", 1)]
+
+
 def test_subscriptions_by_interest_time_and_language(store: Engine) -> None:
     """Subscribers are filtered by interest and subscription time, and speak their language."""
     storage.subscribe(store, 1, "all", LONG_AGO, "fa")

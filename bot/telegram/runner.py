@@ -5,6 +5,7 @@ re-reads the course file)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import secrets
@@ -115,6 +116,9 @@ def run_bot(settings: Settings, *, webhook: bool, environ: Mapping[str, str] | N
     application = build_application(
         settings, token=token, api_url=api_url(environ), reload_on_sighup=True
     )
+    # What start-up built (the course, its index, the libraries) lives as long as the
+    # process; keeping it out of garbage collection spares each full pass (~0.1 s).
+    gc.freeze()
     configure_logging(settings.log_level, token, secret)
     if not connect(token, api_url(environ)):
         log.info("stopped before the Bot API could be reached")

@@ -102,6 +102,12 @@ class Services:
         stored = storage.get_language(self.db, admin)
         return stored or self.admin_languages.get(admin, "en")
 
+    def reply_language(self, user: User, question: str) -> str:
+        """Return the language to answer ``user`` in, only reading the database: the hot path
+        of answering questions records the user afterwards (see ``student.question``)."""
+        stored = storage.get_language(self.db, user.id)
+        return resolve_language(stored, user.language_code, question)
+
 
 def resolve_language(stored: str | None, language_code: str | None, question: str | None) -> str:
     """Pick a reply language: the stored choice, else the question's script, else Telegram's."""

@@ -277,14 +277,16 @@ async def question(update: Update, context: BotContext) -> None:
         lang = services.language_of(user)
         await reply(update, context, ht(lang, "bot.empty_question"))
         return
-    lang = services.language_of(user, text)
+    lang = services.reply_language(user, text)
     now = services.now()
     answer = services.knowledge.engine.answer(text, now, lang)
+
     try:
         await reply(update, context, escape(answer.text))
     finally:
-        # After the reply, so the student does not wait for the write; logged either way.
-        storage.log_question(
+        # After the reply, so the student does not wait for the writes; done either way,
+        # and before this chat's next update.
+        storage.note_question(
             services.db,
             user.id,
             text,
