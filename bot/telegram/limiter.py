@@ -238,7 +238,7 @@ class SendLimiter(BaseRateLimiter[Broadcast | None]):
         """Wait for a slot of the request's class, send it, and wait out 429s."""
         chat_id = data.get("chat_id")
         kind = BROADCAST if isinstance(rate_limit_args, Broadcast) else REPLY
-        chat = self._chat(chat_id)
+        chat = self._chat(chat_id, endpoint)
         for attempt in range(self.max_retries + 1):
             if chat is not None:
                 await chat.acquire()  # before the overall slot: a busy chat holds none
@@ -261,13 +261,15 @@ class SendLimiter(BaseRateLimiter[Broadcast | None]):
             await asyncio.sleep(wait)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _chat(self, chat_id: object) -> AsyncLimiter | None:
+    def _chat(self, chat_id: object, endpoint: str) -> AsyncLimiter | None:
         # Negative ids and @usernames are groups and channels; private chats are positive.
         with contextlib.suppress(TypeError, ValueError):
             chat_id = int(chat_id)  # type: ignore[call-overload]
         if not isinstance(chat_id, int | str):
             return None
         private = isinstance(chat_id, int) and chat_id > 0
+        if private and not (endpoint.startswith("send") and endpoint != "sendChatAction"):
+            return None  # paging a schedule edits a message: no new message, no wait
         if not private and not self.group_per_minute:
             return None
         if chat_id not in self._chats and len(self._chats) >= MAX_CHAT_LIMITERS:

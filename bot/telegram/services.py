@@ -91,6 +91,15 @@ class Services:
         if user is None:
             return "en"
         stored = storage.remember_user(self.db, user.id, self.now())
+        return self._resolved(user, stored, question)
+
+    def reply_language(self, user: User, question: str) -> str:
+        """Return the language to answer ``user`` in, only reading the database: the hot path
+        of answering questions records the user afterwards (see ``student.question``)."""
+        stored = storage.get_language(self.db, user.id)
+        return self._resolved(user, stored, question)
+
+    def _resolved(self, user: User, stored: str | None, question: str | None) -> str:
         lang = resolve_language(stored, user.language_code, question)
         if user.id in self.settings.admins:
             self.admin_languages[user.id] = lang
@@ -101,12 +110,6 @@ class Services:
         /language choice, else the language of their last exchange with the bot, else English."""
         stored = storage.get_language(self.db, admin)
         return stored or self.admin_languages.get(admin, "en")
-
-    def reply_language(self, user: User, question: str) -> str:
-        """Return the language to answer ``user`` in, only reading the database: the hot path
-        of answering questions records the user afterwards (see ``student.question``)."""
-        stored = storage.get_language(self.db, user.id)
-        return resolve_language(stored, user.language_code, question)
 
 
 def resolve_language(stored: str | None, language_code: str | None, question: str | None) -> str:

@@ -280,7 +280,6 @@ async def question(update: Update, context: BotContext) -> None:
     lang = services.reply_language(user, text)
     now = services.now()
     answer = services.knowledge.engine.answer(text, now, lang)
-
     try:
         await reply(update, context, escape(answer.text))
     finally:
