@@ -492,7 +492,13 @@ def record_skipped(
             session.add(
                 Delivery(key=key, due_at=due, recipient=recipient, status="skipped", at=_utc(at))
             )
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:
+            # Another process (a second leader for a moment) wrote some of them first:
+            # one by one, each row is written once.
+            session.rollback()
+            return sum(record_delivery(engine, k, d, r, "skipped", at) for k, d, r in fresh)
     return len(fresh)
 
 

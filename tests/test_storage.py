@@ -174,3 +174,27 @@ def test_postgres_server_in_another_zone_stores_the_same_moments(postgres: Postg
         assert storage.delivered_to(engine, KEY, DUE) == {"7"}
     finally:
         engine.dispose()
+
+
+def test_concurrent_skips_of_the_same_reminders_write_each_once(store: Engine) -> None:
+    """Two processes recording the same skipped reminders at once: no error, one row each."""
+    wanted = [(f"quiz:quiz-{n}/1d/channel", DUE, "@c") for n in range(1, 30)]
+    start = threading.Barrier(4)
+    counts: list[int] = []
+    errors: list[BaseException] = []
+
+    def skip() -> None:
+        start.wait()
+        try:
+            counts.append(storage.record_skipped(store, wanted, NOW))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=skip) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert sum(counts) == len(wanted)
+    assert all(storage.delivered_to(store, key, DUE) == {"@c"} for key, _, _ in wanted)
