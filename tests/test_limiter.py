@@ -68,6 +68,17 @@ async def test_waiting_replies_go_before_waiting_broadcasts() -> None:
     assert sorted(order[4:]) == [2, 3]
 
 
+async def test_broadcasts_leave_a_slot_spare_while_replies_are_about() -> None:
+    """After a reply, broadcasts fill the window to one below the budget, not to it."""
+    loop = asyncio.get_running_loop()
+    slots = SlotScheduler(per_window=3, window=0.3)
+    started = loop.time()
+    granted = await grant_times(slots, [REPLY, BROADCAST, BROADCAST])
+    assert [kind for _, kind, _ in granted] == [REPLY, BROADCAST, BROADCAST]
+    # Without the spare slot the second broadcast would go one spacing (0.1 s) in.
+    assert granted[2][2] - started >= 0.3 - 1e-3
+
+
 async def test_a_429_pauses_broadcasts_but_not_replies() -> None:
     """After a 429, broadcasts wait retry_after while replies go on, at a lower budget."""
     loop = asyncio.get_running_loop()

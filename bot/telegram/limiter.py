@@ -29,9 +29,10 @@ from telegram.ext import BaseRateLimiter
 log = logging.getLogger(__name__)
 
 REPLY, BROADCAST = 0, 1
-# Two under Telegram's 30 in any second: the slack absorbs jitter on the way to Telegram,
-# which can bunch messages sent evenly. (1,000 messages still take under 36 s.)
-PER_WINDOW = 28
+# One under Telegram's 30 in any second, so jitter on the way there does not bunch evenly
+# spaced messages into a 31st; while replies are about, one more is kept spare for them, as
+# they come in bunches (see SlotScheduler).
+PER_WINDOW = 29
 WINDOW = 1.0
 GROUP_PER_MINUTE = 20
 # Telegram asks for about one message a second in a private chat; a few at once are fine
@@ -91,6 +92,7 @@ class SlotScheduler:
         self._budget_checked = 0.0
         self._timer: asyncio.TimerHandle | None = None
         self._fastest_half = float("inf")
+        self._last_reply = float("-inf")
 
     @property
     def budget(self) -> int:
@@ -168,14 +170,20 @@ class SlotScheduler:
                 if self._waiting[REPLY]:
                     break  # replies waiting for a slot get it first
                 ready_at = max(self._broadcasts_paused_until, self._next_broadcast)
+            # Replies in the last window: broadcasts leave one more slot spare for them.
+            cap = self.budget
+            if kind == BROADCAST and self.budget > 1 and now - self._last_reply < self.window:
+                cap -= 1
             while queue and ready_at <= now:
-                if len(self._granted) >= self.budget:
+                if len(self._granted) >= cap:
                     times = sorted(slot.at for slot in self._granted)
-                    ready_at = times[-self.budget] + self.window
+                    ready_at = times[-cap] + self.window
                     break
                 slot = Slot(now)
                 queue.popleft().set_result(slot)
                 self._granted.append(slot)
+                if kind == REPLY:
+                    self._last_reply = now
                 if kind == BROADCAST:
                     # Keep to the even timeline: a grant made a little late (the loop was
                     # busy) brings the next one forward, up to half a spacing.
