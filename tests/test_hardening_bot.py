@@ -365,3 +365,9 @@ async def test_the_web_servers_webhook_skips_anunreadable_update(
     skipped = [r.getMessage() for r in caplog.records if "skipped update" in r.getMessage()]
     assert skipped == ["skipped update 41 (message): it cannot be read (TypeError)"]
     assert SECRET_TEXT not in caplog.text
+
+
+async def test_a_lone_surrogate_in_a_name_does_not_stop_the_greeting(bot: Bot) -> None:
+    """/start greets a user whose name holds an unpaired surrogate, with U+FFFD in its place."""
+    reply = await bot.ask(STUDENT, "/start", first_name="Sa\ud800ra")
+    assert "Hello Sa\ufffdra" in reply

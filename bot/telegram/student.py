@@ -69,7 +69,7 @@ async def start(update: Update, context: BotContext) -> None:
     welcome = ht(
         lang,
         "bot.start",
-        name=user.first_name if user else "",
+        name=replies.clean_input(user.first_name) if user else "",
         course=services.course.name.get(lang),
     )
     help_ = menu.help_text(services.commands, lang, staff=services.is_admin(user))
