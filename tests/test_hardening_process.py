@@ -4,6 +4,8 @@ read, a Bot API that is not there yet, a rejected token and bad settings."""
 from __future__ import annotations
 
 import importlib.util
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -228,3 +230,34 @@ def test_unreadable_environment_yaml_is_one_line(tmp_path: Path, api: BotApiDoub
     env = bot_environment(api, TOKEN, COURSE_BOT_FLOOD_LIMIT="[")
     line = _one_line(_run_briefly(_config(tmp_path), env, tmp_path))
     assert "flood_limit" in line and "COURSE_BOT_FLOOD_LIMIT" in line
+
+
+def test_a_state_folder_deleted_under_the_running_bot_is_recreated_and_kept(
+    tmp_path: Path, api: BotApiDouble
+) -> None:
+    """`rm -rf state/` under `course-bot run`: one ERROR pair in the log, one message to the
+    admin, and a subscription made afterwards is in the file on disk for the next start."""
+    admin = 900
+    api.add_chat(admin)
+    errors = tmp_path / "stderr.txt"
+    config = _config(tmp_path, admins=[admin])
+    process = start_bot(config, bot_environment(api, TOKEN), errors=errors.open("w"), cwd=tmp_path)
+    with killed_on_failure(process):
+        api.wait_until_polling(timeout=20)
+        api.push_text(STUDENT, "when is quiz 3")
+        api.wait_for_count(1, chat_id=STUDENT, timeout=10)
+        shutil.rmtree(tmp_path / "state")
+        api.push_text(STUDENT, "/subscribe")
+        prompt = api.wait_for_count(2, chat_id=STUDENT, timeout=10)[-1]
+        assert prompt.message_id is not None
+        api.push_callback(STUDENT, "sub:all", prompt.message_id)
+        api.wait_for_request("answerCallbackQuery", timeout=10)
+        notice = api.wait_for_count(1, chat_id=admin, timeout=10)[0]
+        stop_bot(process)
+    log = errors.read_text(encoding="utf-8")
+    assert process.returncode == 0, log
+    assert "deleted or replaced" in (notice.plain_text or "")
+    assert sum("ERROR" in line and "state" in line for line in log.splitlines()) == 2, log
+    with sqlite3.connect(tmp_path / "state" / "bot.sqlite3") as db:
+        rows = db.execute("select user_id, interest, active from subscription").fetchall()
+    assert rows == [(STUDENT, "all", 1)]
