@@ -145,3 +145,25 @@ async def test_a_reload_is_followed_by_every_other_replica_once(pg_db: Engine) -
     finally:
         for replica in replicas:
             await replica.leadership.stop()
+
+
+@pytest.mark.anyio
+async def test_a_replica_that_cannot_start_the_reminders_gives_the_lock_up(
+    pg_db: Engine, postgres: PostgresServer
+) -> None:
+    """If planning fails right after election, the lock is released for the next check."""
+    failing, other = Replica(pg_db), Replica(pg_db)
+
+    async def broken() -> None:
+        raise RuntimeError("planning failed")
+
+    failing.leadership.on_elected = broken
+    try:
+        await failing.leadership.start()
+        assert not failing.leads
+        assert _backend_pids(postgres, pg_db) == []
+        await other.leadership.start()
+        assert other.leads and other.events == ["elected"]
+    finally:
+        await failing.leadership.stop()
+        await other.leadership.stop()

@@ -123,7 +123,14 @@ class Leadership:
         if await asyncio.to_thread(self._try_lock):
             self.is_leader = True
             log.info("elected to run the reminders")
-            await self.on_elected()
+            try:
+                await self.on_elected()
+            except Exception:
+                # Leading without a plan would send nothing: let another replica (or this one,
+                # at the next check) try again.
+                log.exception("could not start running the reminders; giving the lock up")
+                await asyncio.to_thread(self._close)
+                self.is_leader = False
 
     # -- on a worker thread: the dedicated connection is only used from one call at a time --
 
