@@ -337,7 +337,7 @@ def _reminders(args: argparse.Namespace) -> int:
 
 def _calendar(args: argparse.Namespace) -> int:
     from bot import storage
-    from bot.ical import course_calendar
+    from bot.core.ical import course_calendar
     from bot.web.feed import alarm_offsets, versions_of
 
     settings = _settings(args)

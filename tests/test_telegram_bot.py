@@ -126,6 +126,15 @@ async def test_inline_query_offers_the_answer(bot: Bot) -> None:
     assert f"@{bot.username}" in help_["results"][0]["input_message_content"]["message_text"]
 
 
+async def test_inline_questions_are_logged_for_unanswered(bot: Bot) -> None:
+    """A question asked inline lands in the question log: /unanswered lists the missed one."""
+    bot.api.push_inline_query(STUDENT, "is there free parking near the faculty?")
+    await asyncio.to_thread(lambda: bot.api._wait(lambda: bot.api.inline_answers, 5, "inline"))
+    unanswered = await bot.ask(ADMIN, "/unanswered")
+    assert "is there free parking near the faculty? — 1×" in unanswered
+    assert "Questions: 1" in await bot.ask(ADMIN, "/stats")
+
+
 async def test_language_button_switches_language(bot: Bot) -> None:
     """Pressing فارسی under /language stores Persian; later English questions get Persian."""
     await bot.ask(STUDENT, "/language")

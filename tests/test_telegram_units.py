@@ -16,7 +16,8 @@ from bot import storage
 from bot.core.i18n import t
 from bot.telegram import menu, replies
 from bot.telegram.app import COMMANDS
-from bot.telegram.guards import FloodGuard, addressed_to_bot, admit
+from bot.telegram.flood import FloodGuard
+from bot.telegram.guards import addressed_to_bot, admit
 from bot.telegram.runner import REDACTED, RedactingFilter
 from bot.telegram.services import resolve_language
 from tests.conftest import NOW, TOKEN, Clock

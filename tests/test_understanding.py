@@ -380,8 +380,8 @@ def test_ta_office_hours_are_a_known_gap(engine):
 def test_derived_deadlines_say_so_wherever_they_are_listed(engine, course):
     """Deadline lists, reminders and the calendar keep "(release + 14 days)" for CA deadlines."""
     from bot.core import facts
+    from bot.core.ical import course_calendar
     from bot.core.reminders import PlanSettings, plan, reminder_text
-    from bot.ical import course_calendar
 
     assert "CA1" in facts.render(course, "deadlines", "en")
     for line in facts.render(course, "deadlines", "en").splitlines():

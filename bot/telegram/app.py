@@ -42,6 +42,7 @@ from bot.telegram import (
     student,
     subscriptions,
 )
+from bot.telegram.flood import FloodGuard
 from bot.telegram.limiter import SendLimiter
 from bot.telegram.network import RetryingRequest, UpdatesRequest
 from bot.telegram.ordering import PerChatOrder
@@ -62,7 +63,7 @@ COMMANDS: tuple[menu.Command, ...] = (
     menu.Command("policies", student.policies),
     menu.Command("links", student.links),
     menu.Command("references", student.references),
-    menu.Command("calendar", subscriptions.calendar),
+    menu.Command("calendar", student.calendar),
     menu.Command("subscribe", subscriptions.subscribe),
     menu.Command("unsubscribe", subscriptions.unsubscribe),
     menu.Command("language", student.language),
@@ -109,7 +110,7 @@ def build_application(
         db=db,
         clock=clock,
         commands=COMMANDS,
-        flood=guards.FloodGuard(settings.flood_limit, clock),
+        flood=FloodGuard(settings.flood_limit, clock),
     )
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 
-from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
+from telegram import InlineQuery, InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 
+from bot.core.engine import Answer
 from bot.core.i18n import t
 from bot.telegram import replies
 from bot.telegram.replies import escape
@@ -19,24 +20,29 @@ _DESCRIPTION = 200
 
 
 async def inline_query(update: Update, context: BotContext) -> None:
-    """Answer an inline query with one article: the answer, or a short help when empty."""
+    """Answer an inline query with one article: the answer (logged), or a short help when empty."""
     query = update.inline_query
     if query is None:
         return
     services = context.services
     text = replies.clean_input(query.query).strip()
-    lang = services.language_of(query.from_user, text or None)
     if not text:
-        title = t(lang, "bot.inline.help_title")
+        lang = services.language_of(query.from_user)
         body = t(lang, "bot.inline.help_text", bot=context.bot.username)
-        markup = escape(body)
-    else:
-        answer = services.knowledge.engine.answer(text, services.now(), lang)
-        title = text
-        body = answer.text
-        markup = f"<b>{escape(text)}</b>\n{escape(body)}"
+        await _offer(query, lang, t(lang, "bot.inline.help_title"), body, escape(body))
+        return
+
+    async def deliver(answer: Answer) -> None:
+        markup = f"<b>{escape(text)}</b>\n{escape(answer.text)}"
+        await _offer(query, answer.lang, text, answer.text, markup)
+
+    await services.answer(query.from_user, text, deliver)
+
+
+async def _offer(query: InlineQuery, lang: str, title: str, body: str, markup: str) -> None:
+    # One article; its id names what it says, so Telegram may reuse it for the same words.
     result = InlineQueryResultArticle(
-        id=hashlib.sha1(f"{lang}:{text}".encode(), usedforsecurity=False).hexdigest(),
+        id=hashlib.sha1(f"{lang}:{title}".encode(), usedforsecurity=False).hexdigest(),
         title=_shorten(title, _TITLE),
         description=_shorten(body.replace("\n", " "), _DESCRIPTION),
         input_message_content=InputTextMessageContent(_fit(markup), parse_mode=ParseMode.HTML),

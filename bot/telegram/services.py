@@ -11,18 +11,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine as DbEngine
-from telegram import User
+from telegram import Update, User
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot import storage
 from bot.core.course import Course
-from bot.core.engine import Engine
+from bot.core.engine import Answer, Engine
 from bot.core.loader import load_course
 from bot.core.text import detect_language
 from bot.settings import Settings
+from bot.telegram.flood import FloodGuard
 
 if TYPE_CHECKING:
-    from bot.telegram.guards import FloodGuard
     from bot.telegram.menu import Command
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,32 @@ class Services:
             await listener(fresh.course)
         return fresh.course
 
+    async def answer(
+        self, user: User, question: str, deliver: Callable[[Answer], Awaitable[None]]
+    ) -> Answer:
+        """Answer ``user``'s question with the engine, ``deliver`` the answer, log the question.
+
+        The one way a question is answered, whether typed to the bot or asked inline.
+        """
+        lang = self.reply_language(user, question)
+        now = self.now()
+        answer = self.knowledge.engine.answer(question, now, lang)
+        try:
+            await deliver(answer)
+        finally:
+            # After delivery, so the student does not wait for the writes; done either way,
+            # and before this chat's next update.
+            storage.note_question(
+                self.db,
+                user.id,
+                question,
+                lang=answer.lang,
+                answered=answer.answered,
+                used=answer.used,
+                asked_at=now,
+            )
+        return answer
+
     def language_of(self, user: User | None, question: str | None = None) -> str:
         """Return the language to answer ``user`` in, recording the user on first contact."""
         if user is None:
@@ -95,7 +121,7 @@ class Services:
 
     def reply_language(self, user: User, question: str) -> str:
         """Return the language to answer ``user`` in, only reading the database: the hot path
-        of answering questions records the user afterwards (see ``student.question``)."""
+        of answering questions records the user afterwards (see ``answer``)."""
         stored = storage.get_language(self.db, user.id)
         return self._resolved(user, stored, question)
 
@@ -128,6 +154,10 @@ class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):  # type: igno
     def services(self) -> Services:
         """Return the application's services."""
         return services_of(self.application)
+
+    def language(self, update: Update) -> str:
+        """Return the language to answer the user behind ``update`` in, recording them."""
+        return self.services.language_of(update.effective_user)
 
 
 def services_of(application: Application) -> Services:  # type: ignore[type-arg]

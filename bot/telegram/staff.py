@@ -38,10 +38,6 @@ def staff_only(handler: Handler) -> Handler:
     return checked
 
 
-def _lang(update: Update, context: BotContext) -> str:
-    return context.services.language_of(update.effective_user)
-
-
 def command_argument(update: Update) -> str:
     """Return the text after the command, line breaks kept (``context.args`` drops them)."""
     message = update.effective_message
@@ -57,7 +53,7 @@ def command_argument(update: Update) -> str:
 @staff_only
 async def announce(update: Update, context: BotContext) -> None:
     """Post the text after /announce to the class channel."""
-    lang = _lang(update, context)
+    lang = context.language(update)
     channel = context.services.settings.channel
     text = command_argument(update)
     if not text:
@@ -80,7 +76,7 @@ async def announce(update: Update, context: BotContext) -> None:
 @staff_only
 async def reload(update: Update, context: BotContext) -> None:
     """Re-read the course file; keep the old course and report the problems if it is invalid."""
-    lang = _lang(update, context)
+    lang = context.language(update)
     services = context.services
     try:
         course = await services.reload()
@@ -124,7 +120,7 @@ async def report_problems(update: Update, context: BotContext, heading: str, rep
 @staff_only
 async def stats(update: Update, context: BotContext) -> None:
     """Show users, questions, the answered rate and the busiest topics."""
-    lang = _lang(update, context)
+    lang = context.language(update)
     numbers = storage.stats(context.services.db)
     lines = [
         ht(
@@ -147,7 +143,7 @@ async def stats(update: Update, context: BotContext) -> None:
 @staff_only
 async def unanswered(update: Update, context: BotContext) -> None:
     """List the questions asked most often that the engine could not answer."""
-    lang = _lang(update, context)
+    lang = context.language(update)
     rows = storage.top_unanswered(context.services.db)
     if not rows:
         await reply(update, context, ht(lang, "bot.unanswered.none"))

@@ -1,4 +1,4 @@
-"""What students use: the course commands, /language, /schedule paging and free questions."""
+"""What students use: the course commands, /calendar, /language, /schedule and free questions."""
 
 from __future__ import annotations
 
@@ -19,10 +19,14 @@ from telegram.error import BadRequest
 from bot import storage
 from bot.core import facts, views
 from bot.core.course import Course, EventKind
+from bot.core.engine import Answer
 from bot.core.i18n import t
+from bot.core.ical import course_calendar
 from bot.telegram import menu, replies
 from bot.telegram.replies import escape, ht
 from bot.telegram.services import BotContext
+from bot.web.app import INTEREST_FILTERS, feed_links
+from bot.web.feed import alarm_offsets, versions_of
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +56,9 @@ async def reply(
     )
 
 
-def _lang(update: Update, context: BotContext) -> str:
-    return context.services.language_of(update.effective_user)
-
-
 async def start(update: Update, context: BotContext) -> None:
     """Greet the user and list what the bot can do; a deep link (sub-…) subscribes at once."""
-    lang = _lang(update, context)
+    lang = context.language(update)
     services = context.services
     user = update.effective_user
     if context.args and context.args[0] in START_SUBSCRIPTIONS:
@@ -78,7 +78,7 @@ async def start(update: Update, context: BotContext) -> None:
 
 async def help_command(update: Update, context: BotContext) -> None:
     """List the commands, staff ones too for admins."""
-    lang = _lang(update, context)
+    lang = context.language(update)
     services = context.services
     staff = services.is_admin(update.effective_user)
     await reply(update, context, menu.help_text(services.commands, lang, staff=staff))
@@ -86,14 +86,14 @@ async def help_command(update: Update, context: BotContext) -> None:
 
 async def next_command(update: Update, context: BotContext) -> None:
     """Show the next class, quiz and deadline."""
-    lang = _lang(update, context)
+    lang = context.language(update)
     services = context.services
     await reply(update, context, escape(views.next_overview(services.course, services.now(), lang)))
 
 
 def _upcoming(kind: EventKind, heading: str):  # type: ignore[no-untyped-def]
     async def handler(update: Update, context: BotContext) -> None:
-        lang = _lang(update, context)
+        lang = context.language(update)
         services = context.services
         body = views.upcoming(services.course, services.now(), (kind,), lang)
         text = escape(body) if body else ht(lang, "bot.nothing")
@@ -109,7 +109,7 @@ quizzes = _upcoming("quiz", "bot.heading.quizzes")
 
 def _facts(*names: str):  # type: ignore[no-untyped-def]
     async def handler(update: Update, context: BotContext) -> None:
-        lang = _lang(update, context)
+        lang = context.language(update)
         course = context.services.course
         parts = [escape(facts.render(course, name, lang)) for name in names]
         await reply(update, context, "\n\n".join(parts))
@@ -176,7 +176,7 @@ def page_button(context: BotContext, lang: str, *, private: bool) -> InlineKeybo
 
 async def schedule(update: Update, context: BotContext) -> None:
     """Show this week and next, with buttons to page."""
-    lang = _lang(update, context)
+    lang = context.language(update)
     services = context.services
     private = update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
     page = page_button(context, lang, private=private)
@@ -198,7 +198,7 @@ async def schedule_page(update: Update, context: BotContext) -> None:
     if day is None or not low - timedelta(days=7) <= day <= high:
         await expired(update, context)
         return
-    lang = _lang(update, context)
+    lang = context.language(update)
     private = query.message is not None and query.message.chat.type == ChatType.PRIVATE
     page = page_button(context, lang, private=private)
     text, keyboard = schedule_view(course, day, lang, page)
@@ -213,7 +213,7 @@ async def expired(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    lang = _lang(update, context)
+    lang = context.language(update)
     await query.answer(replies.as_plain(ht(lang, "bot.expired")))
 
 
@@ -225,6 +225,43 @@ async def edit_quietly(edit) -> None:  # type: ignore[no-untyped-def]
         # A double tap re-renders the same page; Telegram refuses "no change", which is fine.
         if "not modified" not in error.message:
             raise
+
+
+# -- /calendar -----------------------------------------------------------------------------
+
+
+async def calendar(update: Update, context: BotContext) -> None:
+    """Send the course calendar as an iCalendar file, in the user's language."""
+    message = update.effective_message
+    if message is None:
+        return
+    lang = context.language(update)
+    services = context.services
+    course = services.course
+    caption = ht(lang, "bot.calendar.caption")
+    web = services.settings.web
+    if web is not None and web.public_url:
+        # The live feed of what the student subscribed to, so moved dates follow.
+        user = update.effective_user
+        interest = storage.subscription(services.db, user.id) if user is not None else None
+        https, webcal = feed_links(web.public_url)
+        chosen = INTEREST_FILTERS.get(interest or "all", "all")
+        links = ht(
+            lang, "web.calendar_links", https=https[lang][chosen], webcal=webcal[lang][chosen]
+        )
+        caption = f"{caption}\n\n{links}"
+    await context.bot.send_document(
+        message.chat_id,
+        document=course_calendar(
+            course,
+            lang,
+            versions=versions_of(storage.event_versions(services.db)),
+            alarms=alarm_offsets(services.settings),
+        ),
+        filename=f"{course.data.course.code.lower()}.ics",
+        caption=caption,
+        parse_mode=ParseMode.HTML,
+    )
 
 
 # -- /language -----------------------------------------------------------------------------
@@ -243,7 +280,7 @@ def _language_keyboard() -> InlineKeyboardMarkup:
 
 async def language(update: Update, context: BotContext) -> None:
     """Offer the languages as buttons."""
-    lang = _lang(update, context)
+    lang = context.language(update)
     await reply(update, context, ht(lang, "bot.language.prompt"), _language_keyboard())
 
 
@@ -277,23 +314,11 @@ async def question(update: Update, context: BotContext) -> None:
         lang = services.language_of(user)
         await reply(update, context, ht(lang, "bot.empty_question"))
         return
-    lang = services.reply_language(user, text)
-    now = services.now()
-    answer = services.knowledge.engine.answer(text, now, lang)
-    try:
+
+    async def deliver(answer: Answer) -> None:
         await reply(update, context, escape(answer.text))
-    finally:
-        # After the reply, so the student does not wait for the writes; done either way,
-        # and before this chat's next update.
-        storage.note_question(
-            services.db,
-            user.id,
-            text,
-            lang=answer.lang,
-            answered=answer.answered,
-            used=answer.used,
-            asked_at=now,
-        )
+
+    await services.answer(user, text, deliver)
 
 
 def _without_mention(text: str, username: str) -> str:
@@ -302,12 +327,12 @@ def _without_mention(text: str, username: str) -> str:
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     """Point to /help after a command the bot does not have (private chats only)."""
-    await reply(update, context, ht(_lang(update, context), "bot.unknown_command"))
+    await reply(update, context, ht(context.language(update), "bot.unknown_command"))
 
 
 async def not_text(update: Update, context: BotContext) -> None:
     """Explain that the bot reads text only (private chats only)."""
-    await reply(update, context, ht(_lang(update, context), "bot.text_only"))
+    await reply(update, context, ht(context.language(update), "bot.text_only"))
 
 
 async def membership(update: Update, context: BotContext) -> None:

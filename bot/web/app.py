@@ -22,8 +22,8 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from bot.core.course import Course
+from bot.core.ical import parse_kinds
 from bot.core.reminders import plan
-from bot.ical import parse_kinds
 from bot.settings import Settings
 from bot.web.feed import Feed
 from bot.web.page import Links, render_page

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine as DbEngine
 
 from bot import storage
 from bot.core.course import Course, EventKind
-from bot.ical import Version, course_calendar, fingerprints, last_modified
+from bot.core.ical import Version, course_calendar, fingerprints, last_modified
 from bot.settings import Settings
 
 
