@@ -17,7 +17,7 @@ from bot import storage
 from bot.core.loader import load_course
 from bot.core.reminders import Reminder, plan
 from bot.settings import ReminderSettings, Settings
-from bot.telegram.reminders import job_id, reminders_of
+from bot.telegram.reminders import IN_FLIGHT, job_id, reminders_of
 from tests.conftest import (
     ADMIN,
     CHANNEL,
@@ -434,3 +434,22 @@ async def test_broadcast_keeps_several_messages_in_flight_over_a_slow_round_trip
     # One at a time, each message would arrive a whole round trip after the one before.
     gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
     assert sum(1 for gap in gaps if gap < 0.15) > len(gaps) // 2
+
+
+async def test_broadcast_keeps_at_most_its_window_of_messages_in_flight(
+    settings: Settings, clock: Clock, db: Engine
+) -> None:
+    """However slow the round trip, no more than IN_FLIGHT broadcast messages are unanswered."""
+    clock.now = reminder(f"{QUIZ3_1D}/channel").due_at
+    with BotApiDouble(TOKEN, round_trip=1.5) as api:
+        api.add_chat(CHANNEL_ID, "channel", username=CHANNEL[1:])
+        students = range(100, 100 + IN_FLIGHT + 14)
+        for user_id in students:
+            subscribe(api, db, user_id)
+        async with running_bot(api, settings, clock, db) as bot:
+            await wait_count(api, 1 + len(students), timeout=30)
+            await bot.settle(0.5)
+        peak = api.peak_in_flight("sendMessage")
+    assert [len(received(api, user_id)) for user_id in students] == [1] * len(students)
+    # At 29 messages a second over 1.5 s, twice the window would be in flight unbounded.
+    assert IN_FLIGHT // 2 < peak <= IN_FLIGHT, peak

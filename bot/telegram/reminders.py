@@ -45,6 +45,8 @@ JOB_PREFIX = "reminder:"
 # Broadcast messages in flight at once: enough to keep Telegram's 30 messages/s busy over a
 # round trip of up to half a second, and the most a crash can repeat (see the README).
 IN_FLIGHT = 16
+# How PTB's TimedOut begins when the request never left (every pooled connection was busy).
+POOL_TIMEOUT = "Pool timeout"
 
 
 def job_id(reminder: Reminder) -> str:
@@ -400,8 +402,16 @@ class ReminderService:
             storage.set_blocked(db, person.user_id, True, services.now())
             self._record(reminder, recipient, "failed")
             return False
-        except (BadRequest, TimedOut) as error:
+        except TimedOut as error:
+            if error.message.startswith(POOL_TIMEOUT):
+                # No connection was free, so nothing left: retried at the next start.
+                log.warning("%s to user %s not sent: %s", reminder.key, recipient, error.message)
+                return False
             # A timeout may have delivered it: never resent, so never twice.
+            log.warning("%s to user %s failed: %s", reminder.key, recipient, error.message)
+            self._record(reminder, recipient, "failed")
+            return False
+        except BadRequest as error:
             log.warning("%s to user %s failed: %s", reminder.key, recipient, error.message)
             self._record(reminder, recipient, "failed")
             return False

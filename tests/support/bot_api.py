@@ -21,7 +21,7 @@ import threading
 import time
 import traceback
 import urllib.parse
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -424,6 +424,8 @@ class BotApiDouble:
         self._global_window: deque[float] = deque()
         self._chat_windows: dict[int, deque[float]] = {}
         self._rate_limited = 0
+        self._in_flight: Counter[str] = Counter()
+        self._peak_in_flight: Counter[str] = Counter()
         self._arrival = 0.0
         self._polling = 0
         self._sent: list[SentRecord] = []
@@ -792,6 +794,11 @@ class BotApiDouble:
         with self._cond:
             return list(self._updates)
 
+    def peak_in_flight(self, method: str) -> int:
+        """Return the most calls of ``method`` the double was serving at once."""
+        with self._cond:
+            return self._peak_in_flight[method]
+
     @property
     def rate_limited_count(self) -> int:
         """Return how many calls the flood limits rejected."""
@@ -861,6 +868,20 @@ class BotApiDouble:
     # -- HTTP plumbing --------------------------------------------------------
 
     def _serve(self, handler: _Handler) -> None:
+        match = _PATH.fullmatch(urllib.parse.unquote(urllib.parse.urlsplit(handler.path).path))
+        method = match.group(2) if match else ""
+        with self._cond:
+            self._in_flight[method] += 1
+            self._peak_in_flight[method] = max(
+                self._peak_in_flight[method], self._in_flight[method]
+            )
+        try:
+            self._answer(handler)
+        finally:
+            with self._cond:
+                self._in_flight[method] -= 1
+
+    def _answer(self, handler: _Handler) -> None:
         # Each request has its own thread, so sleeping here delays only this one.
         half_trip = self.round_trip / 2
         # When the request reaches "Telegram": flood limits count this moment, not when a
