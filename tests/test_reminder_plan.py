@@ -16,6 +16,7 @@ from bot.core.reminders import (
     parse_offset,
     plan,
     reminder_text,
+    triage,
 )
 from bot.settings import ReminderSettings
 
@@ -143,6 +144,46 @@ def test_action_waits_sends_marks_late_and_skips(reminders):
     assert action(reminder, reminder.due_at + timedelta(minutes=5), grace) == "send"
     assert action(reminder, reminder.due_at + timedelta(hours=3), grace) == "late"
     assert action(reminder, reminder.event_at, grace) == "skip"
+
+
+def _project_2(reminders):
+    return sorted(
+        (r for r in reminders.values() if r.key.startswith("deadline:project-2/")),
+        key=lambda r: (r.target, r.due_at),
+    )
+
+
+def test_triage_before_anything_is_due_schedules_the_whole_plan(reminders):
+    """Before any reminder of an event is due, all of them are scheduled and none skipped."""
+    group = _project_2(reminders)
+    decided = triage(group, group[0].due_at - timedelta(hours=1), timedelta(minutes=10))
+    assert sorted(r.key for r in decided.scheduled) == sorted(r.key for r in group)
+    assert decided.skipped == []
+
+
+def test_triage_keeps_only_the_latest_missed_reminder_per_event_and_target(reminders):
+    """After downtime the latest missed reminder per target goes out; earlier ones are skipped."""
+    group = _project_2(reminders)
+    by_key = {r.key: r for r in group}
+    now = by_key["deadline:project-2/1d/channel"].due_at + timedelta(hours=2)
+    decided = triage(group, now, timedelta(minutes=10))
+    assert {r.key for r in decided.scheduled} == {
+        f"deadline:project-2/{offset}/{target}"
+        for offset in ("1d", "3h")
+        for target in ("channel", "subscribers")
+    }
+    assert {r.key for r in decided.skipped} == {
+        "deadline:project-2/3d/channel",
+        "deadline:project-2/3d/subscribers",
+    }
+
+
+def test_triage_skips_everything_once_the_event_began(reminders):
+    """At the event itself every reminder of it is stale: all skipped, nothing scheduled."""
+    group = _project_2(reminders)
+    decided = triage(group, group[0].event_at, timedelta(minutes=10))
+    assert decided.scheduled == []
+    assert sorted(r.key for r in decided.skipped) == sorted(r.key for r in group)
 
 
 def test_text_says_what_when_and_where_with_jalali_dates(reminders, course):

@@ -224,6 +224,36 @@ def action(reminder: Reminder, now: datetime, grace: timedelta) -> Action:
     return "send" if now - reminder.due_at <= grace else "late"
 
 
+@dataclass(frozen=True)
+class Triage:
+    """A plan sorted at one moment: the reminders to schedule and the ones past for good."""
+
+    scheduled: list[Reminder]
+    skipped: list[Reminder]
+
+
+def triage(reminders: Iterable[Reminder], now: datetime, grace: timedelta) -> Triage:
+    """Sort a plan at ``now``: reminders not yet due are scheduled, stale ones skipped, and of
+    the missed ones per event and target only the latest is scheduled (to go out at once)."""
+    skipped: list[Reminder] = []
+    scheduled: list[Reminder] = []
+    missed: dict[tuple[str, str], list[Reminder]] = {}
+    for reminder in reminders:
+        decision = action(reminder, now, grace)
+        if decision == "skip":
+            skipped.append(reminder)
+        elif decision == "wait":
+            scheduled.append(reminder)
+        else:
+            missed.setdefault((reminder.event_key, reminder.target), []).append(reminder)
+    for group in missed.values():
+        # After downtime, one late reminder per event says it all: the latest offset.
+        *superseded, latest = sorted(group, key=lambda r: r.due_at)
+        skipped.extend(superseded)
+        scheduled.append(latest)
+    return Triage(scheduled, skipped)
+
+
 def reminder_text(
     reminder: Reminder,
     course: Course,

@@ -32,6 +32,7 @@ from bot.core.reminders import (
     moved_events,
     plan,
     reminder_text,
+    triage,
 )
 from bot.core.views import event_title
 from bot.telegram import database, replies
@@ -108,32 +109,16 @@ class ReminderService:
                 if settings.enabled
                 else []
             )
-            grace = settings.grace_period
-            past: list[Reminder] = []
-            scheduled: list[Reminder] = []
-            missed: dict[tuple[str, str], list[Reminder]] = {}
-            for reminder in reminders:
-                decision = action(reminder, now, grace)
-                if decision == "skip":
-                    past.append(reminder)
-                elif decision == "wait":
-                    scheduled.append(reminder)
-                else:
-                    missed.setdefault((reminder.event_key, reminder.target), []).append(reminder)
-            for group in missed.values():
-                # After downtime, one late reminder per event says it all: the latest offset.
-                *superseded, latest = sorted(group, key=lambda r: r.due_at)
-                past.extend(superseded)
-                scheduled.append(latest)
-            self._record_skipped(past, now)
-            self.planned = {job_id(r): r for r in scheduled}
+            decided = triage(reminders, now, settings.grace_period)
+            self._record_skipped(decided.skipped, now)
+            self.planned = {job_id(r): r for r in decided.scheduled}
             self._reschedule(now)
             log.info(
                 "reminders: %d in the plan, %d scheduled (%d due now), %d past",
                 len(reminders),
-                len(scheduled),
-                sum(1 for r in scheduled if r.due_at <= now),
-                len(past),
+                len(decided.scheduled),
+                sum(1 for r in decided.scheduled if r.due_at <= now),
+                len(decided.skipped),
             )
 
     def _reschedule(self, now: datetime) -> None:
