@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -96,9 +97,20 @@ def postgres() -> Iterator[PostgresServer]:
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(f"PostgreSQL is required in CI: {error}", pytrace=False)
         pytest.skip(f"PostgreSQL unavailable: {error}")
+    # A run stopped with SIGTERM (e.g. by `timeout`) skips fixture teardown: stop the server
+    # first, or it would outlive the run (pg_ctl detaches it from this process).
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def stop_then_exit(signum: int, frame: object) -> None:
+        server.stop()
+        signal.signal(signal.SIGTERM, previous)
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop_then_exit)
     try:
         yield server
     finally:
+        signal.signal(signal.SIGTERM, previous)
         server.stop()
 
 
