@@ -371,3 +371,18 @@ async def test_a_lone_surrogate_in_a_name_does_not_stop_the_greeting(bot: Bot) -
     """/start greets a user whose name holds an unpaired surrogate, with U+FFFD in its place."""
     reply = await bot.ask(STUDENT, "/start", first_name="Sa\ud800ra")
     assert "Hello Sa\ufffdra" in reply
+
+
+async def test_the_periodic_database_check_runs_without_an_error(
+    bot: Bot, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The 30-second database check, run as the job queue runs it, notices a deleted file."""
+    path = _database_file(settings)
+    bot.api.add_chat(ADMIN)
+    (job,) = bot.app.job_queue.get_jobs_by_name("database-watch")
+    shutil.rmtree(path.parent)
+    with caplog.at_level(logging.ERROR):
+        await job.run(bot.app)
+    assert not any("unhandled error" in r.getMessage() for r in caplog.records)
+    assert any("deleted or replaced" in r.getMessage() for r in caplog.records)
+    assert path.exists()

@@ -112,15 +112,19 @@ def install(application: Application) -> DatabaseWatch:  # type: ignore[type-arg
     watch.on_lost.append(remember_admin_languages)
     watch.on_recreated.append(tell_admins)
 
-    async def check(_: object, context: BotContext) -> None:
+    async def check_update(_: object, context: BotContext) -> None:
+        watch.verify()
+
+    async def check_periodically(context: BotContext) -> None:
+        # A job is called with the context alone, unlike a handler.
         watch.verify()
 
     # Group -3 runs before every other group (each may write); a group of its own, since
     # within a group only the first matching handler runs.
-    application.add_handler(TypeHandler(Update, check), group=-3)
+    application.add_handler(TypeHandler(Update, check_update), group=-3)
     assert application.job_queue is not None
     application.job_queue.run_repeating(
-        check, interval=CHECK_SECONDS, first=CHECK_SECONDS, name="database-watch"
+        check_periodically, interval=CHECK_SECONDS, first=CHECK_SECONDS, name="database-watch"
     )
     return watch
 
