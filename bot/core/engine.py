@@ -18,6 +18,7 @@ from bot.core.scope import (
     asks_about_someone_else,
     asks_for_support,
     names_other_course,
+    own_names,
 )
 from bot.core.text import detect_language, normalize, tokens
 from bot.core.understand import (
@@ -75,6 +76,7 @@ class Engine:
         # The course's own name ("anything new in MLSD?") explains itself.
         names = " ".join([info.code, info.name.en, info.name.fa, *info.aliases])
         self.course_words = frozenset(tokens(names))
+        self.own_names = own_names(course)
         self.index = Index(list(_documents(course)))
         self.term = (course.first_day(), course.last_day())
         self.help_url = course.submit_url
@@ -157,7 +159,7 @@ class Engine:
     def _declined(self, q: Question, lang: str) -> Answer | None:
         """Decline what no syllabus answers: other courses, terms or people, one's own records,
         solving the homework, campus life; the answer names the reason."""
-        if names_other_course(q, self.course):
+        if names_other_course(q, self.own_names):
             return Answer(False, t(lang, "answer.other_course"), lang, declined="other-course")
         if "other_term" in q.marks:
             return Answer(False, t(lang, "answer.other_term"), lang, declined="other-term")

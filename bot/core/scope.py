@@ -24,10 +24,11 @@ def own_names(course: Course) -> tuple[str, ...]:
     return tuple(sorted({normalize(n) for n in names if n}))
 
 
-def names_other_course(q: Question, course: Course) -> bool:
-    """Tell whether the question is about another course ("quiz 3 of Deep Learning")."""
+def names_other_course(q: Question, names: tuple[str, ...]) -> bool:
+    """Tell whether the question is about another course ("quiz 3 of Deep Learning"), given
+    this course's ``names`` (see :func:`own_names`)."""
     text = reading(q.text)
-    if _pattern(own_names(course)).search(text):
+    if _pattern(names).search(text):
         return False
     courses = tuple(lexicon().courses)
     return bool(courses) and bool(_pattern(courses).search(text))
