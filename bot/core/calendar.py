@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta, tzinfo
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import jdatetime
@@ -89,6 +89,7 @@ class CalendarError(ValueError):
     """A date or time that cannot be read."""
 
 
+@lru_cache(maxsize=4096)
 def month_number(name: str) -> int | None:
     """Return the Jalali month number for an English or Persian month name."""
     return _month_aliases().get(normalize(name.strip()))

@@ -168,6 +168,7 @@ _KIND_VOCAB = [word for word in KIND_WORDS if len(word) >= 4 and " " not in word
 _PERSIAN_ENDINGS = tuple(sorted(LEX.endings, key=len, reverse=True))
 
 
+@lru_cache(maxsize=8192)
 def kind_of(token: str) -> Kind | None:
     """Return the item kind a token names, tolerating typos and Persian endings."""
     if token in KIND_WORDS:
@@ -377,11 +378,13 @@ _LONG_GREGORIAN = {
 }
 
 
+_GREGORIAN_MONTHS = {
+    name: number for number, names in LEX.gregorian_months.items() for name in names
+}
+
+
 def _gregorian_month(token: str) -> int | None:
-    for number, names in LEX.gregorian_months.items():
-        if token in names:
-            return number
-    return None
+    return _GREGORIAN_MONTHS.get(token)
 
 
 def _day_number(token: str) -> int | None:
