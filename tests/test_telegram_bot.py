@@ -154,6 +154,18 @@ async def test_announce_by_admin_reaches_the_channel(bot: Bot) -> None:
     assert [p.plain_text for p in posts] == ["Quiz 3 moves to <Room 5> & starts at 16:30"]
 
 
+async def test_long_announcement_is_split_under_the_limit(bot: Bot) -> None:
+    """An /announce longer than one message reaches the channel whole, in pieces under 4096."""
+    text = "\n".join(" ".join([f"{n}: room <5> & lab"] * 6) for n in range(60))
+    assert len(text) > 4096
+    reply = await bot.ask(ADMIN, f"/announce {text}")
+    assert "Posted" in reply
+    posts = bot.api.messages_to(CHANNEL_ID)
+    assert len(posts) == 2
+    assert all(replies.utf16_len(p.plain_text or "") < 4096 for p in posts)
+    assert "\n".join(p.plain_text or "" for p in posts) == text
+
+
 async def test_announce_by_student_is_refused(bot: Bot) -> None:
     """A non-admin gets a polite refusal and nothing reaches the channel."""
     reply = await bot.ask(STUDENT, "/announce free pizza")

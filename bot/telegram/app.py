@@ -192,7 +192,7 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
                 subscriptions.subscription_chosen, pattern=f"^{subscriptions.SUBSCRIBE_PREFIX}"
             ),
             # Any other button data is forged or from an older version of the bot.
-            CallbackQueryHandler(student.expired),
+            CallbackQueryHandler(replies.expired),
             InlineQueryHandler(inline.inline_query),
             ChatMemberHandler(student.membership, ChatMemberHandler.MY_CHAT_MEMBER),
             # guards.admit let through only private texts, mentions and replies to the bot,

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from telegram import Message
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import Application
 
@@ -437,23 +436,17 @@ class ReminderService:
     async def _send(
         self, chat_id: int | str, markup: str, wanted: Callable[[], bool] = _always
     ) -> Message:
-        first: Message | None = None
-        for piece in replies.split(markup):
-            try:
-                message = await self.application.bot.send_message(
-                    chat_id,
-                    piece,
-                    parse_mode=ParseMode.HTML,
-                    # Broadcast class: replies to students go first (see limiter.py).
-                    rate_limit_args=Broadcast(wanted if first is None else _always),
-                )
-            except Withdrawn:
-                if first is None:
-                    raise
-                continue  # the rest of a message already begun still goes out
-            first = first or message
-        assert first is not None, "a reminder is never empty"
-        return first
+        # Broadcast class: replies to students go first (see limiter.py). A blocked
+        # subscriber or a refusing channel is the caller's to handle, so it is raised.
+        sent = await replies.send(
+            self.application.bot,
+            chat_id,
+            markup,
+            broadcast=Broadcast(wanted),
+            raise_forbidden=True,
+        )
+        assert sent, "a reminder is never empty"
+        return sent[0]
 
     async def _post_to_channel(self, markup: str) -> Message | None:
         """Post to the channel; on failure log it, tell the admins once, and return None.

@@ -1,18 +1,22 @@
-"""Turn text into HTML messages Telegram accepts: escape, split and send without failing."""
+"""Everything the bot writes leaves here: escaped, split under the limit, sent, plain if need be."""
 
 from __future__ import annotations
 
 import html
 import logging
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Awaitable, Iterator
+from typing import TYPE_CHECKING, Any
 
-from telegram import Bot, InlineKeyboardMarkup, Message
-from telegram.constants import MessageLimit, ParseMode
+from telegram import Bot, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden
 
 from bot.core.i18n import t
+from bot.telegram.limiter import Broadcast
+
+if TYPE_CHECKING:
+    from bot.telegram.services import BotContext
 
 log = logging.getLogger(__name__)
 
@@ -119,15 +123,23 @@ async def send(
     *,
     reply_markup: InlineKeyboardMarkup | None = None,
     reply_to: int | None = None,
+    broadcast: Broadcast | None = None,
+    raise_forbidden: bool = False,
 ) -> list[Message]:
-    """Send HTML in as many messages as it takes; a blocked user is logged, not raised.
+    """Send HTML in as many messages as it takes: the one way the bot's text leaves.
 
-    The keyboard goes on the last piece, the reply reference on the first.
+    The keyboard goes on the last piece, the reply reference on the first. A chat that
+    refuses the bot (Forbidden) is logged and given up, or raised with ``raise_forbidden``.
+    ``broadcast`` sends in the limiter's broadcast class; its ``wanted`` is asked before the
+    first piece only (``Withdrawn`` then), as the rest of a message begun still goes out.
     """
     sent: list[Message] = []
     pieces = split(markup)
     for number, piece in enumerate(pieces):
         last = number == len(pieces) - 1
+        limit_args = None
+        if broadcast is not None:
+            limit_args = broadcast if number == 0 else Broadcast()
         try:
             sent.append(
                 await _send_piece(
@@ -136,9 +148,12 @@ async def send(
                     piece,
                     reply_markup=reply_markup if last else None,
                     reply_to=reply_to if number == 0 else None,
+                    rate_limit_args=limit_args,
                 )
             )
         except Forbidden as error:
+            if raise_forbidden:
+                raise
             # The user blocked the bot or left the chat: nothing to tell them.
             log.info("cannot write to chat %s: %s", chat_id, error.message)
             break
@@ -152,11 +167,15 @@ async def _send_piece(
     *,
     reply_markup: InlineKeyboardMarkup | None,
     reply_to: int | None,
+    rate_limit_args: Broadcast | None,
 ) -> Message:
     kwargs: dict[str, Any] = {"reply_markup": reply_markup}
     if reply_to is not None:
         # A deleted question must not stop the answer.
         kwargs.update(reply_to_message_id=reply_to, allow_sending_without_reply=True)
+    if rate_limit_args is not None:
+        # Broadcast class: replies to students go first (see limiter.py).
+        kwargs.update(rate_limit_args=rate_limit_args)
     try:
         return await bot.send_message(chat_id, piece, parse_mode=ParseMode.HTML, **kwargs)
     except BadRequest as error:
@@ -165,3 +184,39 @@ async def _send_piece(
         # Should escaping ever miss something, the student still gets the words.
         log.warning("HTML rejected (%s); sending as plain text", error.message)
         return await bot.send_message(chat_id, as_plain(piece), parse_mode=None, **kwargs)
+
+
+async def reply(
+    update: Update, context: BotContext, markup: str, keyboard: InlineKeyboardMarkup | None = None
+) -> None:
+    """Answer the message behind ``update`` with HTML; in groups as a reply to it."""
+    message = update.effective_message
+    if message is None:
+        return
+    in_group = message.chat.type != ChatType.PRIVATE
+    await send(
+        context.bot,
+        message.chat_id,
+        markup,
+        reply_markup=keyboard,
+        reply_to=message.message_id if in_group else None,
+    )
+
+
+async def edit_quietly(edit: Awaitable[object]) -> None:
+    """Await a message edit; an edit that changes nothing is not an error."""
+    try:
+        await edit
+    except BadRequest as error:
+        # A double tap re-renders the same page; Telegram refuses "no change", which is fine.
+        if "not modified" not in error.message:
+            raise
+
+
+async def expired(update: Update, context: BotContext) -> None:
+    """Answer a button the bot cannot honour (forged, or from an old message): it expired."""
+    query = update.callback_query
+    if query is None:
+        return
+    lang = context.language(update)
+    await query.answer(as_plain(ht(lang, "bot.expired")))

@@ -13,9 +13,8 @@ from telegram.error import TelegramError
 from bot import storage
 from bot.core.loader import CourseError
 from bot.telegram import replies
-from bot.telegram.replies import clean_input, escape, ht
+from bot.telegram.replies import clean_input, escape, ht, reply
 from bot.telegram.services import BotContext
-from bot.telegram.student import reply
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,7 @@ def command_argument(update: Update) -> str:
 
 @staff_only
 async def announce(update: Update, context: BotContext) -> None:
-    """Post the text after /announce to the class channel."""
+    """Post the text after /announce to the class channel, in pieces if it is long."""
     lang = context.language(update)
     channel = context.services.settings.channel
     text = command_argument(update)
@@ -63,7 +62,8 @@ async def announce(update: Update, context: BotContext) -> None:
         await reply(update, context, ht(lang, "bot.announce.no_channel"))
         return
     try:
-        await context.bot.send_message(channel, escape(text), parse_mode=ParseMode.HTML)
+        # Split like any long text; a refusal is the admin's to hear, so it is raised.
+        await replies.send(context.bot, channel, escape(text), raise_forbidden=True)
     except TelegramError as error:
         log.warning("announcement to %s failed: %s", channel, error.message)
         failed = ht(lang, "bot.announce.failed", channel=str(channel), error=error.message)

@@ -14,7 +14,6 @@ from telegram import (
     WebAppInfo,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest
 
 from bot import storage
 from bot.core import facts, views
@@ -23,8 +22,9 @@ from bot.core.engine import Answer
 from bot.core.i18n import t
 from bot.core.ical import course_calendar
 from bot.telegram import menu, replies
-from bot.telegram.replies import escape, ht
+from bot.telegram.replies import edit_quietly, escape, expired, ht, reply
 from bot.telegram.services import BotContext
+from bot.telegram.subscriptions import subscribe_from_link
 from bot.web.app import INTEREST_FILTERS, feed_links
 from bot.web.feed import alarm_offsets, versions_of
 
@@ -39,33 +39,14 @@ START_SUBSCRIPTIONS = {"sub-all": "all", "sub-quiz": "quizzes", "sub-deadline": 
 PAGING_MARGIN = timedelta(weeks=4)
 
 
-async def reply(
-    update: Update, context: BotContext, markup: str, keyboard: InlineKeyboardMarkup | None = None
-) -> None:
-    """Answer the message behind ``update`` with HTML; in groups as a reply to it."""
-    message = update.effective_message
-    if message is None:
-        return
-    in_group = message.chat.type != ChatType.PRIVATE
-    await replies.send(
-        context.bot,
-        message.chat_id,
-        markup,
-        reply_markup=keyboard,
-        reply_to=message.message_id if in_group else None,
-    )
-
-
 async def start(update: Update, context: BotContext) -> None:
     """Greet the user and list what the bot can do; a deep link (sub-…) subscribes at once."""
     lang = context.language(update)
     services = context.services
     user = update.effective_user
-    if context.args and context.args[0] in START_SUBSCRIPTIONS:
-        from bot.telegram.subscriptions import subscribe_from_link
-
-        if await subscribe_from_link(update, context, START_SUBSCRIPTIONS[context.args[0]]):
-            return
+    link = START_SUBSCRIPTIONS.get(context.args[0]) if context.args else None
+    if link is not None and await subscribe_from_link(update, context, link):
+        return
     welcome = ht(
         lang,
         "bot.start",
@@ -206,25 +187,6 @@ async def schedule_page(update: Update, context: BotContext) -> None:
     await edit_quietly(
         query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
     )
-
-
-async def expired(update: Update, context: BotContext) -> None:
-    """Answer a button the bot cannot honour (forged, or from an old message): it expired."""
-    query = update.callback_query
-    if query is None:
-        return
-    lang = context.language(update)
-    await query.answer(replies.as_plain(ht(lang, "bot.expired")))
-
-
-async def edit_quietly(edit) -> None:  # type: ignore[no-untyped-def]
-    """Await a message edit; an edit that changes nothing is not an error."""
-    try:
-        await edit
-    except BadRequest as error:
-        # A double tap re-renders the same page; Telegram refuses "no change", which is fine.
-        if "not modified" not in error.message:
-            raise
 
 
 # -- /calendar -----------------------------------------------------------------------------

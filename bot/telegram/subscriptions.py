@@ -12,9 +12,8 @@ from bot import storage
 from bot.core.i18n import t
 from bot.core.reminders import Interest
 from bot.telegram import replies
-from bot.telegram.replies import ht
+from bot.telegram.replies import edit_quietly, expired, ht, reply
 from bot.telegram.services import BotContext
-from bot.telegram.student import edit_quietly, expired, reply
 
 log = logging.getLogger(__name__)
 
