@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot import storage
 from tests.conftest import NOW, TEHRAN
@@ -34,11 +35,11 @@ def test_users_language_and_blocking(store: Engine) -> None:
     storage.set_language(store, 5, "fa", NOW)
     assert storage.get_language(store, 5) == "fa"
     storage.set_blocked(store, 5, True, NOW)
-    with storage.Session(store) as session:
+    with Session(store) as session:
         user = session.get(storage.User, 5)
         assert user is not None and user.blocked
     assert storage.remember_user(store, 5, NOW + timedelta(days=1)) == "fa"
-    with storage.Session(store) as session:
+    with Session(store) as session:
         user = session.get(storage.User, 5)
         assert user is not None and not user.blocked
     assert storage.get_language(store, 6) is None
@@ -66,7 +67,7 @@ def test_noting_a_question_records_the_asker_and_the_log(store: Engine) -> None:
     storage.set_language(store, 7, "fa", NOW)
     storage.set_blocked(store, 7, True, NOW)
     note(store, 7, "پارتی داریم؟", lang="fa", answered=False, used=(), asked_at=NOW)
-    with storage.Session(store) as session:
+    with Session(store) as session:
         user = session.get(storage.User, 7)
         assert user is not None and not user.blocked and user.language == "fa"
     numbers = storage.stats(store)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlmodel import Session
 
 from bot import storage
 from bot.telegram import replies
@@ -225,7 +226,7 @@ async def test_blocked_user_is_quiet_and_others_are_served(
     assert "The next quiz" in await bot.ask(STUDENT, "/next")
     await bot.settle()
     assert not [r for r in caplog.records if r.levelno >= 40]
-    with storage.Session(db) as session:  # type: ignore[arg-type]
+    with Session(db) as session:  # type: ignore[arg-type]
         assert session.get(storage.User, blocker).blocked  # type: ignore[union-attr]
 
 

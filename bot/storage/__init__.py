@@ -1,0 +1,105 @@
+"""The bot's state in SQL through SQLModel, one module per concern, each with its tables and
+queries: users and language (``users``), the question log (``questions``), reminder
+subscriptions (``subscriptions``), deliveries and channel problems (``deliveries``), event
+times and feed versions (``events``); opening the database in ``database``.
+
+Every table lives in ``SQLModel.metadata``; a change to the tables needs an Alembic migration
+in ``bot/migrations/versions`` (``tests/test_schema.py`` fails until models and migrations
+agree).
+"""
+
+from __future__ import annotations
+
+from bot.storage.database import (
+    make_engine,
+    one_line,
+    open_database,
+    open_existing,
+    postgres_connect_args,
+    safe_url,
+)
+from bot.storage.deliveries import (
+    ChannelProblem,
+    Delivery,
+    channel_problem,
+    clear_channel_problem,
+    delivered_to,
+    delivery_statuses,
+    note_channel_problem,
+    record_delivery,
+    record_skipped,
+)
+from bot.storage.events import (
+    EventTime,
+    EventVersion,
+    event_times,
+    event_versions,
+    save_event_times,
+    sync_event_versions,
+)
+from bot.storage.questions import (
+    UNANSWERED_TOPIC,
+    QuestionLog,
+    Stats,
+    log_question,
+    note_question,
+    stats,
+    top_unanswered,
+)
+from bot.storage.subscriptions import (
+    Subscriber,
+    Subscription,
+    subscribe,
+    subscribers,
+    subscription,
+    unsubscribe,
+)
+from bot.storage.users import (
+    User,
+    get_language,
+    remember_user,
+    set_blocked,
+    set_language,
+)
+
+__all__ = [
+    "UNANSWERED_TOPIC",
+    "ChannelProblem",
+    "Delivery",
+    "EventTime",
+    "EventVersion",
+    "QuestionLog",
+    "Stats",
+    "Subscriber",
+    "Subscription",
+    "User",
+    "channel_problem",
+    "clear_channel_problem",
+    "delivered_to",
+    "delivery_statuses",
+    "event_times",
+    "event_versions",
+    "get_language",
+    "log_question",
+    "make_engine",
+    "note_channel_problem",
+    "note_question",
+    "one_line",
+    "open_database",
+    "open_existing",
+    "postgres_connect_args",
+    "record_delivery",
+    "record_skipped",
+    "remember_user",
+    "safe_url",
+    "save_event_times",
+    "set_blocked",
+    "set_language",
+    "stats",
+    "subscribe",
+    "subscribers",
+    "subscription",
+    "sync_event_versions",
+    "top_unanswered",
+    "unsubscribe",
+]
