@@ -225,11 +225,13 @@ async def on_error(update: object, context: BotContext) -> None:
         if watch is not None:
             watch.verify()
     log.error("%s: unhandled error", where, exc_info=error)
-    chat = update.effective_chat if isinstance(update, Update) else None
+    if not isinstance(update, Update):
+        return
+    chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:
         return  # in groups, silence beats an apology nobody asked for
     try:
-        lang = context.services.language_of(update.effective_user)  # type: ignore[union-attr]
+        lang = context.services.language_of(update.effective_user)
         await replies.send(context.bot, chat.id, replies.ht(lang, "bot.error"))
     except Exception:  # the error handler itself must never fail
         log.info("could not apologise in chat %s", chat.id)

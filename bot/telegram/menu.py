@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ from bot.telegram.replies import escape
 
 log = logging.getLogger(__name__)
 
-Callback = Callable[[Any, Any], Awaitable[None]]
+Callback = Callable[[Any, Any], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,9 @@ class UpdatesRequest(HTTPXRequest):
     handler ignores, so the offset moves past it and later updates are handled.
     """
 
-    async def post(
+    # PTB marks ``post`` final; screening the parsed result here is the one place that sees
+    # each update before PTB's batch parsing, and the signature is kept exactly.
+    async def post(  # type: ignore[misc]
         self, url: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
     ) -> Any:
         """Post as usual; for getUpdates, screen each update of the result."""

@@ -11,7 +11,7 @@ import os
 import secrets
 import signal
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -230,9 +230,9 @@ async def _connect(token: str, api: str, stop: asyncio.Event) -> bool:
             await request.shutdown()
 
 
-async def _unless(stop: asyncio.Event, work: object) -> None:
+async def _unless(stop: asyncio.Event, work: Awaitable[object]) -> None:
     """Await ``work`` unless ``stop`` is set first (then cancel it)."""
-    task = asyncio.ensure_future(work)  # type: ignore[arg-type]
+    task = asyncio.ensure_future(work)
     stopper = asyncio.ensure_future(stop.wait())
     await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
     stopper.cancel()

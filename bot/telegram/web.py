@@ -27,7 +27,8 @@ def site_of(application: Application, webhook: Webhook | None = None) -> Site:  
     def username() -> str | None:
         # Known after getMe (initialize); before that the page simply has no Telegram links.
         try:
-            return application.bot.username
+            name: str = application.bot.username
+            return name
         except RuntimeError:
             return None
 
@@ -87,7 +88,7 @@ async def run_with_web(
         await application.start()
         if webhook:
             await application.bot.set_webhook(
-                settings.webhook_url,  # type: ignore[arg-type]
+                settings.webhook_url or "",
                 secret_token=secret,
                 allowed_updates=allowed_updates,
             )
