@@ -209,7 +209,8 @@ async def test_paging_later_stops_a_few_weeks_after_the_term(bot: Bot, clock: Cl
         await _press(bot, _buttons(markup)["Later ▶"], message_id)
         presses += 1
         assert presses < 40, "paging never ends"
-        edits = [r for r in bot.api.sent if r.method == "editMessageText"]
+        # The bot answers the button first and edits the message after: wait for the edit.
+        edits = await asyncio.to_thread(bot.api.wait_for_count, presses, "editMessageText", 5.0)
         markup = edits[-1].reply_markup
     last_page = [r for r in bot.api.sent if r.method == "editMessageText"][-1].plain_text or ""
     assert presses >= 10  # from early Esfand to the end of the term and a few weeks
