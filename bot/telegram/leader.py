@@ -174,13 +174,8 @@ class Leadership:
             log.warning("could not tell the other replicas to reload: %s", storage.one_line(error))
 
     def _reloaded_elsewhere(self) -> bool:
-        if self._connection is None:
-            return False
-        try:
-            # Any round trip collects the notifications waiting on this session.
-            self._connection.execute(text("SELECT 1"))
-        except SQLAlchemyError as error:
-            log.warning("leader election: %s", storage.one_line(error))
+        # Any round trip collects the notifications waiting on this session.
+        if not self._alive():
             return False
         origins, self._heard = self._heard, []
         return any(origin != self.origin for origin in origins)
