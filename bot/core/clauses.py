@@ -13,8 +13,8 @@ _CLAUSE_BREAK = re.compile(
 )
 # A clause this short, or with a pronoun, leans on the one before: "… and when is it?"
 _SHORT = 3
-_PRONOUNS = frozenset("it its they them their that those اون اونا ان انها این".split())
-_SELF = frozenset("i im i'm ive i've my me من".split())
+_PRONOUNS = frozenset(lexicon().words["pronouns"])
+_SELF = frozenset(lexicon().words["speaker"])
 _PAST = frozenset(lexicon().order.get("past", []))
 
 

@@ -15,10 +15,7 @@ from bot.core.views import break_lines, event_title
 Found = tuple[str, tuple[str, ...]]
 LEX = lexicon()
 # Units that make "how many …" a question of time or points, not of things to count.
-_NOT_COUNTED = frozenset(
-    "days day hours hour points point grade marks percent minutes weeks".split()
-    + "روز ساعت نمره درصد هفته".split()
-)
+_NOT_COUNTED = frozenset(LEX.words["not_counted"])
 
 
 def _count_of(token: str) -> str | None:
@@ -46,14 +43,12 @@ def _countable(q: Question) -> str | None:
     return None
 
 
-_COUNT_TRIGGERS = frozenset({"many", "number", "چند", "چندتا", "تعداد", "چندتان", "چندتاست"})
+_COUNT_TRIGGERS = frozenset(LEX.words["count_triggers"])
 
 
 def count_answer(course: Course, q: Question, lang: str) -> Found | None:
     """Answer "how many quizzes / TAs / phases / references / sessions …": the number first."""
     if "count" not in q.marks or q.refs or set(q.tokens) & _NOT_COUNTED:
-        return None
-    if set(q.tokens) & set(LEX.words.get("weight", [])) and "count" not in q.marks:
         return None
     name = _countable(q)
     if name is None:
@@ -182,7 +177,7 @@ def term_answer(course: Course, q: Question, lang: str) -> Found | None:
         return None
     if set(q.focus) - {"class"}:
         return None
-    if words & {"time", "ساعت", "hour", "room"}:
+    if words & set(LEX.words["time_of_day"]):
         return None
     starts = bool(words & set(LEX.words.get("start", [])))
     ends = bool(words & set(LEX.words.get("end", [])))
@@ -253,7 +248,7 @@ def around_break(course: Course, q: Question, kinds: list[EventKind], lang: str)
         kinds = [_EVENT_OF_KIND[ref.kind] for ref in q.refs]
     after = bool(words & set(LEX.order.get("after", [])))
     before = bool(words & set(LEX.order.get("before", []))) and not after
-    resume = bool(words & {"resume", "resumes", "restart", "back", "شروع", "start", "starts"})
+    resume = bool(words & (set(LEX.words["again"]) | set(LEX.words["start"])))
     if not (after or before or resume):
         return None
     pause = course.breaks[0]

@@ -731,7 +731,7 @@ _AGAIN_WORDS = frozenset(LEX.words["again"])
 _HAPPENING_WORDS = frozenset(LEX.words["happening"])
 # Declines that hold for the whole question, whatever else it asks.
 _FINAL_DECLINES = frozenset({"other-course", "other-term", "other-person", "personal", "solutions"})
-_ALREADY_WORDS = frozenset({"already", "تاحالا", "تا حالا", "تاکنون", "گذشته"})
+_ALREADY_WORDS = frozenset(LEX.words["already"])
 _THANKS = frozenset(LEX.words["thanks"])
 _CONTACT_WORDS = frozenset(LEX.words["contact"])
 # Requests to do the homework, which a syllabus assistant must decline.
