@@ -14,7 +14,6 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -46,7 +45,7 @@ from bot.telegram.flood import FloodGuard
 from bot.telegram.limiter import SendLimiter
 from bot.telegram.network import RetryingRequest, UpdatesRequest
 from bot.telegram.ordering import PerChatOrder
-from bot.telegram.services import BotContext, Knowledge, Services, services_of
+from bot.telegram.services import BotContext, CourseApplication, Knowledge, Services, services_of
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +93,7 @@ def build_application(
     clock: Callable[[], datetime] | None = None,
     db_engine: DbEngine | None = None,
     reload_on_sighup: bool = False,
-) -> Application:  # type: ignore[type-arg]
+) -> CourseApplication:
     """Create the application with its services and handlers; raise CourseError or
     SettingsError for a bad course file or database URL, before any network call.
 
@@ -113,7 +112,7 @@ def build_application(
         flood=FloodGuard(settings.flood_limit, clock),
     )
 
-    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+    async def post_init(application: CourseApplication) -> None:
         try:
             await menu.register_menus(application.bot, COMMANDS, settings.admins)
         except TelegramError as error:
@@ -127,7 +126,7 @@ def build_application(
                 signal.SIGHUP, lambda: application.create_task(reload_on_signal(application))
             )
 
-    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    async def post_shutdown(application: CourseApplication) -> None:
         await reminders.stop(application)
         if reload_on_sighup and hasattr(signal, "SIGHUP"):
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
@@ -162,7 +161,7 @@ def build_application(
     return application
 
 
-async def reload_on_signal(application: Application) -> None:  # type: ignore[type-arg]
+async def reload_on_signal(application: CourseApplication) -> None:
     """Re-read the course file after SIGHUP; keep the old course if the new one is invalid."""
     try:
         course = await services_of(application).reload()
@@ -172,7 +171,7 @@ async def reload_on_signal(application: Application) -> None:  # type: ignore[ty
     log.info("course reloaded from %s on SIGHUP", course.source)
 
 
-def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
+def add_handlers(application: CourseApplication) -> None:
     """Wire every handler; within a group the first matching handler wins."""
     # Group -1 runs before everything: it warns a user who just passed the flood limit.
     # (Group chatter and the flood itself never get here: see guards.admit.)

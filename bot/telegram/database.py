@@ -17,11 +17,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, TypeHandler
+from telegram.ext import TypeHandler
 
 from bot import schema
 from bot.telegram import replies
-from bot.telegram.services import BotContext, services_of
+from bot.telegram.services import AnyApplication, BotContext, CourseApplication, services_of
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def sqlite_file(engine: Engine) -> Path | None:
     return Path(str(url.database)).expanduser().resolve()
 
 
-def install(application: Application) -> DatabaseWatch:  # type: ignore[type-arg]
+def install(application: CourseApplication) -> DatabaseWatch:
     """Check the database before every update and every half minute."""
     services = services_of(application)
     watch = DatabaseWatch(services.db)
@@ -129,14 +129,14 @@ def install(application: Application) -> DatabaseWatch:  # type: ignore[type-arg
     return watch
 
 
-def watch_of(application: Application) -> DatabaseWatch | None:  # type: ignore[type-arg]
+def watch_of(application: AnyApplication) -> DatabaseWatch | None:
     """Return the application's database watch, if installed."""
     watch: DatabaseWatch | None = application.bot_data.get("database_watch")
     return watch
 
 
 async def _tell_admins(
-    application: Application,  # type: ignore[type-arg]
+    application: CourseApplication,
     watch: DatabaseWatch,
     languages: dict[int, str],
 ) -> None:

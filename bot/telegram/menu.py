@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
@@ -14,9 +14,10 @@ from bot.core.i18n import t
 from bot.core.models import LANGS
 from bot.telegram.replies import escape
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from bot.telegram.services import Handler
 
-Callback = Callable[[Any, Any], Coroutine[Any, Any, None]]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Command:
     """
 
     name: str
-    callback: Callback
+    callback: Handler
     staff: bool = False
     usage: bool = False
 

@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 
 from telegram import Message
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
-from telegram.ext import Application
 
 from bot import storage
 from bot.core.calendar import format_datetime
@@ -37,7 +36,7 @@ from bot.core.views import event_title
 from bot.telegram import database, replies
 from bot.telegram.leader import Leadership
 from bot.telegram.limiter import Broadcast, Withdrawn
-from bot.telegram.services import BotContext, Services, services_of
+from bot.telegram.services import BotContext, CourseApplication, Services, services_of
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +60,7 @@ def _always() -> bool:
 class ReminderService:
     """Keep the JobQueue in step with the plan, and deliver what falls due."""
 
-    def __init__(self, application: Application) -> None:  # type: ignore[type-arg]
+    def __init__(self, application: CourseApplication) -> None:
         self.application = application
         # Jobs of the current plan by id; a job whose reminder left the plan does nothing.
         self.planned: dict[str, Reminder] = {}
@@ -252,7 +251,8 @@ class ReminderService:
 
     async def _run_job(self, context: BotContext) -> None:
         assert context.job is not None
-        reminder: Reminder = context.job.data  # type: ignore[assignment]
+        reminder = context.job.data
+        assert isinstance(reminder, Reminder), "a reminder job carries its Reminder"
         await self.deliver(reminder)
 
     async def deliver(self, reminder: Reminder) -> None:
@@ -486,7 +486,7 @@ class ReminderService:
                 log.info("could not tell admin %s: %s", admin, failure.message)
 
 
-def install(application: Application) -> ReminderService:  # type: ignore[type-arg]
+def install(application: CourseApplication) -> ReminderService:
     """Create the reminder service and re-plan after every reload; call ``refresh`` at start."""
     service = ReminderService(application)
     application.bot_data["reminders"] = service
@@ -497,17 +497,17 @@ def install(application: Application) -> ReminderService:  # type: ignore[type-a
     return service
 
 
-async def start(application: Application) -> None:  # type: ignore[type-arg]
+async def start(application: CourseApplication) -> None:
     """Run the reminders here if this process leads (always on SQLite), else keep trying."""
     await reminders_of(application).leadership.start()
 
 
-async def stop(application: Application) -> None:  # type: ignore[type-arg]
+async def stop(application: CourseApplication) -> None:
     """Stop competing for the reminders and release the lock."""
     await reminders_of(application).leadership.stop()
 
 
-def reminders_of(application: Application) -> ReminderService:  # type: ignore[type-arg]
+def reminders_of(application: CourseApplication) -> ReminderService:
     """Return the reminder service of an application."""
     service: ReminderService = application.bot_data["reminders"]
     return service

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy.engine import Engine as DbEngine
 from telegram import Update, User
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot import storage
 from bot.core.course import Course
@@ -21,6 +21,7 @@ from bot.core.loader import load_course
 from bot.core.text import detect_language
 from bot.settings import Settings
 from bot.telegram.flood import FloodGuard
+from bot.telegram.limiter import Broadcast
 
 if TYPE_CHECKING:
     from bot.telegram.menu import Command
@@ -147,7 +148,13 @@ def resolve_language(stored: str | None, language_code: str | None, question: st
     return "fa" if (language_code or "").lower().startswith("fa") else "en"
 
 
-class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):  # type: ignore[type-arg]
+# PTB's user, chat and bot data stay plain dicts; the services live in bot_data.
+Data: TypeAlias = dict[Any, Any]
+# The bot's sends may carry a Broadcast mark for the limiter (limiter.py).
+CourseBot: TypeAlias = ExtBot[Broadcast | None]
+
+
+class BotContext(CallbackContext[CourseBot, Data, Data, Data]):
     """The callback context, with typed access to the services."""
 
     @property
@@ -160,7 +167,16 @@ class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):  # type: igno
         return self.services.language_of(update.effective_user)
 
 
-def services_of(application: Application) -> Services:  # type: ignore[type-arg]
+# A handler as PTB calls it with our context.
+Handler: TypeAlias = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+# The application as build_application makes it. PTB's builder types its job queue with the
+# default context, though jobs do receive a BotContext.
+CourseApplication: TypeAlias = Application[CourseBot, BotContext, Data, Data, Data, JobQueue[Any]]
+# What a context's ``application`` is typed as: PTB cannot name the context class there.
+AnyApplication: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
+
+
+def services_of(application: AnyApplication) -> Services:
     """Return the services stored on an application."""
     services: Services = application.bot_data["services"]
     return services

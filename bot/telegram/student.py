@@ -23,7 +23,7 @@ from bot.core.i18n import t
 from bot.core.ical import course_calendar
 from bot.telegram import menu, replies
 from bot.telegram.replies import edit_quietly, escape, expired, ht, reply
-from bot.telegram.services import BotContext
+from bot.telegram.services import BotContext, Handler
 from bot.telegram.subscriptions import subscribe_from_link
 from bot.web.app import INTEREST_FILTERS, feed_links
 from bot.web.feed import alarm_offsets, versions_of
@@ -72,7 +72,7 @@ async def next_command(update: Update, context: BotContext) -> None:
     await reply(update, context, escape(views.next_overview(services.course, services.now(), lang)))
 
 
-def _upcoming(kind: EventKind, heading: str):  # type: ignore[no-untyped-def]
+def _upcoming(kind: EventKind, heading: str) -> Handler:
     async def handler(update: Update, context: BotContext) -> None:
         lang = context.language(update)
         services = context.services
@@ -88,7 +88,7 @@ deadlines = _upcoming("deadline", "bot.heading.deadlines")
 quizzes = _upcoming("quiz", "bot.heading.quizzes")
 
 
-def _facts(*names: str):  # type: ignore[no-untyped-def]
+def _facts(*names: str) -> Handler:
     async def handler(update: Update, context: BotContext) -> None:
         lang = context.language(update)
         course = context.services.course

@@ -91,8 +91,8 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
     user = update.effective_user
     services = context.services
     stopped = user is not None and storage.unsubscribe(services.db, user.id)
-    if stopped:
-        log.info("user %s unsubscribed", user.id)  # type: ignore[union-attr]
+    if user is not None and stopped:
+        log.info("user %s unsubscribed", user.id)
     await reply(
         update, context, ht(lang, "bot.unsubscribe.done" if stopped else "bot.unsubscribe.none")
     )

@@ -8,19 +8,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Update
-from telegram.ext import Application
 
 from bot.settings import Settings, WebSettings
 from bot.telegram.network import readable_update
 from bot.telegram.reminders import reminders_of
-from bot.telegram.services import services_of
+from bot.telegram.services import CourseApplication, services_of
 from bot.web import Site, Webhook, create_app
 from bot.web.server import STOP_SIGNALS, listen, make_server, serve_until
 
 log = logging.getLogger(__name__)
 
 
-def site_of(application: Application, webhook: Webhook | None = None) -> Site:  # type: ignore[type-arg]
+def site_of(application: CourseApplication, webhook: Webhook | None = None) -> Site:
     """Return the web site reading the application's services, so /reload shows at once."""
     services = services_of(application)
 
@@ -44,7 +43,7 @@ def site_of(application: Application, webhook: Webhook | None = None) -> Site:  
     )
 
 
-def telegram_webhook(application: Application, url: str, secret: str) -> Webhook:  # type: ignore[type-arg]
+def telegram_webhook(application: CourseApplication, url: str, secret: str) -> Webhook:
     """Return the webhook route that feeds Telegram's updates to the application's queue."""
 
     async def receive(data: dict[str, Any]) -> None:
@@ -58,7 +57,7 @@ def telegram_webhook(application: Application, url: str, secret: str) -> Webhook
 
 
 async def run_with_web(
-    application: Application,  # type: ignore[type-arg]
+    application: CourseApplication,
     settings: Settings,
     *,
     webhook: bool,

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from html import escape
 
 from bot.core.calendar import format_date, format_time, to_persian_digits
-from bot.core.course import Course, Event
+from bot.core.course import Course, Event, EventKind
 from bot.core.i18n import entries, t
 from bot.core.views import event_title, week_bounds
 
@@ -80,9 +80,9 @@ def _events(events: Iterable[Event], lang: str, now: datetime) -> str:
     return "\n".join(parts)
 
 
-def _next_card(course: Course, now: datetime, kind: str, lang: str) -> str:
+def _next_card(course: Course, now: datetime, kind: EventKind, lang: str) -> str:
     heading = t(lang, f"web.next_{kind}")
-    event = course.next_event(now, (kind,))  # type: ignore[arg-type]
+    event = course.next_event(now, (kind,))
     if event is None:
         body = f"<p>{escape(t(lang, 'web.none'))}</p>"
     else:
