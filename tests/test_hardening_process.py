@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -91,8 +92,10 @@ def test_anunreadable_update_is_skipped_once_and_later_ones_are_answered(
     assert "Traceback" not in log
 
 
-def test_webhook_parse_errors_never_log_the_update(tmp_path: Path, api: BotApiDouble) -> None:
-    """Through the webhook, an unreadable update's data is withheld from the log."""
+def test_webhook_skips_an_unreadable_update_and_answers_the_next(
+    tmp_path: Path, api: BotApiDouble
+) -> None:
+    """--webhook without a web section acknowledges an unreadable update once, then answers."""
     port = free_port()
     config = _config(
         tmp_path,
@@ -105,15 +108,46 @@ def test_webhook_parse_errors_never_log_the_update(tmp_path: Path, api: BotApiDo
     process = start_bot(config, env, "--webhook", errors=errors.open("w"), cwd=tmp_path)
     with killed_on_failure(process):
         api.wait_for_request("setWebhook", timeout=20)
+        api.add_chat(STUDENT)
         headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
         url = f"http://127.0.0.1:{port}/telegram"
-        answer = httpx.post(url, json=unreadable_update(5), headers=headers)
-        assert answer.status_code == 400
-        wait_for_output(errors, "Received data was", timeout=10)
+        # Acknowledged: a refusal would make Telegram send it again and again.
+        assert httpx.post(url, json=unreadable_update(5), headers=headers).status_code == 200
+        question = api.push_text(STUDENT, "when is quiz 3")
+        assert httpx.post(url, json=question, headers=headers).status_code == 200
+        reply = api.wait_for_count(1, chat_id=STUDENT, timeout=10)
+        assert "27 Esfand 1401" in (reply[0].plain_text or "")
+        # Without a web section the webhook's port serves no pages, only the health check.
+        assert httpx.get(f"http://127.0.0.1:{port}/en").status_code == 404
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
         stop_bot(process)
     log = errors.read_text(encoding="utf-8")
     assert process.returncode == 0, log
+    skipped = [line for line in log.splitlines() if "skipped update" in line]
+    assert len(skipped) == 1 and "WARNING" in skipped[0] and "5 (message)" in skipped[0], log
     assert SECRET_TEXT not in log
+    assert "Traceback" not in log
+
+
+def test_webhook_on_a_taken_port_is_one_line(tmp_path: Path, api: BotApiDouble) -> None:
+    """--webhook on a port already in use gets one line naming webhook_port, exit code 2."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = _config(
+            tmp_path,
+            webhook_url=f"http://127.0.0.1:{port}/telegram",
+            webhook_listen="127.0.0.1",
+            webhook_port=port,
+        )
+        process = start_bot(config, bot_environment(api, TOKEN), "--webhook", cwd=tmp_path)
+        with killed_on_failure(process):
+            _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 2, stderr
+    lines = [line for line in stderr.splitlines() if line.startswith("course-bot:")]
+    assert lines == [lines[0]] and f"webhook_port: cannot listen on 127.0.0.1:{port}" in lines[0]
+    assert "Traceback" not in stderr
 
 
 def test_start_waits_for_an_unreachable_bot_api_then_serves(tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ import signal
 import sys
 from collections.abc import Awaitable, Iterable, Mapping
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, RetryAfter
@@ -127,8 +126,9 @@ def run_bot(settings: Settings, *, webhook: bool, environ: Mapping[str, str] | N
         return 0
     log.info("starting with %s", "a webhook" if webhook else "long polling")
     try:
-        if settings.web is not None:
-            # One server for the feed, the page and (with --webhook) Telegram's updates.
+        if settings.web is not None or webhook:
+            # One server for Telegram's updates (with --webhook) and, with a web section, the
+            # feed and the page.
             from bot.telegram.web import run_with_web
 
             # On the loop connect() made current, like PTB's own run_polling.
@@ -140,17 +140,6 @@ def run_bot(settings: Settings, *, webhook: bool, environ: Mapping[str, str] | N
                     secret=secret,
                     allowed_updates=ALLOWED_UPDATES,
                 )
-            )
-        elif webhook:
-            assert settings.webhook_url is not None
-            application.run_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-                webhook_url=settings.webhook_url,
-                secret_token=secret,
-                allowed_updates=ALLOWED_UPDATES,
-                stop_signals=STOP_SIGNALS,
             )
         else:
             application.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=STOP_SIGNALS)

@@ -19,7 +19,9 @@ from bot.web.server import STOP_SIGNALS, listen, make_server, serve_until
 log = logging.getLogger(__name__)
 
 
-def site_of(application: CourseApplication, webhook: Webhook | None = None) -> Site:
+def site_of(
+    application: CourseApplication, webhook: Webhook | None = None, *, pages: bool = True
+) -> Site:
     """Return the web site reading the application's services, so /reload shows at once."""
     services = services_of(application)
 
@@ -40,6 +42,7 @@ def site_of(application: CourseApplication, webhook: Webhook | None = None) -> S
         bot_username=username,
         webhook=webhook,
         reminders_leader=lambda: reminders_of(application).leading,
+        pages=pages,
     )
 
 
@@ -67,15 +70,21 @@ async def run_with_web(
     """Run the bot and the web side together until SIGINT or SIGTERM.
 
     With ``webhook`` Telegram posts updates to the same server (no second port); otherwise the
-    bot polls. The steps follow PTB's run_polling, which cannot share its loop with a server.
+    bot polls. Without a ``web`` section the server listens on the webhook's address and
+    serves only the webhook and /healthz. The steps follow PTB's run_polling, which cannot
+    share its loop with a server.
     """
-    web = settings.web or WebSettings()
     hook = None
     if webhook:
         assert settings.webhook_url is not None
         hook = telegram_webhook(application, settings.webhook_url, secret)
-    sock = listen(web)
-    server = make_server(create_app(site_of(application, hook)))
+    if settings.web is not None:
+        web, key, pages = settings.web, "web", True
+    else:
+        web = WebSettings(listen=settings.webhook_listen, port=settings.webhook_port)
+        key, pages = "webhook_port", False
+    sock = listen(web, key)
+    server = make_server(create_app(site_of(application, hook, pages=pages)))
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in STOP_SIGNALS:

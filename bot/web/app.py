@@ -62,6 +62,8 @@ class Site:
     webhook: Webhook | None = None
     # Whether this replica runs the reminders (see bot/telegram/leader.py); None without a bot.
     reminders_leader: Callable[[], bool | None] = lambda: None
+    # False: only /healthz and the webhook (a bot run with --webhook and no web section).
+    pages: bool = True
     # The plan's due times, worked out once per course.
     _due: tuple[Course | None, list[datetime]] = field(
         default_factory=lambda: (None, []), repr=False
@@ -174,12 +176,13 @@ def create_app(site: Site) -> Starlette:
         html = render_page(site.course(), site.clock(), lang, links)
         return HTMLResponse(html, headers={"Cache-Control": "no-cache", "Content-Language": lang})
 
-    routes = [
-        Route("/healthz", healthz),
-        Route("/calendar/{lang}.ics", calendar),
-        Route("/", page),
-        Route("/{lang:str}", page),
-    ]
+    routes = [Route("/healthz", healthz)]
+    if site.pages:
+        routes += [
+            Route("/calendar/{lang}.ics", calendar),
+            Route("/", page),
+            Route("/{lang:str}", page),
+        ]
     if site.webhook is not None:
         hook = site.webhook
 

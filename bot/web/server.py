@@ -33,8 +33,11 @@ class Server(uvicorn.Server):
         yield
 
 
-def listen(web: WebSettings) -> socket.socket:
-    """Bind the listening socket, or raise SettingsError in one line (port in use, bad host)."""
+def listen(web: WebSettings, key: str = "web") -> socket.socket:
+    """Bind the listening socket, or raise SettingsError in one line (port in use, bad host).
+
+    ``key`` names the settings the address came from, for that line.
+    """
     try:
         infos = socket.getaddrinfo(web.listen, web.port, type=socket.SOCK_STREAM)
         family, kind, proto, _, address = infos[0]
@@ -43,7 +46,7 @@ def listen(web: WebSettings) -> socket.socket:
         sock.bind(address)
     except OSError as error:
         raise SettingsError(
-            f"config: web: cannot listen on {web.listen}:{web.port}: {error.strerror or error}"
+            f"config: {key}: cannot listen on {web.listen}:{web.port}: {error.strerror or error}"
         ) from error
     sock.listen(128)
     sock.setblocking(False)
