@@ -94,3 +94,90 @@ def test_course_path_falls_back_to_the_settings_folder(tmp_path, monkeypatch):
     path = write(tmp_path / "conf", "course: c.yaml\n")
     monkeypatch.chdir(tmp_path)
     assert load_settings(path, environ={}).course_path() == tmp_path / "conf" / "c.yaml"
+
+
+def test_config_flag_beats_the_environment_which_beats_the_default_file(tmp_path, monkeypatch):
+    """--config wins over COURSE_BOT_CONFIG, which wins over config/settings.yaml here."""
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "settings.yaml").write_text("flood_limit: 4\n", encoding="utf-8")
+    from_env = tmp_path / "env.yaml"
+    from_env.write_text("flood_limit: 5\n", encoding="utf-8")
+    flag = tmp_path / "flag.yaml"
+    flag.write_text("flood_limit: 6\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    environ = {"COURSE_BOT_CONFIG": str(from_env)}
+    assert load_settings(flag, environ=environ).flood_limit == 6
+    assert load_settings(None, environ=environ).flood_limit == 5
+    assert load_settings(None, environ={}).flood_limit == 4
+
+
+def test_environment_beats_the_file_which_beats_the_default(tmp_path):
+    """Per key: COURSE_BOT_<KEY> over the file's value over the embedded default."""
+    path = write(tmp_path, "flood_limit: 4\nchannel_language: en\n")
+    settings = load_settings(path, environ={"COURSE_BOT_FLOOD_LIMIT": "9"})
+    assert settings.flood_limit == 9
+    assert settings.channel_language == "en"
+    assert settings.timezone == "Asia/Tehran"
+
+
+def test_an_environment_mapping_replaces_the_files_whole(tmp_path):
+    """COURSE_BOT_REMINDERS replaces the file's `reminders`; the two are not merged."""
+    path = write(tmp_path, "reminders: {enabled: false, quiz: [3h], deadline: [2d]}\n")
+    reminders = load_settings(path, environ={"COURSE_BOT_REMINDERS": "{quiz: [1d]}"}).reminders
+    assert reminders.quiz == ["1d"]
+    assert reminders.enabled is True
+    assert reminders.deadline == ["3d", "1d", "3h"]
+
+
+def test_environment_values_are_read_as_yaml_except_text_keys(tmp_path):
+    """Lists, mappings, numbers and booleans come as YAML; `@channel` and URLs stay as written."""
+    environ = {
+        "COURSE_BOT_ADMINS": "[1, 2]",
+        "COURSE_BOT_WEB": "{listen: 127.0.0.1, port: 9}",
+        "COURSE_BOT_REMINDERS": "{enabled: false}",
+        "COURSE_BOT_WEBHOOK_PORT": "8000",
+        "COURSE_BOT_CHANNEL": "@mlsd_channel",
+        "COURSE_BOT_DATABASE_URL": "sqlite:///state/a: b.db",
+    }
+    settings = load_settings(write(tmp_path, ""), environ=environ)
+    assert settings.admins == [1, 2]
+    assert settings.web is not None and (settings.web.listen, settings.web.port) == ("127.0.0.1", 9)
+    assert settings.reminders.enabled is False
+    assert settings.webhook_port == 8000
+    assert settings.channel == "@mlsd_channel"
+    assert settings.database_url == "sqlite:///state/a: b.db"
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"COURSE_BOT_COLOUR": "blue"}, "config: colour: unknown key"),
+        ({"COURSE_BOT_ADMINS": "1,x"}, "config: admins.1: Input should be a valid integer"),
+        ({"COURSE_BOT_CHANNEL": "mlsd"}, "config: channel: give a numeric chat id or an @username"),
+        (
+            {"COURSE_BOT_REMINDERS": "{quiz: [soon]}"},
+            "config: reminders: quiz: 'soon' is not an offset",
+        ),
+        ({"COURSE_BOT_REMINDERS": "{colour: 1}"}, "config: reminders.colour: unknown key"),
+        (
+            {"COURSE_BOT_WEB": "{port: 1"},
+            "config: web: cannot read COURSE_BOT_WEB='{port: 1': expected ',' or '}'",
+        ),
+    ],
+)
+def test_bad_environment_values_name_the_key(tmp_path, environ, message):
+    """A wrong COURSE_BOT_<KEY> value is one SettingsError line naming the key, as for the file."""
+    with pytest.raises(SettingsError) as caught:
+        load_settings(write(tmp_path, ""), environ=environ)
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("token", ["123456:ABC DEF", "123456:ABC\nDEF", "123456:ABC!DEF", "DEF"])
+def test_a_bad_token_is_refused_without_quoting_it(token):
+    """A malformed TELEGRAM_BOT_TOKEN is refused in one line that never contains the token."""
+    with pytest.raises(SettingsError) as caught:
+        bot_token({"TELEGRAM_BOT_TOKEN": token})
+    message = str(caught.value)
+    assert message.startswith("TELEGRAM_BOT_TOKEN: ")
+    assert "DEF" not in message and "\n" not in message
