@@ -308,6 +308,13 @@ class BotApiDouble(World, Methods):
             if not self._cond.wait_for(lambda: self._polling > 0, timeout):
                 raise TimeoutError(f"no getUpdates long poll started within {timeout}s")
 
+    def wait_until_acknowledged(self, timeout: float = 5.0) -> None:
+        """Block until the bot has fetched every pushed update and acknowledged it (offset)."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: not self._updates, timeout):
+                ids = [u["update_id"] for u in self._updates]
+                raise TimeoutError(f"updates {ids} not acknowledged within {timeout}s")
+
     def _wait(self, matches: Callable[[], list[SentRecord]], timeout: float, what: str) -> Any:
         with self._cond:
             if self._cond.wait_for(matches, timeout):
