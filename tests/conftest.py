@@ -10,12 +10,22 @@ import signal
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    EVENT_JOB_SUBMITTED,
+    JobExecutionEvent,
+    JobSubmissionEvent,
+)
+from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.engine import Engine
 
 # Before anything imports telegram: see bot/telegram/__init__.py.
@@ -130,12 +140,55 @@ def api() -> Iterator[BotApiDouble]:
         yield double
 
 
+class JobWatch:
+    """Follow the JobQueue's runs through APScheduler's events, to tell when it is idle."""
+
+    def __init__(self, scheduler: BaseScheduler) -> None:
+        self.scheduler = scheduler
+        self.running = 0
+        self._changed = asyncio.Event()
+        scheduler.add_listener(self._submitted, EVENT_JOB_SUBMITTED)
+        scheduler.add_listener(self._ended, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+        scheduler.add_listener(lambda _: self._changed.set(), EVENT_JOB_MAX_INSTANCES)
+
+    def _submitted(self, event: JobSubmissionEvent) -> None:
+        # One run per scheduled time; each ends with one executed, error or missed event.
+        self.running += len(event.scheduled_run_times)
+        self._changed.set()
+
+    def _ended(self, event: JobExecutionEvent) -> None:
+        self.running -= 1
+        self._changed.set()
+
+    def due(self) -> list[str]:
+        """Return the ids of jobs whose time has come but which the scheduler has not run."""
+        now = datetime.now(UTC)
+        return [
+            job.id
+            for job in self.scheduler.get_jobs()
+            if job.next_run_time is not None and job.next_run_time <= now
+        ]
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        """Wait until no job is due or running (the scheduler reports each step as an event)."""
+        try:
+            async with asyncio.timeout(timeout):
+                while self.running or self.due():
+                    self._changed.clear()
+                    await self._changed.wait()
+        except TimeoutError:
+            raise TimeoutError(
+                f"jobs still busy after {timeout}s: {self.running} running, due: {self.due()}"
+            ) from None
+
+
 @dataclass
 class Bot:
     """A running application and the double it polls, with helpers to talk to it."""
 
     app: Any
     api: BotApiDouble
+    jobs: JobWatch
 
     @property
     def username(self) -> str:
@@ -155,12 +208,20 @@ class Bot:
         await asyncio.to_thread(
             self.api.wait_for_count, before + 1, "sendMessage", 5.0, chat_id=chat
         )
-        await self.settle()
+        await self.handled()  # the reply's later pieces, if any, are sent by then
         return "\n".join(r.plain_text or "" for r in self.api.messages_to(chat)[before:])
 
-    async def settle(self, seconds: float = 0.2) -> None:
-        """Give the bot a moment to finish what it is doing (e.g. the second piece of a reply)."""
-        await asyncio.sleep(seconds)
+    async def handled(self, timeout: float = 10.0) -> None:
+        """Wait until the bot has fetched, acknowledged and finished every update pushed so far."""
+        await asyncio.to_thread(self.api.wait_until_acknowledged, timeout)
+        # Acknowledged means queued; PTB marks each queued update done once it was handled.
+        async with asyncio.timeout(timeout):
+            await self.app.update_queue.join()
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        """Wait until every update pushed so far was handled and no job is due or running."""
+        await self.handled(timeout)
+        await self.jobs.idle(timeout)
 
 
 @asynccontextmanager
@@ -174,10 +235,12 @@ async def running_bot(
     async with app:
         # post_init runs only under run_polling/run_webhook; call it like they do.
         await app.post_init(app)
+        # Watching before the JobQueue starts, so the reminders due at start are seen too.
+        jobs = JobWatch(app.job_queue.scheduler)
         await app.start()
         await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES)
         try:
-            yield Bot(app, api)
+            yield Bot(app, api, jobs)
         finally:
             await app.updater.stop()
             await app.stop()

@@ -52,20 +52,25 @@ def _rows(path: Path, sql: str) -> list[tuple[object, ...]]:
 
 
 async def test_deleted_state_folder_is_recreated_reported_once_and_kept(
-    bot: Bot, settings: Settings, caplog: pytest.LogCaptureFixture
+    api: BotApiDouble,
+    settings: Settings,
+    clock: Clock,
+    db: Engine,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Deleting the state folder: ERROR in the log, one message to the admins, a new file
     that keeps what is written afterwards, and students still answered."""
     path = _database_file(settings)
-    bot.api.add_chat(ADMIN)
-    assert "27 Esfand" in await bot.ask(STUDENT, "when is quiz 3")
-    shutil.rmtree(path.parent)
-    with caplog.at_level(logging.ERROR, logger="bot.telegram.database"):
-        assert "27 Esfand" in await bot.ask(STUDENT, "when is quiz 3?")
-        assert "quiz" in (await bot.ask(STUDENT, "when is the next quiz")).lower()
-    await asyncio.to_thread(bot.api.wait_for_count, 1, "sendMessage", 5.0, chat_id=ADMIN)
-    await bot.settle()
-    to_admin = bot.api.messages_to(ADMIN)
+    api.add_chat(ADMIN)
+    async with running_bot(api, settings, clock, db) as bot:
+        assert "27 Esfand" in await bot.ask(STUDENT, "when is quiz 3")
+        shutil.rmtree(path.parent)
+        with caplog.at_level(logging.ERROR, logger="bot.telegram.database"):
+            assert "27 Esfand" in await bot.ask(STUDENT, "when is quiz 3?")
+            assert "quiz" in (await bot.ask(STUDENT, "when is the next quiz")).lower()
+        await bot.handled()
+    # The admins are told from a task of the application's, and stopping awaits those.
+    to_admin = api.messages_to(ADMIN)
     assert len(to_admin) == 1
     assert "deleted or replaced" in (to_admin[0].plain_text or "")
     assert any("deleted or replaced" in r.getMessage() for r in caplog.records)
@@ -86,7 +91,7 @@ async def test_a_reminder_delivered_after_the_file_vanished_is_recorded_in_the_n
         path.unlink()
         clock.now = quiz.due_at
         await reminders_of(bot.app).deliver(quiz)
-        await bot.settle()
+        await bot.idle()
     assert len(api.messages_to(CHANNEL_ID)) == 1
     assert path.exists()
     rows = dict(_rows(path, "select key, status from delivery where key like 'quiz:quiz-3/%'"))
@@ -95,7 +100,7 @@ async def test_a_reminder_delivered_after_the_file_vanished_is_recorded_in_the_n
     assert earlier and set(earlier.values()) == {"skipped"}
     # Another start at the same moment finds the record and sends nothing more.
     async with running_bot(api, settings, clock, db) as bot:
-        await bot.settle(0.5)
+        await bot.idle()  # the start-up catch-up has run
     assert len(api.messages_to(CHANNEL_ID)) == 1
 
 
@@ -113,7 +118,7 @@ async def test_edited_chatter_in_a_group_is_ignored_and_an_edited_mention_answer
     other = bot.api.push_text(STUDENT, "hello all", chat_id=GROUP)["message"]["message_id"]
     bot.api.push_edit(STUDENT, other, f"@{bot.username} when is quiz 3", chat_id=GROUP)
     replies = await asyncio.to_thread(bot.api.wait_for_count, 1, "sendMessage", 5.0, chat_id=GROUP)
-    await bot.settle(0.3)
+    await bot.handled()
     assert len(bot.api.messages_to(GROUP)) == 1
     assert "27 Esfand" in (replies[0].plain_text or "")
     assert replies[0].reply_to_message_id == other
@@ -129,7 +134,7 @@ async def test_edits_count_against_the_flood_limit(
         for n in range(5):
             api.push_edit(STUDENT, first, f"when is quiz {n + 1}")
         await asyncio.to_thread(api.wait_for_count, 4, "sendMessage", 5.0, chat_id=STUDENT)
-        await bot.settle(0.3)
+        await bot.handled()
     texts = [r.plain_text or "" for r in api.messages_to(STUDENT)]
     assert len(texts) == 4
     assert sum("too fast" in text for text in texts) == 1
@@ -182,7 +187,7 @@ async def test_forged_buttons_get_a_short_expired_answer(bot: Bot, data: str) ->
     assert message_id is not None
     answer = await _press(bot, data, message_id)
     assert "expired" in str(answer.get("text"))
-    await bot.settle()
+    await bot.handled()
     assert len(bot.api.messages_to(STUDENT)) == 1  # no apology
     assert not [r for r in bot.api.sent if r.method == "editMessageText"]
 

@@ -107,7 +107,7 @@ async def test_due_reminder_reaches_channel_and_subscribers_by_interest_and_lang
     storage.set_language(db, 5, "fa", LONG_AGO)  # a /language choice beats the stored one
     async with running_bot(api, settings, clock, db) as bot:
         await wait_count(api, 4)
-        await bot.settle(0.3)
+        await bot.idle()
     channel = received(api, CHANNEL_ID)
     assert len(channel) == 1 and "کوییز ۳" in channel[0] and "فردا" in channel[0]
     assert "Quiz 3" in received(api, 2)[0] and "tomorrow" in received(api, 2)[0]
@@ -127,12 +127,12 @@ async def test_restart_sends_nothing_twice(
     subscribe(api, db, 1)
     async with running_bot(api, settings, clock, db) as bot:
         await wait_count(api, 2)
-        await bot.settle(0.3)
+        await bot.idle()
     async with running_bot(api, settings, clock, db) as bot:
         service = reminders_of(bot.app)
         for planned in list(service.planned.values()):
             await service.deliver(planned)
-        await bot.settle(0.3)
+        await bot.idle()
     assert len(received(api, CHANNEL_ID)) == 1 and len(received(api, 1)) == 1
 
 
@@ -150,7 +150,7 @@ async def test_stopping_mid_broadcast_then_restarting_reaches_everyone_once(
     assert 10 <= first < len(students)
     async with running_bot(api, settings, clock, db) as bot:
         await wait_count(api, 1 + len(students))
-        await bot.settle(0.3)
+        await bot.idle()
     assert [len(received(api, user_id)) for user_id in students] == [1] * len(students)
     assert len(received(api, CHANNEL_ID)) == 1
     assert statuses(db, f"{QUIZ3_1D}/subscribers") == {"sent": len(students)}
@@ -164,7 +164,7 @@ async def test_missed_reminder_with_event_ahead_is_sent_late(
     subscribe(api, db, 1, lang="en")
     async with running_bot(api, english(settings), clock, db) as bot:
         await wait_count(api, 2)
-        await bot.settle(0.3)
+        await bot.idle()
     for chat in (CHANNEL_ID, 1):
         (text,) = received(api, chat)
         assert text.startswith("⚠️ Late reminder") and "Quiz 3 is in 18 hours" in text
@@ -179,7 +179,7 @@ async def test_missed_reminder_after_its_event_is_skipped(
     clock.now = quiz2.event_at + timedelta(minutes=30)
     subscribe(api, db, 1)
     async with running_bot(api, settings, clock, db) as bot:
-        await bot.settle(0.5)
+        await bot.idle()
     assert api.messages_to(CHANNEL_ID) == [] and api.messages_to(1) == []
     for key in ("quiz:quiz-2/1d/channel", "quiz:quiz-2/2h/subscribers"):
         assert statuses(db, key) == {"skipped": 1}
@@ -192,7 +192,7 @@ async def test_several_missed_reminders_of_one_event_go_out_as_one(
     clock.now = QUIZ3 - timedelta(hours=1)  # both the 1-day and the 2-hour reminders missed
     async with running_bot(api, english(settings), clock, db) as bot:
         await wait_count(api, 1)
-        await bot.settle(0.3)
+        await bot.idle()
     (text,) = [t for t in received(api, CHANNEL_ID) if "Quiz 3 is" in t]
     assert "Late reminder" in text and "Quiz 3 is in 1 hour:" in text
     assert statuses(db, "quiz:quiz-3/2h/channel") == {"late": 1}
@@ -226,8 +226,7 @@ async def test_broadcast_stops_when_the_event_begins(
     quizzes_only = ReminderSettings(quiz=["2h"], deadline=[], release=[], workshop=[], digest=False)
     settings = settings.model_copy(update={"reminders": quizzes_only})
     async with running_bot(api, settings, clock, db) as bot:
-        while clock() < QUIZ3 + timedelta(seconds=0.3):
-            await bot.settle(0.1)
+        await bot.idle()  # the broadcast has ended by itself
     got = [r for user_id in students for r in api.messages_to(user_id)]
     assert 0 < len(got) < len(students)
     assert statuses(db, "quiz:quiz-3/2h/subscribers") == {"late": len(got)}
@@ -243,7 +242,7 @@ async def test_rate_limit_is_waited_out_and_everyone_served(
     api.fail_next("sendMessage", 429, retry_after=1)
     async with running_bot(api, settings, clock, db) as bot:
         await wait_count(api, 4)
-        await bot.settle(0.3)
+        await bot.idle()
     assert [len(received(api, chat)) for chat in (CHANNEL_ID, 1, 2, 3)] == [1, 1, 1, 1]
     codes = [r.status for r in api.requests if r.method == "sendMessage"]
     assert codes[0] == 429 and codes.count(200) == 4
@@ -259,7 +258,7 @@ async def test_blocked_student_is_unsubscribed_and_others_served(
     api.block(2)
     async with running_bot(api, settings, clock, db) as bot:
         await wait_count(api, 3)
-        await bot.settle(0.3)
+        await bot.idle()
     assert [len(received(api, user_id)) for user_id in (1, 2, 3)] == [1, 0, 1]
     assert storage.subscription(db, 2) is None
     assert storage.subscription(db, 1) == "all"
@@ -280,15 +279,14 @@ async def test_channel_problem_is_reported_to_admins_once(
         service = reminders_of(bot.app)
         clock.now = QUIZ3 - timedelta(hours=2)  # the 2-hour reminder falls due, and fails too
         await service.refresh()
-        await asyncio.to_thread(api.wait_for_request, "sendMessage")
-        await bot.settle(0.5)
+        await bot.idle()  # the 2-hour reminder's job has run, and failed
         assert len(api.messages_to(ADMIN)) == 1
         api.add_chat(CHANNEL_ID, "channel", username=CHANNEL[1:])  # the admins fixed it
         await service.refresh()
         await bot.wait(
             lambda r: "Quiz 3" in (r.plain_text or "") or "کوییز ۳" in (r.plain_text or "")
         )
-        await bot.settle(0.5)
+        await bot.idle()
     quiz = [t for t in received(api, CHANNEL_ID) if "کوییز ۳ ۲ ساعت دیگر" in t]
     assert len(quiz) == 1
     assert len(api.messages_to(ADMIN)) == 1
@@ -329,7 +327,7 @@ async def test_moved_deadline_is_announced_once_and_reminders_follow(
         await bot.wait(
             lambda r: "Wed 2 Farvardin" in (r.plain_text or "") and "due in" in (r.plain_text or "")
         )
-        await bot.settle(0.3)
+        await bot.idle()
     due_notes = [t for t in received(api, CHANNEL_ID) if "CA1 is due" in t]
     assert len(due_notes) == 2 and "Mon 29 Esfand" in due_notes[0]
     assert statuses(db, "deadline:ca-1/3d/channel") == {"sent": 2}
@@ -350,7 +348,7 @@ async def test_reload_drops_jobs_of_removed_events(
         )
         assert "Reloaded" in await bot.ask(ADMIN, "/reload")
         names = {job.name for job in bot.app.job_queue.jobs()}
-        await bot.settle(0.1)
+        await bot.idle()
     assert not any("quiz-3/" in name for name in names)
     assert any("quiz-4/" in name for name in names)
 
@@ -386,10 +384,7 @@ async def test_blocking_the_bot_unsubscribes(bot: Bot, db: Engine) -> None:
     """The update Telegram sends when a student blocks the bot ends their subscription."""
     storage.subscribe(db, 1001, "all", LONG_AGO)
     bot.api.push_my_chat_member(1001, "kicked")
-    for _ in range(50):
-        if storage.subscription(db, 1001) is None:
-            break
-        await bot.settle(0.05)
+    await bot.handled()
     assert storage.subscription(db, 1001) is None
 
 
@@ -427,7 +422,7 @@ async def test_broadcast_keeps_several_messages_in_flight_over_a_slow_round_trip
             subscribe(api, db, user_id)
         async with running_bot(api, settings, clock, db) as bot:
             await wait_count(api, 1 + len(students), timeout=20)
-            await bot.settle(0.5)
+            await bot.idle()
         arrivals = sorted(r.time for user_id in students for r in api.messages_to(user_id))
     assert [len(received(api, user_id)) for user_id in students] == [1] * len(students)
     assert statuses(db, f"{QUIZ3_1D}/subscribers") == {"sent": len(students)}
@@ -448,7 +443,7 @@ async def test_broadcast_keeps_at_most_its_window_of_messages_in_flight(
             subscribe(api, db, user_id)
         async with running_bot(api, settings, clock, db) as bot:
             await wait_count(api, 1 + len(students), timeout=30)
-            await bot.settle(0.5)
+            await bot.idle()
         peak = api.peak_in_flight("sendMessage")
     assert [len(received(api, user_id)) for user_id in students] == [1] * len(students)
     # At 29 messages a second over 1.5 s, twice the window would be in flight unbounded.

@@ -112,7 +112,7 @@ async def test_group_answers_only_when_addressed(bot: Bot) -> None:
     )
     assert "CA1" in reply
     bot.api.push_text(STUDENT, "thanks all", chat_id=GROUP)
-    await bot.settle(0.5)
+    await bot.handled()
     assert len(bot.api.messages_to(GROUP)) == 3
 
 
@@ -224,7 +224,7 @@ async def test_blocked_user_is_quiet_and_others_are_served(
     bot.api.block(blocker)
     bot.api.push_my_chat_member(blocker, "kicked")
     assert "The next quiz" in await bot.ask(STUDENT, "/next")
-    await bot.settle()
+    await bot.handled()
     assert not [r for r in caplog.records if r.levelno >= 40]
     with Session(db) as session:  # type: ignore[arg-type]
         assert session.get(storage.User, blocker).blocked  # type: ignore[union-attr]
