@@ -30,7 +30,7 @@ def split_clauses(text: str) -> list[str]:
         pending = ""
         if not part:
             continue
-        if len(tokenize(part)) >= 2:
+        if len(tokenize(part)) >= 2 and not (clauses and _opens_pair(clauses[-1])):
             clauses.append(part)
         elif clauses:
             clauses[-1] = f"{clauses[-1]} {part}"
@@ -39,6 +39,14 @@ def split_clauses(text: str) -> list[str]:
     if pending:
         clauses.append(pending)
     return clauses
+
+
+def _opens_pair(clause: str) -> bool:
+    """Tell whether a clause ends on a pair that "and" closes: "… between quiz 2 | and 3"."""
+    words = tokenize(clause)
+    between = set(lexicon().words.get("between", []))
+    starts = [i for i, word in enumerate(words) if word in between]
+    return bool(starts) and len(words) - starts[-1] <= 4
 
 
 def _asks(clause: str, words: list[str]) -> bool:

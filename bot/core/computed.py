@@ -9,7 +9,7 @@ from bot.core.calendar import format_date, format_datetime, format_time
 from bot.core.course import Course, Event, EventKind, Item
 from bot.core.i18n import t
 from bot.core.lexicon import lexicon
-from bot.core.understand import Question, kind_of
+from bot.core.understand import ItemRef, Question, kind_of
 from bot.core.views import break_lines, event_title
 
 Found = tuple[str, tuple[str, ...]]
@@ -277,3 +277,78 @@ def around_break(course: Course, q: Question, kinds: list[EventKind], lang: str)
     if not lines:
         return None
     return "\n".join(lines), tuple(used)
+
+
+_ITEM_KINDS = ("quiz", "assignment", "project", "workshop")
+
+
+def _named(course: Course, ref: ItemRef) -> Item | None:
+    if ref.kind == "workshop" and ref.name:
+        return course.item_by_id(f"workshop-{ref.name}")
+    return course.item(ref.kind, ref.number) if ref.number is not None else None
+
+
+def _moment(item: Item, by_deadline: bool) -> datetime | None:
+    if by_deadline and item.due_at is not None:
+        return item.due_at
+    return item.starts_at or item.release_at or item.due_at
+
+
+def neighbour(course: Course, q: Question) -> Item | None:
+    """Find the item "the quiz after quiz 3" or "the deadline before the MLflow workshop" means.
+
+    The kinds asked for are the item words other than the named item's own; with none ("the
+    one after quiz 3", "the quiz after quiz 3") it is the named item's kind.
+    """
+    if q.relation is None:
+        return None
+    direction, ref = q.relation
+    anchor_item = _named(course, ref)
+    if anchor_item is None:
+        return None
+    by_deadline = "deadline" in q.focus or "due" in q.intents
+    anchor = _moment(anchor_item, by_deadline)
+    asked = [f for f in q.focus if f in _ITEM_KINDS and f != anchor_item.kind]
+    if asked:
+        candidates = [item for item in course.items if item.kind in asked]
+    elif "deadline" in q.focus and anchor_item.due_at is None:
+        candidates = [item for item in course.items if item.due_at is not None]
+    else:
+        candidates = course.items_of(anchor_item.kind)
+    timed = [
+        (moment, item)
+        for item in candidates
+        if item is not anchor_item and (moment := _moment(item, by_deadline)) is not None
+    ]
+    if anchor is None:
+        return None
+    if direction == "after":
+        later = [pair for pair in timed if pair[0] > anchor]
+        return min(later, key=lambda pair: pair[0])[1] if later else None
+    earlier = [pair for pair in timed if pair[0] < anchor]
+    return max(earlier, key=lambda pair: pair[0])[1] if earlier else None
+
+
+def between_answer(course: Course, q: Question, lang: str) -> Found | None:
+    """Answer "how many days between quiz 2 and quiz 3" with the two dates and the gap."""
+    if "between" not in q.marks or len(q.refs) < 2:
+        return None
+    by_deadline = "deadline" in q.focus or "due" in q.intents
+    found: list[tuple[Item, datetime]] = []
+    for ref in q.refs[:2]:
+        item = _named(course, ref)
+        moment = _moment(item, by_deadline) if item is not None else None
+        if item is None or moment is None:
+            return None
+        found.append((item, moment))
+    (first, first_at), (second, second_at) = sorted(found, key=lambda pair: pair[1])
+    text = t(
+        lang,
+        "answer.days_between",
+        first=first.title.get(lang),
+        first_when=format_date(first_at.date(), lang),
+        second=second.title.get(lang),
+        second_when=format_date(second_at.date(), lang),
+        days=(second_at.date() - first_at.date()).days,
+    )
+    return text, (first.id, second.id)

@@ -180,7 +180,8 @@ class Engine:
         course = self.course
         focus = self._focus_kinds(q, q.focus)
         found = (
-            computed.weight_answer(course, q, lang)
+            computed.between_answer(course, q, lang)
+            or computed.weight_answer(course, q, lang)
             or computed.count_answer(course, q, lang)
             or computed.around_break(course, q, focus, lang)
             or computed.term_answer(course, q, lang)
@@ -225,6 +226,10 @@ class Engine:
     def _about_items(self, q: Question, now: datetime, lang: str) -> Answer | None:
         if not q.refs:
             return None
+        related = computed.neighbour(self.course, q)
+        if related is not None:
+            # "the quiz after quiz 3": the item it means, not the one it names.
+            return Answer(True, self._describe(related, q, now, lang), lang, (related.id,))
         parts: list[str] = []
         used: list[str] = []
         missing: list[str] = []

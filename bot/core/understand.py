@@ -113,6 +113,8 @@ class Question:
     # How many of them: "the last two quizzes".
     order_count: int = 1
     past_tense: bool = False
+    # "the quiz after quiz 3", "قبل از کارگاه MLflow": ("after" or "before", that item).
+    relation: tuple[str, ItemRef] | None = None
     consumed: set[int] = field(default_factory=set)
 
     @property
@@ -231,13 +233,43 @@ def understand(text: str, names: dict[str, str], today: date, term: Term | None 
 _UNITS = frozenset(LEX.words.get("units", []))
 
 
+_AFTER_WORDS = frozenset(LEX.order.get("after", []))
+_BEFORE_WORDS = frozenset(LEX.order.get("before", []))
+# Between "after"/"before" and the item: "right before the", "بعد از".
+_RELATION_FILLERS = frozenset(LEX.words.get("relation_fillers", []))
+
+
+def _relation_at(tokens: list[str], start: int) -> str | None:
+    """Tell whether an item mentioned at ``start`` follows "after" or "before"."""
+    position = start - 1
+    while position >= 0 and (
+        tokens[position] in _RELATION_FILLERS or kind_of(tokens[position]) is not None
+    ):
+        position -= 1
+    if position < 0:
+        return None
+    if tokens[position] in _AFTER_WORDS:
+        return "after"
+    if tokens[position] in _BEFORE_WORDS:
+        return "before"
+    return None
+
+
+def _note_relation(question: Question, ref: ItemRef, start: int) -> None:
+    direction = _relation_at(question.tokens, start)
+    if direction is not None and question.relation is None:
+        question.relation = (direction, ref)
+
+
 def _find_refs(question: Question, workshop_names: frozenset[str]) -> None:
     tokens = question.tokens
     used_numbers: set[int] = set()
     for index, token in enumerate(tokens):
         if token in workshop_names:
-            question.refs.append(ItemRef("workshop", name=token))
+            ref = ItemRef("workshop", name=token)
+            question.refs.append(ref)
             question.consumed.add(index)
+            _note_relation(question, ref, index)
             continue
         kind = kind_of(token)
         if kind is None:
@@ -256,6 +288,7 @@ def _find_refs(question: Question, workshop_names: frozenset[str]) -> None:
             ref = ItemRef(kind, number)
             if ref not in question.refs:
                 question.refs.append(ref)
+                _note_relation(question, ref, min(index, position))
 
 
 def _count_near(tokens: list[str], index: int) -> int:
