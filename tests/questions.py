@@ -25,7 +25,12 @@ DEFAULT_NOW = "1401-11-10T12:00"
 # ... except in the sets written to be asked at any time, whose default is long after it.
 DEFAULT_NOW_BY_SET = {
     name: "2026-11-28T12:00"
-    for name in ("questions_blind.yaml", "questions_blind_b.yaml", "questions_blind_c.yaml")
+    for name in (
+        "questions_blind.yaml",
+        "questions_blind_b.yaml",
+        "questions_blind_c.yaml",
+        "questions_blind_d.yaml",
+    )
 }
 
 

@@ -428,3 +428,140 @@ def test_after_that_counts_from_the_previous_part(engine, course, question):
         if item.starts_at is not None and item.starts_at > phase.due_at
     )
     assert answer.used[-1] == following.id
+
+
+# -- items named relative to another, distances, parts of the course ----------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "named", "direction", "kind"),
+    [
+        ("the one after quiz 3 - when is it?", "quiz-3", "after", "quiz"),
+        ("کوییز بعد از کوییز سه کیه؟", "quiz-3", "after", "quiz"),
+        ("quiz e ghabl az workshop mlflow kie?", "workshop-mlflow", "before", "quiz"),
+        ("when is the quiz right before the phase 2 deadline", "project-2", "before", "quiz"),
+        (
+            "which assignment comes out after the DVC workshop?",
+            "workshop-dvc",
+            "after",
+            "assignment",
+        ),
+        ("پروژه‌ی بعد از تمرین ۲ کیه؟", "ca-2", "after", "project"),
+    ],
+)
+def test_an_item_named_relative_to_another_is_the_neighbour(
+    engine, course, question, named, direction, kind
+):
+    """An item named by another ("the quiz after quiz 3") is the nearest of its kind there."""
+    anchor = course.item_by_id(named)
+    by_deadline = "deadline" in question or "ددلاین" in question
+
+    def moment(item):
+        if by_deadline and item.due_at is not None:
+            return item.due_at
+        return item.starts_at or item.release_at or item.due_at
+
+    side = [
+        item
+        for item in course.items_of(kind)
+        if item is not anchor
+        and (
+            moment(item) > moment(anchor) if direction == "after" else moment(item) < moment(anchor)
+        )
+    ]
+    expected = (min if direction == "after" else max)(side, key=moment)
+    answer = engine.answer(question, DURING)
+    assert answer.answered and answer.used == (expected.id,), answer.text
+
+
+def test_before_or_after_compares_the_two_items_named(engine):
+    """A comparison ("DVC workshop before or after quiz 3?") gives both dates, no third item."""
+    answer = engine.answer("is the dvc workshop before or after quiz 3", DURING)
+    assert set(answer.used) == {"workshop-dvc", "quiz-3"}
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "second"),
+    [
+        ("how many days between quiz 3 and quiz 4", "quiz-3", "quiz-4"),
+        ("فاصله بین کوییز ۲ و کوییز ۳ چند روزه؟", "quiz-2", "quiz-3"),
+        ("بین کوییز ۲ و ۳ چند روز فاصله است؟", "quiz-2", "quiz-3"),
+        ("how far apart are the CA1 and CA2 deadlines", "ca-1", "ca-2"),
+    ],
+)
+def test_days_between_two_items(engine, course, question, first, second):
+    """The gap between two named items is their calendar days apart, with both dates."""
+    a, b = course.item_by_id(first), course.item_by_id(second)
+    deadlines = "deadline" in question
+    at = [(i.due_at if deadlines else i.starts_at or i.release_at).date() for i in (a, b)]
+    lang = detect_language(question)
+    answer = engine.answer(question, YEARS_LATER)
+    assert answer.used == (first, second)
+    assert has(
+        answer, str((at[1] - at[0]).days), format_date(at[0], lang), format_date(at[1], lang)
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "section", "which"),
+    [
+        ("when does deployment start", "deployment", "first"),
+        ("مبحث Deployment از کی شروع میشه؟", "deployment", "first"),
+        ("آخرین جلسه‌ی Data LifeCycle کیه؟", "data", "last"),
+        ("when is the introduction over", "intro", "last"),
+        ("چند جلسه برای Modeling Pipeline در نظر گرفته شده؟", "modeling", "count"),
+        ("how many sessions is modeling pipeline", "modeling", "count"),
+    ],
+)
+def test_a_part_of_the_course_has_its_first_last_and_number_of_classes(
+    engine, course, question, section, which
+):
+    """Questions about a part of the course ("Deployment") count its own classes."""
+    days = [s.date for s in course.sessions if s.section.id == section]
+    lang = detect_language(question)
+    answer = engine.answer(question, YEARS_LATER)
+    assert answer.used == (f"section:{section}",)
+    if which == "first":
+        assert has(answer, format_date(days[0], lang))
+    elif which == "last":
+        assert has(answer, format_date(days[-1], lang))
+    else:
+        assert has(answer, str(len(days)))
+
+
+@pytest.mark.parametrize("question", ["دومین کارگاه کیه؟", "when is the second workshop"])
+def test_workshops_are_numbered_by_date(engine, course, question):
+    """The second workshop is the second by date, though workshops go by name."""
+    second = sorted(course.items_of("workshop"), key=lambda item: item.starts_at)[1]
+    assert engine.answer(question, YEARS_LATER).used == (second.id,)
+
+
+@pytest.mark.parametrize(
+    "question", ["what's hossein basafa's phone number", "شماره تلفن باصفا چنده؟"]
+)
+def test_a_phone_number_the_syllabus_lacks_is_declined_with_the_email(engine, course, question):
+    """A TA's phone is not in the syllabus: declined, pointing to the email it does give."""
+    person = next(p for p in course.data.staff if p.id == "basafa")
+    assert person.phone is None
+    answer = engine.answer(question, YEARS_LATER)
+    assert not answer.answered and has(answer, person.emails[0])
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what's the schedule of MLSD in fall 2024", "quiz dates for the winter 2022 semester"],
+)
+def test_another_season_and_year_is_another_term(engine, question):
+    """A season with another year is another term; spring 2023 is this one."""
+    assert engine.answer(question, YEARS_LATER).declined == "other-term"
+    assert engine.answer("when is quiz 3 in spring 2023", YEARS_LATER).answered
+
+
+@pytest.mark.parametrize("question", ["is there class on wednesday?", "کلاس چهارشنبه داریم؟"])
+def test_no_class_on_a_weekday_says_which_days_have_class(engine, course, question):
+    """Asked about a day classes never meet, the answer names the days they do."""
+    lang = detect_language(question)
+    weekdays = sorted({s.starts_at.weekday() for s in course.sessions})
+    names = {"en": ["Monday", "Saturday"], "fa": ["دوشنبه", "شنبه"]}[lang]
+    assert weekdays == [0, 5]
+    assert has(engine.answer(question, DURING), *names)

@@ -3,13 +3,16 @@ the grade is worth, when the course starts or ends, class on a given day, around
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
+from bot.core import facts
 from bot.core.calendar import format_date, format_datetime, format_time
 from bot.core.course import Course, Event, EventKind, Item
 from bot.core.i18n import t
 from bot.core.lexicon import lexicon
-from bot.core.understand import ItemRef, Question, kind_of
+from bot.core.text import normalize
+from bot.core.understand import ItemRef, Question, kind_of, reading
 from bot.core.views import break_lines, event_title
 
 Found = tuple[str, tuple[str, ...]]
@@ -185,9 +188,10 @@ def term_answer(course: Course, q: Question, lang: str) -> Found | None:
         return None
     held = [s for s in course.sessions if not s.cancelled]
     if starts:
-        return t(lang, "answer.course_starts", date=format_date(held[0].date, lang)), (
-            "term:start",
-        )
+        text = t(lang, "answer.course_starts", date=format_date(held[0].date, lang))
+        if "where" in q.intents:
+            text += "\n" + facts.render(course, "classes", lang)
+        return text, ("term:start",)
     last_deadline = course.last_event(datetime.max.replace(tzinfo=course.tz), ["deadline"])
     text = t(lang, "answer.course_ends", date=format_date(held[-1].date, lang))
     if last_deadline is not None and last_deadline.item is not None:
@@ -228,6 +232,9 @@ def class_on_day(course: Course, day: date, lang: str) -> Found:
         return text, (f"session:{session.id}",)
     lines = [t(lang, "answer.class_no", date=format_date(day, lang))]
     lines += break_lines(course, lang, between=(day, day))
+    if day.weekday() not in {s.date.weekday() for s in course.sessions}:
+        # "Class on Wednesday?": not a class day at all, so say which days are.
+        lines.append(facts.render(course, "classes", lang))
     start = datetime.combine(day + timedelta(days=1), time(0), tzinfo=course.tz)
     following = course.next_event(start, ["class"])
     if following is not None:
@@ -352,3 +359,50 @@ def between_answer(course: Course, q: Question, lang: str) -> Found | None:
         days=(second_at.date() - first_at.date()).days,
     )
     return text, (first.id, second.id)
+
+
+_START_WORDS = frozenset(LEX.words["start"])
+_END_WORDS = frozenset(LEX.words["end"])
+
+
+def _section_named(course: Course, q: Question) -> str | None:
+    text = f" {reading(q.text)} "
+    for section in course.data.sections:
+        names = [section.title.en, section.title.fa, *section.aliases]
+        for name in names:
+            spelled = normalize(name).split("(")[0].strip()
+            if spelled and re.search(rf"(?<![\w]){re.escape(spelled)}", text):
+                return section.id
+    return None
+
+
+def section_answer(course: Course, q: Question, lang: str) -> Found | None:
+    """Answer when a part of the course ("Deployment") starts or ends, or how many classes."""
+    if q.refs or any(f != "class" for f in q.focus):
+        return None
+    section_id = _section_named(course, q)
+    if section_id is None:
+        return None
+    section = course.section_of(section_id)
+    assert section is not None
+    sessions = [s for s in course.sessions if s.section.id == section_id]
+    if not sessions:
+        return None
+    title = section.title.get(lang)
+    first, last = sessions[0], sessions[-1]
+    words = set(q.tokens)
+    if q.wants_last or (words & _END_WORDS and not q.wants_first):
+        text = t(lang, "answer.section_last", title=title, when=format_date(last.date, lang))
+    elif q.wants_first or words & _START_WORDS:
+        text = t(lang, "answer.section_first", title=title, when=format_date(first.date, lang))
+    else:
+        key = "answer.section_sessions" if "count" in q.marks else "answer.section_span"
+        text = t(
+            lang,
+            key,
+            title=title,
+            count=len(sessions),
+            start=format_date(first.date, lang),
+            end=format_date(last.date, lang),
+        )
+    return text, (f"section:{section_id}",)

@@ -117,10 +117,20 @@ class Course:
         return [item for item in self.items if item.kind == kind]
 
     def item(self, kind: ItemKind, number: int) -> Item | None:
-        """Return the item of a kind and number, or None if there is none."""
+        """Return the item of a kind and number, or None if there is none.
+
+        Workshops go by name; "the second workshop" is the second by date.
+        """
         for item in self.items:
             if item.kind == kind and item.number == number:
                 return item
+        named = [item for item in self.items_of(kind) if item.number is None]
+        dated = sorted(
+            ((item.starts_at, item) for item in named if item.starts_at is not None),
+            key=lambda pair: pair[0],
+        )
+        if len(dated) == len(named) and 1 <= number <= len(dated):
+            return dated[number - 1][1]
         return None
 
     def item_by_id(self, item_id: str) -> Item | None:

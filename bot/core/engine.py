@@ -17,6 +17,7 @@ from bot.core.scope import (
     about_campus,
     asks_about_someone_else,
     asks_for_support,
+    missing_phone,
     names_other_course,
     own_names,
 )
@@ -163,6 +164,10 @@ class Engine:
             return Answer(False, t(lang, "answer.other_course"), lang, declined="other-course")
         if "other_term" in q.marks:
             return Answer(False, t(lang, "answer.other_term"), lang, declined="other-term")
+        if (person := missing_phone(q, self.course)) is not None:
+            emails = ", ".join(person.emails)
+            text = t(lang, "answer.no_phone", name=person.name, emails=emails)
+            return Answer(False, text, lang, declined="no-phone")
         if asks_about_someone_else(q, self.course) or "others_grades" in q.marks:
             return Answer(False, t(lang, "answer.other_person"), lang, declined="other-person")
         if _asks_for_own_grade(q) or "personal" in q.marks:
@@ -182,6 +187,7 @@ class Engine:
         found = (
             computed.between_answer(course, q, lang)
             or computed.weight_answer(course, q, lang)
+            or computed.section_answer(course, q, lang)
             or computed.count_answer(course, q, lang)
             or computed.around_break(course, q, focus, lang)
             or computed.term_answer(course, q, lang)

@@ -7,6 +7,7 @@ from functools import cache
 
 from bot.core.course import Course
 from bot.core.lexicon import lexicon
+from bot.core.models import Person
 from bot.core.text import normalize
 from bot.core.understand import Question, reading
 
@@ -57,3 +58,17 @@ def asks_about_someone_else(q: Question, course: Course) -> bool:
     if words & set(lex.words.get("self", [])) - {"شد", "شده"}:
         return False  # one's own grade is declined on its own terms
     return bool(words & set(lex.names))
+
+
+def missing_phone(q: Question, course: Course) -> Person | None:
+    """Find the staff member whose phone number is asked for when the syllabus gives none."""
+    text = reading(q.text)
+    if not _pattern(tuple(lexicon().words.get("phone", []))).search(text):
+        return None
+    for person in course.data.staff:
+        # Full names and surnames, in either script: "Hossein Basafa", "Basafa", "باصفا".
+        spellings = [person.name, *person.aliases]
+        names = tuple({normalize(n) for s in spellings for n in (s, s.split()[-1])})
+        if person.phone is None and _pattern(names).search(text):
+            return person
+    return None

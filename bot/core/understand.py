@@ -248,6 +248,12 @@ def _relation_at(tokens: list[str], start: int) -> str | None:
         position -= 1
     if position < 0:
         return None
+    if (
+        position >= 2
+        and tokens[position - 1] in ("or", "یا")
+        and tokens[position - 2] in (_AFTER_WORDS | _BEFORE_WORDS)
+    ):
+        return None  # "before or after quiz 3?" compares two items; it names no third
     if tokens[position] in _AFTER_WORDS:
         return "after"
     if tokens[position] in _BEFORE_WORDS:
