@@ -99,6 +99,10 @@ class Engine:
         asked = with_antecedents(without_chatter(clauses))
         parts: list[Answer] = []
         for clause in asked:
+            if parts and parts[-1].declined and not self._has_subject(clause, now):
+                # "Is there a midterm? how many points?": the second part asks about the first.
+                parts.append(parts[-1])
+                continue
             follow = self._after_previous(clause, parts[-1], now, reply_lang) if parts else None
             parts.append(follow or self._answer_one(clause, now, reply_lang))
         answered = [p for p in parts if p.answered and p.used and p.used != ("greeting",)]
@@ -117,6 +121,16 @@ class Engine:
             texts.append(part.text)
             used.extend(u for u in part.used if u not in used)
         return Answer(True, "\n\n".join(texts), reply_lang, tuple(used))
+
+    def _has_subject(self, clause: str, now: datetime) -> bool:
+        """Tell whether a clause names what it asks about: an item, a kind, a day or a topic."""
+        q = understand(clause, self.names, now.date(), self.term)
+        if q.refs or q.kinds or q.focus or q.span:
+            return True
+        # Words of time ("until when", "وقت") name no topic of their own.
+        vague = _SMALL_TALK | _WHEN_WORDS | _GREETINGS | set(INTENT_WORDS) | set(FOCUS_WORDS)
+        words = [tok for tok in q.leftover if tok not in vague]
+        return any(term in self.index.idf for term in self._terms(words))
 
     def _after_previous(
         self, clause: str, previous: Answer, now: datetime, lang: str
@@ -160,6 +174,9 @@ class Engine:
     def _declined(self, q: Question, lang: str) -> Answer | None:
         """Decline what no syllabus answers: other courses, terms or people, one's own records,
         solving the homework, campus life; the answer names the reason."""
+        if "not_in_syllabus" in q.marks and "faq:not-in-syllabus" in self.not_covered:
+            text = self._render_entry("faq:not-in-syllabus", lang)
+            return Answer(False, text, lang, ("faq:not-in-syllabus",), declined="not-in-syllabus")
         if names_other_course(q, self.own_names):
             return Answer(False, t(lang, "answer.other_course"), lang, declined="other-course")
         if "other_term" in q.marks:
@@ -401,6 +418,11 @@ class Engine:
             return self._remaining(focus, item_kinds, now, lang)
         if q.wants_first:
             return self._ordinal_event(focus, item_kinds, lang, first=True, count=q.order_count)
+        if q.wants_last and q.order_count > 1 and q.past_tense:
+            # "I missed the last two sessions": the latest ones before now.
+            return self._ordinal_event(
+                focus, item_kinds, lang, first=False, count=q.order_count, until=now
+            )
         if (
             q.wants_last
             and (q.order_count > 1 or not q.past_tense)
@@ -528,11 +550,12 @@ class Engine:
         *,
         first: bool,
         count: int = 1,
+        until: datetime | None = None,
     ) -> Answer:
         lines: list[str] = []
         used: list[str] = []
         for kind in kinds:
-            events = self._matching(kind, item_kinds)
+            events = [e for e in self._matching(kind, item_kinds) if until is None or e.at <= until]
             if not events:
                 continue
             # "the last two quizzes": as many as asked, in date order.
