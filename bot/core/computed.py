@@ -171,6 +171,9 @@ def until_answer(course: Course, event: Event, now: datetime, lang: str) -> str:
     return t(lang, "answer.until_days", what=title, when=when, days=days)
 
 
+_CLASS_WORDS = frozenset({"class", "کلاس"})
+
+
 def term_answer(course: Course, q: Question, lang: str) -> Found | None:
     """Answer when the course starts or ends: its first or last class, not the weekly time."""
     words = set(q.tokens)
@@ -186,10 +189,16 @@ def term_answer(course: Course, q: Question, lang: str) -> Found | None:
     ends = bool(words & set(LEX.words.get("end", [])))
     if starts == ends:
         return None
+    if not words & (set(LEX.words.get("course", [])) - _CLASS_WORDS) and (
+        ends or "until" in q.marks
+    ):
+        # "When does class end?" is the hour, "how long until class starts" a countdown.
+        return None
     held = [s for s in course.sessions if not s.cancelled]
     if starts:
         text = t(lang, "answer.course_starts", date=format_date(held[0].date, lang))
-        if "where" in q.intents:
+        if "where" in q.intents or words & _CLASS_WORDS:
+            # "When does class start?" may mean the weekly hour as much as the first day.
             text += "\n" + facts.render(course, "classes", lang)
         return text, ("term:start",)
     last_deadline = course.last_event(datetime.max.replace(tzinfo=course.tz), ["deadline"])
@@ -329,6 +338,21 @@ def neighbour(course: Course, q: Question) -> Item | None:
     ]
     if anchor is None:
         return None
+    if direction == "same":
+        # Any of the item's own moments: "which quiz is on the day phase 3 comes out".
+        days = {
+            m.date()
+            for m in (anchor_item.starts_at, anchor_item.release_at, anchor_item.due_at)
+            if m
+        }
+        moments = [
+            (m, item)
+            for item in candidates
+            if item is not anchor_item
+            for m in (item.starts_at, item.release_at, item.due_at)
+            if m is not None and m.date() in days
+        ]
+        return min(moments, key=lambda pair: pair[0])[1] if moments else None
     if direction == "after":
         later = [pair for pair in timed if pair[0] > anchor]
         return min(later, key=lambda pair: pair[0])[1] if later else None

@@ -197,6 +197,8 @@ def understand(text: str, names: dict[str, str], today: date, term: Term | None 
     norm = _SPLIT_ALNUM.sub(" ", reading(text))
     question.marks = {name for name, pattern in _PATTERNS.items() if pattern.search(norm)}
     _find_refs(question, frozenset(names.values()))
+    if "same_day" in question.marks and len(question.refs) == 1 and question.relation is None:
+        question.relation = ("same", question.refs[0])
     _find_time(question, today, term)
     for index, token in enumerate(tokens):
         intent = INTENT_WORDS.get(token)
