@@ -46,7 +46,7 @@ def _opens_pair(clause: str) -> bool:
     words = tokenize(clause)
     between = set(lexicon().words.get("between", []))
     starts = [i for i, word in enumerate(words) if word in between]
-    return bool(starts) and len(words) - starts[-1] <= 4
+    return bool(starts) and len(words) - starts[-1] <= 5
 
 
 def _asks(clause: str, words: list[str]) -> bool:

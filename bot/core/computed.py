@@ -360,9 +360,16 @@ def neighbour(course: Course, q: Question) -> Item | None:
     return max(earlier, key=lambda pair: pair[0])[1] if earlier else None
 
 
+_DAY_WORDS = frozenset({"days", "day", "روز", "روزه"})
+
+
 def between_answer(course: Course, q: Question, lang: str) -> Found | None:
     """Answer "how many days between quiz 2 and quiz 3" with the two dates and the gap."""
-    if "between" not in q.marks or len(q.refs) < 2:
+    asks_days = bool(q.marks & {"between", "until"}) or bool(set(q.tokens) & _DAY_WORDS)
+    if len(q.refs) == 1 and {"release", "due"} <= q.intents and asks_days:
+        return _release_to_due(course, q.refs[0], lang)
+    relative = q.relation is not None and "until" in q.marks  # "… how many days before quiz 3"
+    if not ("between" in q.marks or relative) or len(q.refs) < 2:
         return None
     by_deadline = "deadline" in q.focus or "due" in q.intents
     found: list[tuple[Item, datetime]] = []
@@ -430,3 +437,20 @@ def section_answer(course: Course, q: Question, lang: str) -> Found | None:
             end=format_date(last.date, lang),
         )
     return text, (f"section:{section_id}",)
+
+
+def _release_to_due(course: Course, ref: ItemRef, lang: str) -> Found | None:
+    """Answer "how many days from phase 1's release to its deadline"."""
+    item = _named(course, ref)
+    if item is None or item.release_at is None or item.due_at is None:
+        return None
+    text = t(
+        lang,
+        "answer.days_between",
+        first=t(lang, "answer.release_of", title=item.title.get(lang)),
+        first_when=format_date(item.release_at.date(), lang),
+        second=t(lang, "answer.due_of", title=item.title.get(lang)),
+        second_when=format_date(item.due_at.date(), lang),
+        days=(item.due_at.date() - item.release_at.date()).days,
+    )
+    return text, (item.id,)

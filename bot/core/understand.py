@@ -150,7 +150,14 @@ def read_number(token: str) -> tuple[int, bool] | None:
         return ORDINALS[token], True
     if token in CARDINALS:
         return CARDINALS[token], False
+    for ending in _ORDINAL_ENDINGS:
+        # "کوییز ششمه" (it is the sixth), "سومیه"
+        if token.endswith(ending) and token[: -len(ending)] in ORDINALS:
+            return ORDINALS[token[: -len(ending)]], True
     return None
+
+
+_ORDINAL_ENDINGS = ("ه", "یه", "ست", "است")
 
 
 @lru_cache(maxsize=4096)
