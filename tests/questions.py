@@ -30,6 +30,7 @@ DEFAULT_NOW_BY_SET = {
         "questions_blind_b.yaml",
         "questions_blind_c.yaml",
         "questions_blind_d.yaml",
+        "questions_blind_e.yaml",
     )
 }
 

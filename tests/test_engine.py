@@ -37,6 +37,7 @@ def ask(engine, question, now=BEFORE_TERM, lang=None):
         ("questions_blind_b.yaml", 200),
         ("questions_blind_c.yaml", 200),
         ("questions_blind_d.yaml", 200),
+        ("questions_blind_e.yaml", 200),
     ],
 )
 def test_question_set_accuracy(engine, name, minimum):

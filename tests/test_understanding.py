@@ -565,3 +565,110 @@ def test_no_class_on_a_weekday_says_which_days_have_class(engine, course, questi
     names = {"en": ["Monday", "Saturday"], "fa": ["دوشنبه", "شنبه"]}[lang]
     assert weekdays == [0, 5]
     assert has(engine.answer(question, DURING), *names)
+
+
+@pytest.mark.parametrize(
+    ("question", "named", "expected"),
+    [
+        ("which assignment is due on the same day as quiz 5", "quiz-5", "ca-2"),
+        ("فاز سوم پروژه با کدوم کوییز همزمان اعلام میشه؟", "project-3", "quiz-7"),
+    ],
+)
+def test_an_item_on_the_same_day_as_another(engine, course, question, named, expected):
+    """An item "on the same day as quiz 5" shares a date with the item named."""
+
+    def days(item):
+        return {m.date() for m in (item.starts_at, item.release_at, item.due_at) if m}
+
+    answer = engine.answer(question, DURING)
+    assert answer.used == (expected,)
+    assert days(course.item_by_id(expected)) & days(course.item_by_id(named))
+
+
+@pytest.mark.parametrize(
+    ("question", "item"),
+    [
+        ("how many days between project phase 1 release and its deadline", "project-1"),
+        ("how many days does phase 2 of the project get, release to deadline", "project-2"),
+        ("فاز ۱ از انتشار تا مهلت چند روزه؟", "project-1"),
+    ],
+)
+def test_days_from_release_to_deadline(engine, course, question, item):
+    """An item's own span is the calendar days from its release to its deadline."""
+    found = course.item_by_id(item)
+    answer = engine.answer(question, YEARS_LATER)
+    assert answer.used == (item,)
+    assert has(answer, str((found.due_at.date() - found.release_at.date()).days))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "ميانترم داريم؟ چند نمره ست؟",
+        "حضور غیاب داره کلاس؟ چندتا غیبت مجازه؟",
+        "nomre mian term chande?",
+        "what are the prerequisites for this course",
+    ],
+)
+def test_what_the_syllabus_leaves_out_is_declined_even_with_other_words(engine, question):
+    """A midterm, attendance or prerequisites are not in the syllabus, whatever else is asked."""
+    answer = engine.answer(question, YEARS_LATER)
+    assert not answer.answered and answer.used == ("faq:not-in-syllabus",)
+
+
+def test_a_part_leaning_on_a_declined_part_is_declined_with_it(engine):
+    """A part with no subject of its own ("until when?") goes with the declined part before it."""
+    answer = engine.answer("میشه این درسو حذف اضطراری کرد؟ تا کی وقت داریم؟", YEARS_LATER)
+    assert not answer.answered and answer.declined == "campus"
+    both = engine.answer("where is the parking? and when is quiz 3", YEARS_LATER)
+    assert both.answered and both.used == ("quiz-3",)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "day"),
+    [
+        ("بعد از ۱۳ خرداد دیگه کلاسی داریم؟", "class", "1402-03-13"),
+        ("any quizzes after 1 khordad?", "quiz", "1402-03-01"),
+    ],
+)
+def test_what_comes_after_a_day(engine, course, question, kind, day):
+    """Asked what comes after a day, the answer counts what follows and names the next."""
+    after = jalali_to_date(*map(int, day.split("-")))
+    later = [e for e in course.events if e.kind == kind and e.at.date() > after]
+    answer = engine.answer(question, DURING)
+    lang = detect_language(question)
+    assert answer.used == (later[0].source_id,)
+    assert has(answer, str(len(later)), format_date(later[0].at.date(), lang))
+
+
+@pytest.mark.parametrize(
+    "question", ["when is the second to last quiz", "کوییز یکی مونده به آخر چه روزیه؟"]
+)
+def test_the_second_to_last(engine, course, question):
+    """The second to last quiz is the one before the last."""
+    assert engine.answer(question, YEARS_LATER).used == (course.items_of("quiz")[-2].id,)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [("برای هر فاز پروژه چند روز وقت داریم؟", "project"), ("هر تمرین چند روز وقت داره؟", "ca")],
+)
+def test_how_long_each_one_runs_is_not_a_countdown(engine, course, question, kind):
+    """Asked how many days each phase gets, the answer is its length, not a countdown."""
+    answer = engine.answer(question, DURING)
+    policies = course.data.policies
+    lengths = {"project": policies.project_phase_days, "ca": policies.assignment_days}
+    assert has(answer, str(lengths[kind]))
+
+
+def test_when_class_starts_gives_the_first_day_and_the_hours(engine, course):
+    """Asked when class starts, the answer gives both the first class and the weekly hours."""
+    first = course.sessions[0]
+    answer = engine.answer("when does class start", BEFORE)
+    assert has(answer, format_date(first.date, "en"), "16:30")
+
+
+@pytest.mark.parametrize(("question", "number"), [("کوییز ششمه کیه؟", 6), ("quiz sevome kie", 3)])
+def test_persian_ordinals_with_a_spoken_ending(engine, question, number):
+    """A spoken ending on an ordinal ("ششمه") still names the item."""
+    assert engine.answer(question, YEARS_LATER).used == (f"quiz-{number}",)

@@ -454,3 +454,39 @@ def _release_to_due(course: Course, ref: ItemRef, lang: str) -> Found | None:
         days=(item.due_at.date() - item.release_at.date()).days,
     )
     return text, (item.id,)
+
+
+_AFTER_WORDS = frozenset(LEX.order.get("after", []))
+
+
+def after_day_answer(
+    course: Course, q: Question, kinds: list[EventKind], lang: str
+) -> Found | None:
+    """Answer "any classes after 13 Khordad?": how many follow that day, and the next one."""
+    if q.span != "day" or q.day is None or q.refs or not kinds:
+        return None
+    if not set(q.tokens) & _AFTER_WORDS:
+        return None
+    start = datetime.combine(q.day + timedelta(days=1), time(0), tzinfo=course.tz)
+    day = format_date(q.day, lang)
+    lines: list[str] = []
+    used: list[str] = []
+    for kind in kinds:
+        later = [e for e in course.events if e.kind == kind and e.at >= start]
+        name = t(lang, f"kind.{kind}.{'one' if len(later) == 1 else 'many'}")
+        if not later:
+            lines.append(t(lang, "answer.none_after_day", day=day, kinds=name))
+            continue
+        lines.append(
+            t(
+                lang,
+                "answer.after_day",
+                day=day,
+                count=len(later),
+                kinds=name,
+                what=event_title(later[0], lang),
+                when=format_datetime(later[0].at, lang),
+            )
+        )
+        used.append(later[0].source_id)
+    return "\n".join(lines), tuple(used)

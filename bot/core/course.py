@@ -83,6 +83,14 @@ class Event:
         assert self.session is not None
         return f"class:{self.session.id}"
 
+    @property
+    def source_id(self) -> str:
+        """Return the id of what the event belongs to: ``quiz-3`` or ``session:2023-03-18``."""
+        if self.item is not None:
+            return self.item.id
+        assert self.session is not None
+        return f"session:{self.session.id}"
+
 
 @dataclass(frozen=True)
 class Course:

@@ -64,6 +64,8 @@ class Answer:
     used: tuple[str, ...] = ()
     # Why a question was declined on principle ("other-course", "solutions", …), if it was.
     declined: str | None = None
+    # Built from the whole question at once ("days between quiz 2 and quiz 3"): not split.
+    whole: bool = False
 
 
 class Engine:
@@ -92,7 +94,11 @@ class Engine:
         now = as_local(now, self.course.tz)
         whole = self._answer_one(question, now, reply_lang)
         clauses = split_clauses(question)
-        if len(clauses) < 2 or (whole.answered and whole.used in (("greeting",), ())):
+        if (
+            len(clauses) < 2
+            or whole.whole
+            or (whole.answered and whole.used in (("greeting",), ()))
+        ):
             return whole
         if not whole.answered and whole.declined in _FINAL_DECLINES:
             return whole  # "solve CA2 for me, just the mlflow part": no part of it is answered
@@ -151,7 +157,7 @@ class Engine:
             event = self.course.next_event(anchor, [kind])
             if event is not None:
                 lines.append(self._event_sentence("answer.next", kind, event, now, lang))
-                used.append(_event_id(event))
+                used.append(event.source_id)
         return Answer(True, "\n".join(lines), lang, tuple(used)) if lines else None
 
     def _answer_one(self, question: str, now: datetime, reply_lang: str) -> Answer:
@@ -201,25 +207,37 @@ class Engine:
     def _computed(self, q: Question, now: datetime, lang: str) -> Answer | None:
         course = self.course
         focus = self._focus_kinds(q, q.focus)
+        between = computed.between_answer(course, q, lang)
+        if between is not None:
+            return Answer(True, between[0], lang, between[1], whole=True)
         found = (
-            computed.between_answer(course, q, lang)
-            or computed.weight_answer(course, q, lang)
+            computed.weight_answer(course, q, lang)
             or computed.section_answer(course, q, lang)
             or computed.count_answer(course, q, lang)
             or computed.around_break(course, q, focus, lang)
+            or computed.after_day_answer(course, q, focus, lang)
             or computed.term_answer(course, q, lang)
         )
         if found is not None and "until" in q.marks and found[1] and "nowruz" in q.marks:
             # "How many days until classes start again after the holiday?"
             event = next((e for e in course.events if e.key == found[1][0]), None)
             if event is not None:
-                found = computed.until_answer(course, event, now, lang), (_event_id(event),)
-        if found is None and "until" in q.marks and not ("nowruz" in q.marks and not q.refs):
+                found = computed.until_answer(course, event, now, lang), (event.source_id,)
+        # "How many days for each phase?" asks how long each one runs, not a countdown.
+        each = bool(set(q.tokens) & _EACH_WORDS)
+        if (
+            found is None
+            and "until" in q.marks
+            and not each
+            and not ("nowruz" in q.marks and not q.refs)
+        ):
             event = self._target_event(q, focus, now)
             if event is not None:
-                found = computed.until_answer(course, event, now, lang), (_event_id(event),)
+                found = computed.until_answer(course, event, now, lang), (event.source_id,)
             elif "final_exam" in q.marks:
                 found = facts.render(course, "final_exam", lang), ("faq:final-exam",)
+        if found is None and each and "until" in q.marks and q.kinds and not q.refs:
+            return self._list_kind(q.kinds[0], lang)  # the list says how long each one runs
         if found is None and q.span == "day" and q.day is not None and focus == ["class"]:
             found = computed.class_on_day(course, q.day, lang)
         if found is None:
@@ -409,11 +427,14 @@ class Engine:
             name = t(lang, f"kind.{kinds[0]}.one")
             return Answer(True, t(lang, "answer.none_past", kind=name), lang, ())
         lines = [f"✓ {event_line(event, lang)[2:]}" for event in events]
-        return Answer(True, "\n".join(lines), lang, tuple(_event_id(e) for e in events))
+        return Answer(True, "\n".join(lines), lang, tuple(e.source_id for e in events))
 
     def _ordered(
         self, q: Question, focus: list[EventKind], item_kinds: set[str], now: datetime, lang: str
     ) -> Answer:
+        if "penultimate" in q.marks:
+            # "the second to last quiz": the first of the last two.
+            return self._ordinal_event(focus, item_kinds, lang, first=False, count=2, keep=1)
         if q.wants_remaining:
             return self._remaining(focus, item_kinds, now, lang)
         if q.wants_first:
@@ -446,7 +467,7 @@ class Engine:
         if not events:
             return self._none_left(kinds, item_kinds, lang)
         lines = [event_line(event, lang) for event in events]
-        return Answer(True, "\n".join(lines), lang, tuple(_event_id(e) for e in events))
+        return Answer(True, "\n".join(lines), lang, tuple(e.source_id for e in events))
 
     def _none_left(self, kinds: list[EventKind], item_kinds: set[str], lang: str) -> Answer:
         """Say nothing of ``kinds`` is left this term, and when the last one was."""
@@ -464,7 +485,7 @@ class Engine:
                         when=format_datetime(last.at, lang),
                     )
                 )
-                used.append(_event_id(last))
+                used.append(last.source_id)
         return Answer(True, "\n".join(lines), lang, tuple(used))
 
     def _unexplained(self, q: Question) -> bool:
@@ -539,7 +560,7 @@ class Engine:
                 continue
             key = "answer.next" if future else "answer.last"
             lines.append(self._event_sentence(key, kind, found, now, lang))
-            used.append(_event_id(found))
+            used.append(found.source_id)
         return Answer(True, "\n\n".join(lines), lang, tuple(used))
 
     def _ordinal_event(
@@ -551,6 +572,7 @@ class Engine:
         first: bool,
         count: int = 1,
         until: datetime | None = None,
+        keep: int | None = None,
     ) -> Answer:
         lines: list[str] = []
         used: list[str] = []
@@ -559,10 +581,10 @@ class Engine:
             if not events:
                 continue
             # "the last two quizzes": as many as asked, in date order.
-            chosen = events[:count] if first else events[-count:]
+            chosen = (events[:count] if first else events[-count:])[:keep]
             for event in chosen:
                 lines.append(f"{event_title(event, lang)}: {format_datetime(event.at, lang)}")
-                used.append(_event_id(event))
+                used.append(event.source_id)
         if not lines:
             return self._fallback(lang)
         return Answer(True, "\n".join(lines), lang, tuple(used))
@@ -616,7 +638,7 @@ class Engine:
                         when=format_datetime(following.at, lang),
                     )
                 )
-                return Answer(True, "\n".join(lines), lang, (_event_id(following),))
+                return Answer(True, "\n".join(lines), lang, (following.source_id,))
             return Answer(True, "\n".join(lines), lang, ())
         head = t(lang, "answer.due_in_span" if only_deadlines else "answer.on_day", span=span_text)
         body = agenda(
@@ -635,7 +657,7 @@ class Engine:
             *body,
             *break_lines(self.course, lang, between=(first, last)),
         ]
-        return Answer(True, "\n".join(lines), lang, tuple(_event_id(e) for e in events))
+        return Answer(True, "\n".join(lines), lang, tuple(e.source_id for e in events))
 
     def _span_text(self, span: str, first: date, last: date, lang: str) -> str:
         if span in ("this_week", "next_week", "last_week"):
@@ -761,6 +783,7 @@ def _workshop_names(course: Course) -> dict[str, str]:
 
 
 _GREETINGS = frozenset(LEX.words["greetings"])
+_EACH_WORDS = frozenset(LEX.words["each"])
 _AGAIN_WORDS = frozenset(LEX.words["again"])
 _HAPPENING_WORDS = frozenset(LEX.words["happening"])
 # Declines that hold for the whole question, whatever else it asks.
@@ -792,13 +815,6 @@ def _asks_for_solutions(question: Question) -> bool:
     if "solutions" in question.marks:
         return True
     return len(words & _SOLVE_WORDS) >= 2 or bool(words & _SOLVE_WORDS and words & _FOR_ME_WORDS)
-
-
-def _event_id(event: Event) -> str:
-    if event.item is not None:
-        return event.item.id
-    assert event.session is not None
-    return f"session:{event.session.id}"
 
 
 def _documents(course: Course) -> list[Document]:
