@@ -211,6 +211,10 @@ def load_settings(
     elif named:
         raise SettingsError(f"config: settings file {path} does not exist")
     raw.update(_from_environment(environ))
+    for internal in ("source", "config"):
+        # Set by the program itself (where the settings came from), never by the user.
+        if internal in raw:
+            raise SettingsError(f"config: {internal}: unknown key")
     raw.update({key: value for key, value in overrides.items() if value is not None})
     raw.pop("config", None)
     try:
@@ -265,6 +269,7 @@ def _parse_env_value(key: str, text: str) -> Any:
         "timezone",
         "log_level",
         "webhook_url",
+        "webhook_listen",
         "channel",
         "channel_language",
     ):

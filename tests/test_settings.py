@@ -138,6 +138,7 @@ def test_environment_values_are_read_as_yaml_except_text_keys(tmp_path):
         "COURSE_BOT_WEBHOOK_PORT": "8000",
         "COURSE_BOT_CHANNEL": "@mlsd_channel",
         "COURSE_BOT_DATABASE_URL": "sqlite:///state/a: b.db",
+        "COURSE_BOT_WEBHOOK_LISTEN": "::",
     }
     settings = load_settings(write(tmp_path, ""), environ=environ)
     assert settings.admins == [1, 2]
@@ -146,12 +147,14 @@ def test_environment_values_are_read_as_yaml_except_text_keys(tmp_path):
     assert settings.webhook_port == 8000
     assert settings.channel == "@mlsd_channel"
     assert settings.database_url == "sqlite:///state/a: b.db"
+    assert settings.webhook_listen == "::"
 
 
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
         ({"COURSE_BOT_COLOUR": "blue"}, "config: colour: unknown key"),
+        ({"COURSE_BOT_SOURCE": "x.yaml"}, "config: source: unknown key"),
         ({"COURSE_BOT_ADMINS": "1,x"}, "config: admins.1: Input should be a valid integer"),
         ({"COURSE_BOT_CHANNEL": "mlsd"}, "config: channel: give a numeric chat id or an @username"),
         (
@@ -181,3 +184,10 @@ def test_a_bad_token_is_refused_without_quoting_it(token):
     message = str(caught.value)
     assert message.startswith("TELEGRAM_BOT_TOKEN: ")
     assert "DEF" not in message and "\n" not in message
+
+
+@pytest.mark.parametrize("key", ["source", "config"])
+def test_the_programs_own_keys_are_unknown_in_the_file(tmp_path, key):
+    """Where the settings came from is the program's to say: a file naming it is refused."""
+    with pytest.raises(SettingsError, match=f"^config: {key}: unknown key$"):
+        load_settings(write(tmp_path, f"{key}: other.yaml\n"), environ={})
