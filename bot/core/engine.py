@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
-from bot.core import computed, facts
-from bot.core.calendar import format_date, format_datetime, format_time
+from bot.core import computed, entries, facts, timeline
+from bot.core.calendar import format_date, format_datetime
 from bot.core.clauses import split_clauses, with_antecedents, without_chatter
+from bot.core.computed import Found
 from bot.core.course import Course, Event, EventKind, Item
 from bot.core.i18n import t
 from bot.core.lexicon import Focus, lexicon
-from bot.core.models import LANGS
-from bot.core.retrieval import Document, Index, Match, content_terms
+from bot.core.retrieval import Index, Match, content_terms
 from bot.core.scope import (
     about_campus,
     asks_about_someone_else,
@@ -29,16 +29,10 @@ from bot.core.understand import (
     ItemRef,
     Question,
     as_local,
-    span_bounds,
     understand,
 )
 from bot.core.views import (
-    agenda,
     assumed_times,
-    break_lines,
-    event_line,
-    event_subject,
-    event_title,
 )
 
 LEX = lexicon()
@@ -80,7 +74,7 @@ class Engine:
         names = " ".join([info.code, info.name.en, info.name.fa, *info.aliases])
         self.course_words = frozenset(tokens(names))
         self.own_names = own_names(course)
-        self.index = Index(list(_documents(course)))
+        self.index = Index(entries.documents(course))
         self.term = (course.first_day(), course.last_day())
         self.help_url = course.submit_url
 
@@ -156,7 +150,7 @@ class Engine:
         for kind in kinds:
             event = self.course.next_event(anchor, [kind])
             if event is not None:
-                lines.append(self._event_sentence("answer.next", kind, event, now, lang))
+                lines.append(timeline.event_sentence(self.course, "answer.next", kind, event, lang))
                 used.append(event.source_id)
         return Answer(True, "\n".join(lines), lang, tuple(used)) if lines else None
 
@@ -181,7 +175,7 @@ class Engine:
         """Decline what no syllabus answers: other courses, terms or people, one's own records,
         solving the homework, campus life; the answer names the reason."""
         if "not_in_syllabus" in q.marks and "faq:not-in-syllabus" in self.not_covered:
-            text = self._render_entry("faq:not-in-syllabus", lang)
+            text = entries.render(self.course, "faq:not-in-syllabus", lang)
             return Answer(False, text, lang, ("faq:not-in-syllabus",), declined="not-in-syllabus")
         if names_other_course(q, self.own_names):
             return Answer(False, t(lang, "answer.other_course"), lang, declined="other-course")
@@ -285,13 +279,13 @@ class Engine:
             return Answer(False, "\n".join(missing), lang, ())
         if q.span == "day" and q.day is not None:
             # "Is quiz 4 on 23 Ordibehesht?": the item's own date, and what that day holds.
-            on_that_day = self._span_answer(q, now, lang, [])
-            parts.append(on_that_day.text)
-            used.extend(u for u in on_that_day.used if u not in used)
+            text, day_used = timeline.span_answer(self.course, q, now, lang, [])
+            parts.append(text)
+            used.extend(u for u in day_used if u not in used)
         extra = self._also_asked(q)
         if extra is not None:
             # "Can I submit CA1 late?": the item's dates, then the policy it asked about.
-            parts.append(self._render_entry(extra, lang))
+            parts.append(entries.render(self.course, extra, lang))
             used.append(extra)
         return Answer(True, "\n\n".join(parts + missing), lang, tuple(used))
 
@@ -387,16 +381,19 @@ class Engine:
         words = set(q.tokens)
         if words & _AGAIN_WORDS and "class" in q.focus and set(q.focus) <= {"class"} and not q.refs:
             # "When do classes start again?": the next class, wherever now is.
-            return self._nearest(["class"], set(), now, lang, future=True)
+            return self._found(
+                timeline.nearest(self.course, ["class"], set(), now, lang, future=True), lang
+            )
         if q.wants_remaining and not q.focus and not q.kinds and not self._names_topic(q):
             # "What's still left in the course?": every quiz, deadline and workshop ahead.
-            return self._remaining(["quiz", "deadline", "workshop"], set(), now, lang)
+            kinds: list[EventKind] = ["quiz", "deadline", "workshop"]
+            return self._found(timeline.remaining(self.course, kinds, set(), now, lang), lang)
         focus = self._focus_kinds(q, q.order_focus or q.focus)
         item_kinds: set[str] = {kind for kind in q.kinds if kind in ("assignment", "project")}
         if focus and (q.wants_next or q.wants_last or q.wants_first or q.wants_remaining):
             # A named kind with next/last/first carries the question; chatty context around
             # it ("I was sick yesterday, when's the next quiz?") does not change it.
-            return self._ordered(q, focus, item_kinds, now, lang)
+            return self._found(timeline.ordered(self.course, q, focus, item_kinds, now, lang), lang)
         focus = self._focus_kinds(q, q.focus)
         unexplained = self._unexplained(q)
         if q.span is not None:
@@ -406,87 +403,15 @@ class Engine:
             # "anything due or happening" everything at all.
             if focus == ["class"] or (focus == ["deadline"] and words & _HAPPENING_WORDS):
                 focus = []
-            return self._span_answer(q, now, lang, focus)
+            return self._found(timeline.span_answer(self.course, q, now, lang, focus), lang)
         if focus and q.past_tense and not unexplained and not self._names_topic(q):
             if words & _ALREADY_WORDS:
                 # An assignment "has happened" once released: list releases with deadlines.
                 kinds = [*focus, "release"] if item_kinds and "release" not in focus else focus
-                return self._done(kinds, item_kinds, now, lang)
-            return self._nearest(focus, item_kinds, now, lang, future=False)
+                return self._found(timeline.done(self.course, kinds, item_kinds, now, lang), lang)
+            latest = timeline.nearest(self.course, focus, item_kinds, now, lang, future=False)
+            return self._found(latest, lang)
         return None
-
-    def _done(
-        self, kinds: list[EventKind], item_kinds: set[str], now: datetime, lang: str
-    ) -> Answer:
-        """List the events of ``kinds`` that have already happened."""
-        events = sorted(
-            (e for kind in kinds for e in self._matching(kind, item_kinds) if e.at <= now),
-            key=lambda e: e.at,
-        )
-        if not events:
-            name = t(lang, f"kind.{kinds[0]}.one")
-            return Answer(True, t(lang, "answer.none_past", kind=name), lang, ())
-        lines = [f"✓ {event_line(event, lang)[2:]}" for event in events]
-        return Answer(True, "\n".join(lines), lang, tuple(e.source_id for e in events))
-
-    def _ordered(
-        self, q: Question, focus: list[EventKind], item_kinds: set[str], now: datetime, lang: str
-    ) -> Answer:
-        if "penultimate" in q.marks:
-            # "the second to last quiz": the first of the last two.
-            return self._ordinal_event(focus, item_kinds, lang, first=False, count=2, keep=1)
-        if q.wants_remaining:
-            return self._remaining(focus, item_kinds, now, lang)
-        if q.wants_first:
-            return self._ordinal_event(focus, item_kinds, lang, first=True, count=q.order_count)
-        if q.wants_last and q.order_count > 1 and q.past_tense:
-            # "I missed the last two sessions": the latest ones before now.
-            return self._ordinal_event(
-                focus, item_kinds, lang, first=False, count=q.order_count, until=now
-            )
-        if (
-            q.wants_last
-            and (q.order_count > 1 or not q.past_tense)
-            and now < self.course.events[-1].at
-        ):
-            # "When is the last quiz?" asks for the term's final one, not the latest past one.
-            return self._ordinal_event(focus, item_kinds, lang, first=False, count=q.order_count)
-        if q.wants_last and q.order_count > 1:
-            return self._ordinal_event(focus, item_kinds, lang, first=False, count=q.order_count)
-        if q.wants_last:
-            return self._nearest(focus, item_kinds, now, lang, future=False)
-        return self._nearest(focus, item_kinds, now, lang, future=True)
-
-    def _remaining(
-        self, kinds: list[EventKind], item_kinds: set[str], now: datetime, lang: str
-    ) -> Answer:
-        events = sorted(
-            (e for kind in kinds for e in self._matching(kind, item_kinds) if e.at > now),
-            key=lambda e: e.at,
-        )
-        if not events:
-            return self._none_left(kinds, item_kinds, lang)
-        lines = [event_line(event, lang) for event in events]
-        return Answer(True, "\n".join(lines), lang, tuple(e.source_id for e in events))
-
-    def _none_left(self, kinds: list[EventKind], item_kinds: set[str], lang: str) -> Answer:
-        """Say nothing of ``kinds`` is left this term, and when the last one was."""
-        lines = [t(lang, "answer.none_next", kinds=t(lang, f"kind.{kinds[0]}.many"))]
-        used: list[str] = []
-        for kind in kinds:
-            events = self._matching(kind, item_kinds)
-            if events:
-                last = events[-1]
-                lines.append(
-                    t(
-                        lang,
-                        "answer.last_was",
-                        what=event_title(last, lang),
-                        when=format_datetime(last.at, lang),
-                    )
-                )
-                used.append(last.source_id)
-        return Answer(True, "\n".join(lines), lang, tuple(used))
 
     def _unexplained(self, q: Question) -> bool:
         """Tell whether the question has words that neither the parser nor the index knows."""
@@ -525,158 +450,6 @@ class Engine:
                 kinds.append(wanted)
         return list(dict.fromkeys(kinds))
 
-    def _matching(self, kind: EventKind, item_kinds: set[str]) -> list[Event]:
-        """Return the course's events of ``kind``, narrowed to assignments or project phases."""
-        return [
-            e
-            for e in self.course.events
-            if e.kind == kind and (not item_kinds or e.item is None or e.item.kind in item_kinds)
-        ]
-
-    def _nearest(
-        self,
-        kinds: list[EventKind],
-        item_kinds: set[str],
-        now: datetime,
-        lang: str,
-        *,
-        future: bool,
-    ) -> Answer:
-        lines: list[str] = []
-        used: list[str] = []
-        for kind in kinds:
-            events = self._matching(kind, item_kinds)
-            if future:
-                found = next((e for e in events if e.at > now), None)
-            else:
-                past = [e for e in events if e.at <= now]
-                found = past[-1] if past else None
-            if found is None and future:
-                lines.append(self._none_left([kind], item_kinds, lang).text)
-                continue
-            if found is None:
-                name = t(lang, f"kind.{kind}.one")
-                lines.append(t(lang, "answer.none_past", kind=name))
-                continue
-            key = "answer.next" if future else "answer.last"
-            lines.append(self._event_sentence(key, kind, found, now, lang))
-            used.append(found.source_id)
-        return Answer(True, "\n\n".join(lines), lang, tuple(used))
-
-    def _ordinal_event(
-        self,
-        kinds: list[EventKind],
-        item_kinds: set[str],
-        lang: str,
-        *,
-        first: bool,
-        count: int = 1,
-        until: datetime | None = None,
-        keep: int | None = None,
-    ) -> Answer:
-        lines: list[str] = []
-        used: list[str] = []
-        for kind in kinds:
-            events = [e for e in self._matching(kind, item_kinds) if until is None or e.at <= until]
-            if not events:
-                continue
-            # "the last two quizzes": as many as asked, in date order.
-            chosen = (events[:count] if first else events[-count:])[:keep]
-            for event in chosen:
-                lines.append(f"{event_title(event, lang)}: {format_datetime(event.at, lang)}")
-                used.append(event.source_id)
-        if not lines:
-            return self._fallback(lang)
-        return Answer(True, "\n".join(lines), lang, tuple(used))
-
-    def _event_sentence(
-        self, key: str, kind: EventKind, event: Event, now: datetime, lang: str
-    ) -> str:
-        head = t(
-            lang,
-            key,
-            kind=t(lang, f"kind.{kind}.one"),
-            what=event_subject(event, lang),
-            when=format_datetime(event.at, lang),
-        )
-        if event.session is not None:
-            session = event.session
-            place = self.course.data.classes.place.get(lang)
-            extra = [
-                f"{format_time(session.starts_at, lang)}–{format_time(session.ends_at, lang)}"
-                f"{'، ' if lang == 'fa' else ', '}{place}"
-            ]
-            for item_id in session.item_ids:
-                item = self.course.item_by_id(item_id)
-                if item is not None and item.kind in ("quiz", "workshop"):
-                    extra.append(item.title.get(lang))
-            return head + "\n" + " · ".join(extra)
-        if event.item is not None and event.kind in ("quiz", "workshop"):
-            topic = event.item.topic or event.item.section.title
-            return head + "\n" + topic.get(lang)
-        return head
-
-    def _span_answer(self, q: Question, now: datetime, lang: str, focus: list[EventKind]) -> Answer:
-        assert q.span is not None
-        first, last = span_bounds(q.span, now.date(), q.day, q.end)
-        start = datetime.combine(first, datetime.min.time(), tzinfo=self.course.tz)
-        end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=self.course.tz)
-        span_text = self._span_text(q.span, first, last, lang)
-        events = self.course.events_between(start, end, focus or None)
-        only_deadlines = focus == ["deadline"]
-        if not events:
-            key = "answer.nothing_due" if only_deadlines else "answer.nothing_on"
-            lines = [t(lang, key, span=span_text)]
-            lines += break_lines(self.course, lang, between=(first, last))
-            following = self.course.next_event(end, focus or _ANY_BUT_CLASS)
-            if following is not None:
-                lines.append(
-                    t(
-                        lang,
-                        "answer.next_after",
-                        what=event_title(following, lang),
-                        when=format_datetime(following.at, lang),
-                    )
-                )
-                return Answer(True, "\n".join(lines), lang, (following.source_id,))
-            return Answer(True, "\n".join(lines), lang, ())
-        head = t(lang, "answer.due_in_span" if only_deadlines else "answer.on_day", span=span_text)
-        body = agenda(
-            self.course,
-            start,
-            end,
-            lang,
-            tuple(focus) if focus else None,
-            topics="topic" in q.intents,
-        )
-        if first == last:
-            # One day: the heading already names it, so drop the agenda's date line.
-            body = [line.strip() for line in body[1:]]
-        lines = [
-            head[:1].upper() + head[1:],
-            *body,
-            *break_lines(self.course, lang, between=(first, last)),
-        ]
-        return Answer(True, "\n".join(lines), lang, tuple(e.source_id for e in events))
-
-    def _span_text(self, span: str, first: date, last: date, lang: str) -> str:
-        if span in ("this_week", "next_week", "last_week"):
-            return t(
-                lang,
-                f"answer.span_{span}",
-                start=format_date(first, lang),
-                end=format_date(last, lang),
-            )
-        if span == "month":
-            return t(
-                lang,
-                "answer.span_range",
-                start=format_date(first, lang),
-                end=format_date(last, lang),
-            )
-        key = span if span in ("today", "tomorrow", "yesterday") else "day"
-        return t(lang, f"answer.span_{key}", date=format_date(first, lang))
-
     # Everything else -------------------------------------------------------------------------
 
     def _retrieve(self, q: Question, now: datetime, lang: str) -> Answer:
@@ -687,7 +460,7 @@ class Engine:
         matches = self.index.search(terms)
         best: Match | None = matches[0] if matches else None
         if best is not None and best.score >= CONFIDENT:
-            text = self._render_entry(best.entry, lang)
+            text = entries.render(self.course, best.entry, lang)
             if best.entry in self.not_covered:
                 return Answer(False, text, lang, (best.entry,))
             return Answer(True, text, lang, (best.entry,))
@@ -702,74 +475,13 @@ class Engine:
         )
         return Answer(True, facts.render(self.course, fact, lang), lang, (f"fact:{fact}",))
 
-    def _render_entry(self, entry: str, lang: str) -> str:
-        kind, _, key = entry.partition(":")
-        if kind == "faq":
-            faq = next(e for e in self.course.data.faq if e.id == key)
-            parts = [facts.render(self.course, name, lang) for name in faq.facts]
-            if faq.answer is not None:
-                parts.append(faq.answer.get(lang))
-            return "\n\n".join(part for part in parts if part)
-        if kind == "staff":
-            person = next(p for p in self.course.data.staff if p.id == key)
-            role = {"instructor": "facts.instructor", "lead_ta": "facts.lead_ta"}.get(
-                person.role, "facts.ta"
-            )
-            lines = [t(lang, role, name=person.name)]
-            contacts = [*person.emails, *([person.phone] if person.phone else [])]
-            if contacts:
-                lines.append(", ".join(contacts))
-            if person.meeting_hours:
-                lines.append(
-                    t(
-                        lang,
-                        "facts.meeting_hours",
-                        name=person.name,
-                        hours=person.meeting_hours.get(lang),
-                    )
-                )
-            return "\n".join(lines)
-        if kind == "section":
-            return self._section(key, lang)
-        if kind == "reference":
-            ref = next(r for r in self.course.data.references if str(r.number) == key)
-            extra = ", ".join(str(v) for v in (ref.publisher, ref.year) if v)
-            return f"[{ref.number}] {', '.join(ref.authors)}. {ref.title}" + (
-                f", {extra}." if extra else "."
-            )
-        return facts.render(self.course, key, lang)
-
-    def _section(self, section_id: str, lang: str) -> str:
-        section = self.course.section_of(section_id)
-        assert section is not None
-        days = [s.date for s in self.course.sessions if s.section.id == section_id]
-        lines = [
-            t(
-                lang,
-                "facts.section",
-                title=section.title.get(lang),
-                start=format_date(min(days), lang),
-                end=format_date(max(days), lang),
-            )
-        ]
-        for item in self.course.items:
-            if item.section.id == section_id:
-                lines.append(
-                    t(
-                        lang,
-                        "facts.item_line",
-                        title=item.title.get(lang),
-                        when=facts.item_when(item, lang),
-                    )
-                )
-        return "\n".join(lines)
+    def _found(self, found: Found | None, lang: str) -> Answer:
+        """Wrap a computed text and its sources as an answer; nothing found is the fallback."""
+        return Answer(True, found[0], lang, found[1]) if found is not None else self._fallback(lang)
 
     def _fallback(self, lang: str, declined: str | None = None) -> Answer:
         text = t(lang, "answer.fallback", url=self.help_url)
         return Answer(False, text, lang, (), declined)
-
-
-_ANY_BUT_CLASS: tuple[EventKind, ...] = ("quiz", "deadline", "workshop", "release")
 
 
 def _workshop_names(course: Course) -> dict[str, str]:
@@ -815,35 +527,3 @@ def _asks_for_solutions(question: Question) -> bool:
     if "solutions" in question.marks:
         return True
     return len(words & _SOLVE_WORDS) >= 2 or bool(words & _SOLVE_WORDS and words & _FOR_ME_WORDS)
-
-
-def _documents(course: Course) -> list[Document]:
-    """Build the phrasings the retrieval index matches against."""
-    docs: list[Document] = []
-
-    def add(entry: str, text: str, *, is_answer: bool = False) -> None:
-        terms = frozenset(content_terms(tokens(text)))
-        docs.append(Document(entry, terms, is_answer))
-
-    for faq in course.data.faq:
-        for phrasing in [*faq.questions.en, *faq.questions.fa]:
-            add(f"faq:{faq.id}", phrasing)
-        answers = [facts.render(course, name, lang) for name in faq.facts for lang in LANGS]
-        if faq.answer is not None:
-            answers += [faq.answer.en, faq.answer.fa]
-        add(f"faq:{faq.id}", " ".join(answers), is_answer=True)
-    for person in course.data.staff:
-        contacts = " ".join([*person.emails, person.phone or ""])
-        for name in (person.name, *person.aliases):
-            add(f"staff:{person.id}", f"{name} email contact {contacts}")
-            add(f"staff:{person.id}", name)
-            add(f"staff:{person.id}", f"{name} ایمیل تماس")
-    for section in course.data.sections:
-        for name in (section.title.en, section.title.fa, *section.aliases):
-            add(f"section:{section.id}", f"{name} section")
-            add(f"section:{section.id}", name)
-            add(f"section:{section.id}", f"{name} بخش")
-    for ref in course.data.references:
-        add(f"reference:{ref.number}", f"{' '.join(ref.authors)} {ref.title}")
-        add(f"reference:{ref.number}", ref.title)
-    return docs
