@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.core.lexicon import lexicon
+from bot.core.text import normalize
 from bot.core.understand import kind_of, reading, tokenize
 
 # Where a question may hold another: sentence ends, "and", "+", "also", Persian "و", commas.
@@ -14,6 +15,11 @@ _CLAUSE_BREAK = re.compile(
 # A clause this short, or with a pronoun, leans on the one before: "… and when is it?"
 _SHORT = 3
 _PRONOUNS = frozenset(lexicon().words["pronouns"])
+# "comes out with it", "همراهش": the item is the one the clause before named.
+_OBJECT_PRONOUN = re.compile(
+    "|".join(rf"(?<!\w){re.escape(p)}(?!\w)" for p in lexicon().words.get("leans_back", []))
+    or r"(?!x)x"
+)
 _SELF = frozenset(lexicon().words["speaker"])
 _PAST = frozenset(lexicon().order.get("past", []))
 
@@ -84,7 +90,11 @@ def with_antecedents(clauses: list[str]) -> list[str]:
     for index, clause in enumerate(clauses):
         words = tokenize(clause)
         own_subject = bool(set(words) & named) or any(kind_of(w) for w in words)
+        # "… and what hw comes out with it?": a pronoun leans back even beside a kind word,
+        # unless the clause names its own item by number.
         leans = not own_subject and (bool(set(words) & _PRONOUNS) or len(words) <= _SHORT)
+        numbered = any(w.isdigit() for w in words)
+        leans = leans or (not numbered and _OBJECT_PRONOUN.search(normalize(clause)) is not None)
         if index and leans:
             subject = [w for w in tokenize(clauses[index - 1]) if w not in asking]
             clause = f"{clause} {' '.join(subject)}"

@@ -522,7 +522,8 @@ def _asks_for_own_grade(question: Question) -> bool:
 
 def _asks_for_solutions(question: Question) -> bool:
     words = set(question.tokens)
-    if words & _WHEN_WORDS or question.intents & {"release", "due"}:
+    asks_for_me = bool(words & _FOR_ME_WORDS)
+    if (words & _WHEN_WORDS or question.intents & {"release", "due"}) and not asks_for_me:
         return False  # "when are the CA2 solutions released?"
     if "solutions" in question.marks:
         return True
