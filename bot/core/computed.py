@@ -4,6 +4,7 @@ the grade is worth, when the course starts or ends, class on a given day, around
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from bot.core import facts
@@ -12,7 +13,7 @@ from bot.core.course import Course, Event, EventKind, Item
 from bot.core.i18n import t
 from bot.core.lexicon import lexicon
 from bot.core.text import normalize
-from bot.core.understand import ItemRef, Question, kind_of, reading
+from bot.core.understand import ItemRef, Question, kind_of, read_number, reading
 from bot.core.views import break_lines, event_title
 
 Found = tuple[str, tuple[str, ...]]
@@ -172,6 +173,10 @@ def until_answer(course: Course, event: Event, now: datetime, lang: str) -> str:
 
 
 _CLASS_WORDS = frozenset({"class", "کلاس"})
+# Things a "first"/"last" may be about other than the course itself.
+_OTHER_NOUNS = frozenset(
+    word for name in ("ta", "reference", "section") for word in LEX.counts.get(name, [])
+)
 
 
 def term_answer(course: Course, q: Question, lang: str) -> Found | None:
@@ -185,6 +190,8 @@ def term_answer(course: Course, q: Question, lang: str) -> Found | None:
         return None
     if words & set(LEX.words["time_of_day"]):
         return None
+    if words & _OTHER_NOUNS:
+        return None  # "the first book on the list" is about the references, not the term
     starts = bool(words & set(LEX.words.get("start", [])))
     ends = bool(words & set(LEX.words.get("end", [])))
     if starts == ends:
@@ -408,11 +415,20 @@ def _section_named(course: Course, q: Question) -> str | None:
 
 
 def section_answer(course: Course, q: Question, lang: str) -> Found | None:
-    """Answer when a part of the course ("Deployment") starts or ends, or how many classes."""
-    if q.refs or any(f != "class" for f in q.focus):
+    """Answer when a part of the course ("Deployment") starts or ends, how many classes it has,
+    or which quizzes or workshops fall in it."""
+    if any(f not in ("class", *_ITEM_KINDS) for f in q.focus):
         return None
     section_id = _section_named(course, q)
     if section_id is None:
+        return None
+    # "The first quiz of Deployment" reads as quiz 1 by the words alone, and "the Deployment
+    # quiz the syllabus calls quiz4" names one outside it: the part named decides.
+    first_of = len(q.refs) == 1 and q.refs[0].number == 1 and _says_first(q)
+    outside = all(
+        (item := _named(course, ref)) is None or item.section.id != section_id for ref in q.refs
+    )
+    if q.refs and not (first_of or outside):
         return None
     section = course.section_of(section_id)
     assert section is not None
@@ -420,6 +436,11 @@ def section_answer(course: Course, q: Question, lang: str) -> Found | None:
     if not sessions:
         return None
     title = section.title.get(lang)
+    kinds = [f for f in q.focus if f in _ITEM_KINDS]
+    if kinds and q.span is None:
+        return _section_items(course, q, section_id, kinds, lang)
+    if kinds:
+        return None  # "is the quiz on 27 Esfand about data or modeling?": the day answers
     first, last = sessions[0], sessions[-1]
     words = set(q.tokens)
     if q.wants_last or (words & _END_WORDS and not q.wants_first):
@@ -436,7 +457,36 @@ def section_answer(course: Course, q: Question, lang: str) -> Found | None:
             start=format_date(first.date, lang),
             end=format_date(last.date, lang),
         )
+        text += "\n" + ("، " if lang == "fa" else ", ").join(
+            format_date(s.date, lang) for s in sessions
+        )
     return text, (f"section:{section_id}",)
+
+
+def _says_first(q: Question) -> bool:
+    return any(read_number(token) == (1, True) for token in q.tokens)
+
+
+def _section_items(
+    course: Course, q: Question, section_id: str, kinds: Sequence[str], lang: str
+) -> Found:
+    """List the quizzes, workshops, assignments or phases of one part of the course."""
+    section = course.section_of(section_id)
+    assert section is not None
+    items = [i for i in course.items if i.section.id == section_id and i.kind in kinds]
+    items.sort(key=lambda i: _moment(i, False) or datetime.max.replace(tzinfo=course.tz))
+    if q.wants_first or _says_first(q):
+        items = items[:1]
+    elif q.wants_last:
+        items = items[-1:]
+    if not items:
+        names = t(lang, f"kind.{kinds[0]}.many")
+        return t(lang, "answer.section_none", kinds=names, title=section.title.get(lang)), ()
+    lines = [
+        t(lang, "facts.item_line", title=item.title.get(lang), when=facts.item_when(item, lang))
+        for item in items
+    ]
+    return "\n".join(lines), tuple(item.id for item in items)
 
 
 def _release_to_due(course: Course, ref: ItemRef, lang: str) -> Found | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -77,6 +78,9 @@ class Engine:
         self.index = Index(entries.documents(course))
         self.term = (course.first_day(), course.last_day())
         self.help_url = course.submit_url
+        # Names with "and" in them ("Deployment and Monitoring", "استقرار و پایش") are one
+        # subject, not two clauses.
+        self._titles = _joined_names(course)
 
     def answer(self, question: str, now: datetime, lang: str | None = None) -> Answer:
         """Answer ``question`` as of ``now``, in ``lang`` or the question's own language.
@@ -87,7 +91,7 @@ class Engine:
         reply_lang = lang if lang in ("en", "fa") else detect_language(question)
         now = as_local(now, self.course.tz)
         whole = self._answer_one(question, now, reply_lang)
-        clauses = split_clauses(question)
+        clauses = split_clauses(self._titles.sub(_unbreakable, question))
         if (
             len(clauses) < 2
             or whole.whole
@@ -528,3 +532,19 @@ def _asks_for_solutions(question: Question) -> bool:
     if "solutions" in question.marks:
         return True
     return len(words & _SOLVE_WORDS) >= 2 or bool(words & _SOLVE_WORDS and words & _FOR_ME_WORDS)
+
+
+def _joined_names(course: Course) -> re.Pattern[str]:
+    names = [
+        name
+        for section in course.data.sections
+        for name in (section.title.en, section.title.fa.split("(")[0], *section.aliases)
+        if re.search(r"\s(and|و)\s", name)
+    ]
+    spelled = [r"\s+".join(map(re.escape, name.split())) for name in names]
+    return re.compile("|".join(spelled) or r"(?!x)x", re.IGNORECASE)
+
+
+def _unbreakable(match: re.Match[str]) -> str:
+    # A zero-width non-joiner is no clause break, and normalisation reads it as a space.
+    return re.sub(r"\s+", "\u200c", match.group(0))
