@@ -672,3 +672,53 @@ def test_when_class_starts_gives_the_first_day_and_the_hours(engine, course):
 def test_persian_ordinals_with_a_spoken_ending(engine, question, number):
     """A spoken ending on an ordinal ("ششمه") still names the item."""
     assert engine.answer(question, YEARS_LATER).used == (f"quiz-{number}",)
+
+
+@pytest.mark.parametrize(
+    ("question", "section", "kind", "which"),
+    [
+        ("is there any workshop during the modeling part?", "modeling", "workshop", "all"),
+        ("quizzes on data lifecycle", "data", "quiz", "all"),
+        ("اولین کوییز از بخش استقرار و پایش (Deployment) کیه؟", "deployment", "quiz", "first"),
+    ],
+)
+def test_the_items_of_a_part_of_the_course(engine, course, question, section, kind, which):
+    """Quizzes or workshops asked of a part of the course are that part's own, or none."""
+    items = [i for i in course.items if i.section.id == section and i.kind == kind]
+    expected = tuple(i.id for i in (items[:1] if which == "first" else items))
+    assert engine.answer(question, YEARS_LATER).used == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "whats the class avg on quiz 2",
+        "nomre quiz 1 kei miad?",
+        "when will we get our quiz 3 grades",
+        "پروژه گروهیه یا انفرادی؟ چند نفره؟",
+        "ترم تابستون این درس ارائه میشه؟",
+        "how do I set up a DVC remote on google drive for the project",
+        "شماره تلفن حسین بصافا رو داری؟",
+    ],
+)
+def test_more_of_what_the_syllabus_cannot_answer(engine, question):
+    """Averages, grade dates, team sizes, summer terms, tool set-up, a TA's phone: declined."""
+    assert not engine.answer(question, YEARS_LATER).answered
+
+
+def test_a_deadline_before_nowruz_counts_until_the_new_year(engine, course):
+    """Before the Nowruz break, work may fall due after the last class but before the new year."""
+    answer = engine.answer("last deadline before the nowruz break", DURING)
+    pause = course.breaks[0]
+    due = [
+        e
+        for e in course.events
+        if e.kind == "deadline" and pause.last_class <= e.at.date() < pause.next_class
+    ]
+    assert due and has(answer, format_date(due[-1].at.date(), "en"))
+
+
+def test_a_name_with_and_in_it_is_one_subject(engine):
+    """ "Deployment and Monitoring" is one part of the course, not two clauses."""
+    answer = engine.answer("when does deployment and monitoring start and when is quiz 3", DURING)
+    assert answer.used == ("section:deployment", "quiz-3")

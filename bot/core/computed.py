@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from bot.core import facts
-from bot.core.calendar import format_date, format_datetime, format_time
+from bot.core.calendar import format_date, format_datetime, format_time, jalali_to_date, to_jalali
 from bot.core.course import Course, Event, EventKind, Item
 from bot.core.i18n import t
 from bot.core.lexicon import lexicon
@@ -279,7 +279,9 @@ def around_break(course: Course, q: Question, kinds: list[EventKind], lang: str)
     lines, used = [], []
     for kind in kinds:
         if before:
-            moment = datetime.combine(pause.last_class, time(23, 59), tzinfo=course.tz)
+            # Classes stop at the break, but work falls due until the new year itself.
+            last_day = pause.last_class if kind == "class" else _eve_of_nowruz(pause.last_class)
+            moment = datetime.combine(last_day, time(23, 59), tzinfo=course.tz)
             event = course.last_event(moment, [kind])
         else:
             moment = datetime.combine(pause.next_class, time(0), tzinfo=course.tz)
@@ -303,6 +305,12 @@ def around_break(course: Course, q: Question, kinds: list[EventKind], lang: str)
 
 
 _ITEM_KINDS = ("quiz", "assignment", "project", "workshop")
+
+
+def _eve_of_nowruz(day: date) -> date:
+    """Return the last day of the Jalali year ``day`` falls in (the eve of Nowruz)."""
+    year = to_jalali(day).year
+    return jalali_to_date(year + 1, 1, 1) - timedelta(days=1)
 
 
 def _named(course: Course, ref: ItemRef) -> Item | None:

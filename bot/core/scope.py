@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from rapidfuzz import fuzz
+
 from bot.core.course import Course
 from bot.core.lexicon import lexicon
 from bot.core.models import Person
@@ -69,6 +71,14 @@ def missing_phone(q: Question, course: Course) -> Person | None:
         # Full names and surnames, in either script: "Hossein Basafa", "Basafa", "باصفا".
         spellings = [person.name, *person.aliases]
         names = tuple({normalize(n) for s in spellings for n in (s, s.split()[-1])})
-        if person.phone is None and _pattern(names).search(text):
+        if person.phone is None and (_pattern(names).search(text) or _misspelt(q, names)):
             return person
     return None
+
+
+def _misspelt(q: Question, names: tuple[str, ...]) -> bool:
+    """Tell whether a word of the question is a surname with a typo ("بصافا" for "باصفا")."""
+    surnames = [name for name in names if " " not in name and len(name) >= 4]
+    return any(
+        fuzz.ratio(token, name) >= 80 for token in q.tokens if len(token) >= 4 for name in surnames
+    )
