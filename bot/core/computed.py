@@ -342,7 +342,8 @@ def neighbour(course: Course, q: Question) -> Item | None:
     asked = [f for f in q.focus if f in _ITEM_KINDS and f != anchor_item.kind]
     if asked:
         candidates = [item for item in course.items if item.kind in asked]
-    elif "deadline" in q.focus and anchor_item.due_at is None:
+    elif "deadline" in q.focus:
+        # "what's due next after CA3": any deadline, whatever item it belongs to
         candidates = [item for item in course.items if item.due_at is not None]
     else:
         candidates = course.items_of(anchor_item.kind)
@@ -451,11 +452,13 @@ def section_answer(course: Course, q: Question, lang: str) -> Found | None:
         return None  # "is the quiz on 27 Esfand about data or modeling?": the day answers
     first, last = sessions[0], sessions[-1]
     words = set(q.tokens)
-    if q.wants_last or (words & _END_WORDS and not q.wants_first):
+    ends = q.wants_last or bool(words & _END_WORDS)
+    starts = q.wants_first or bool(words & _START_WORDS)
+    if ends and not starts:
         text = t(lang, "answer.section_last", title=title, when=format_date(last.date, lang))
-    elif q.wants_first or words & _START_WORDS:
+    elif starts and not ends:
         text = t(lang, "answer.section_first", title=title, when=format_date(first.date, lang))
-    else:
+    else:  # both ("when does it start and end?") or neither: the whole span
         key = "answer.section_sessions" if "count" in q.marks else "answer.section_span"
         text = t(
             lang,
@@ -469,6 +472,12 @@ def section_answer(course: Course, q: Question, lang: str) -> Found | None:
             format_date(s.date, lang) for s in sessions
         )
     return text, (f"section:{section_id}",)
+
+
+def asks_start_and_end(q: Question) -> bool:
+    """Tell whether a question asks both when something starts and when it ends."""
+    words = set(q.tokens)
+    return bool(words & _START_WORDS and words & _END_WORDS)
 
 
 def _says_first(q: Question) -> bool:

@@ -208,9 +208,17 @@ class Engine:
         between = computed.between_answer(course, q, lang)
         if between is not None:
             return Answer(True, between[0], lang, between[1], whole=True)
+        section = (
+            None
+            if computed.weight_answer(course, q, lang)
+            else computed.section_answer(course, q, lang)
+        )
+        if section is not None:
+            # "When does Data LifeCycle start and when does it end?" is one question.
+            whole = computed.asks_start_and_end(q)
+            return Answer(True, section[0], lang, section[1], whole=whole)
         found = (
             computed.weight_answer(course, q, lang)
-            or computed.section_answer(course, q, lang)
             or computed.count_answer(course, q, lang)
             or computed.around_break(course, q, focus, lang)
             or computed.after_day_answer(course, q, focus, lang)
@@ -401,7 +409,7 @@ class Engine:
         focus = self._focus_kinds(q, q.focus)
         unexplained = self._unexplained(q)
         if q.span is not None:
-            if not focus and unexplained:
+            if not focus and unexplained and "range" not in q.marks:
                 return None
             # "What's on in class today" means everything that happens in that class, and
             # "anything due or happening" everything at all.

@@ -413,8 +413,36 @@ def _find_dates(question: Question, today: date, term: Term | None) -> None:
     day = _explicit_day(question, anchor)
     if day is not None:
         question.span, question.day, question.end = "day", day, None
+        found = _range(question, day, anchor)
+        if found is not None:
+            # "from 25 Farvardin to 5 Ordibehesht", "10-20 Farvardin": every day between.
+            question.span, (question.day, question.end) = "month", found
+            question.marks.add("range")
     elif question.span is None:
         _month_span(question, anchor)
+
+
+def _range(question: Question, day: date, term: Term) -> tuple[date, date] | None:
+    """Find a range around the date ``day``: a second date after it, or "10-20 Farvardin"
+    (where ``day`` is the 20th)."""
+    text = normalize(question.text)
+    if not _RANGE_WORD.search(text):
+        return None
+    first: date | None = day
+    last = _explicit_day(question, term, after=max(question.consumed, default=-1) + 1)
+    if last is None:
+        match = _DAY_RANGE.search(text)
+        if match is not None:
+            first, last = day - timedelta(days=int(match.group(2)) - int(match.group(1))), day
+    if first is None or last is None or not first < last <= first + timedelta(days=_LONGEST_RANGE):
+        return None
+    return first, last
+
+
+# "10-20 Farvardin", "۱۰ تا ۲۰ فروردین": two day numbers before one month.
+_DAY_RANGE = re.compile(r"\b(\d{1,2})\s*(?:-|–|to|till|until|تا)\s*(\d{1,2})\s+[^\d\s]")
+_RANGE_WORD = re.compile(r"-|–|\b(to|till|until|through|between)\b|تا|بین")
+_LONGEST_RANGE = 90
 
 
 # The course's term as (first day, last day): dates named without a year fall inside it.
@@ -474,14 +502,15 @@ def _existing(
     return found
 
 
-def _explicit_day(question: Question, term: Term) -> date | None:
+def _explicit_day(question: Question, term: Term, after: int = 0) -> date | None:
     """Find "8 Esfand", "۲۷ اسفند ۱۴۰۱", "April 10", "10th of March" or "1401-12-08".
 
-    A day named without a year is that day within the course's term.
+    A day named without a year is that day within the course's term. Tokens before ``after``
+    are skipped (the first date of a range).
     """
     tokens = question.tokens
     for index, token in enumerate(tokens):
-        if len(token) < 2:
+        if len(token) < 2 or index < after:
             continue
         jalali = month_number(token)
         gregorian = None if jalali else _gregorian_month(token)
@@ -490,7 +519,7 @@ def _explicit_day(question: Question, term: Term) -> date | None:
         # The day stands before the month ("10 April", "10th of April") or after it ("April 10").
         day, day_at = None, None
         before = index - 2 if index >= 2 and tokens[index - 1] == "of" else index - 1
-        if before >= 0 and _day_number(tokens[before]) is not None:
+        if before >= after and _day_number(tokens[before]) is not None:
             day, day_at = _day_number(tokens[before]), before
         elif gregorian and index + 1 < len(tokens) and _day_number(tokens[index + 1]) is not None:
             day, day_at = _day_number(tokens[index + 1]), index + 1
@@ -512,7 +541,7 @@ def _explicit_day(question: Question, term: Term) -> date | None:
         question.consumed.update({day_at, index})
         return found
     match = _ISO_DATE.search(normalize(question.text))
-    if match:
+    if match and not after:
         year, month, day = (int(part) for part in match.groups())
         try:
             return jalali_to_date(year, month, day) if year < 1700 else date(year, month, day)
