@@ -32,6 +32,7 @@ DEFAULT_NOW_BY_SET = {
         "questions_blind_d.yaml",
         "questions_blind_e.yaml",
         "questions_blind_f.yaml",
+        "questions_blind_g.yaml",
     )
 }
 

@@ -39,6 +39,7 @@ def ask(engine, question, now=BEFORE_TERM, lang=None):
         ("questions_blind_d.yaml", 200),
         ("questions_blind_e.yaml", 200),
         ("questions_blind_f.yaml", 200),
+        ("questions_blind_g.yaml", 200),
     ],
 )
 def test_question_set_accuracy(engine, name, minimum):

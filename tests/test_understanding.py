@@ -722,3 +722,68 @@ def test_a_name_with_and_in_it_is_one_subject(engine):
     """ "Deployment and Monitoring" is one part of the course, not two clauses."""
     answer = engine.answer("when does deployment and monitoring start and when is quiz 3", DURING)
     assert answer.used == ("section:deployment", "quiz-3")
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "last"),
+    [
+        ("I'll be away 10-20 Farvardin, do I miss anything?", "1402-01-10", "1402-01-20"),
+        ("من از ۲۵ فروردین تا ۵ اردیبهشت مسافرتم، چیزی از دست میدم؟", "1402-01-25", "1402-02-05"),
+        ("what happens between April 1 and April 15", "2023-04-01", "2023-04-15"),
+    ],
+)
+def test_a_range_of_days_lists_everything_in_it(engine, course, question, first, last):
+    """A range of days ("10-20 Farvardin", "from … to …") lists every event within it."""
+
+    def day(text):
+        y, m, d = map(int, text.split("-"))
+        return jalali_to_date(y, m, d) if y < 1700 else type(BEFORE.date())(y, m, d)
+
+    start, end = day(first), day(last)
+    inside = {e.source_id for e in course.events if start <= e.at.date() <= end}
+    answer = engine.answer(question, BEFORE)
+    assert inside and inside <= set(answer.used)
+
+
+@pytest.mark.parametrize(
+    ("question", "item"),
+    [
+        ("ددلاینتمرینسهکیه", "ca-3"),
+        ("ددلاینفازدوپروژهکیه؟", "project-2"),
+        ("کوییزسومکیه", "quiz-3"),
+    ],
+)
+def test_persian_typed_without_spaces(engine, question, item):
+    """Persian typed without spaces is split into the words it is made of."""
+    assert engine.answer(question, YEARS_LATER).used == (item,)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("تاریخ انتشار و تحویل هر سه تمرین رو یکجا میگی؟", "ca"),
+        ("How many days do we have to submit each assignment?", "ca"),
+        ("برای تمرینا چند روز مهلت میدن", "ca"),
+    ],
+)
+def test_each_of_a_kind_is_the_list_of_them(engine, course, question, kind):
+    """ "Each assignment" or "all three assignments" is the list, with every date and length."""
+    answer = engine.answer(question, YEARS_LATER)
+    items = course.items_of("assignment")
+    lang = detect_language(question)
+    assert has(answer, *(format_date(i.due_at.date(), lang) for i in items))
+    assert has(answer, str(course.data.policies.assignment_days))
+
+
+def test_per_hour_is_not_each_item(engine):
+    """ "Per hour" late is the late policy, not a list of items."""
+    answer = engine.answer("اگه تمرین رو دیر تحویل بدم به ازای هر ساعت چقدر کم میشه؟", DURING)
+    assert answer.used == ("faq:late-policy",)
+
+
+def test_the_next_deadline_after_an_item_is_anyones(engine, course):
+    """ "What's due next after CA3" is the next deadline of any kind."""
+    ca3 = course.item_by_id("ca-3")
+    later = [i for i in course.items if i.due_at and i.due_at > ca3.due_at]
+    expected = min(later, key=lambda i: i.due_at)
+    assert engine.answer("what's due next after CA3?", DURING).used == (expected.id,)

@@ -30,6 +30,8 @@ from bot.core.understand import (
     ItemRef,
     Question,
     as_local,
+    kind_of,
+    read_number,
     understand,
 )
 from bot.core.views import (
@@ -230,7 +232,7 @@ class Engine:
             if event is not None:
                 found = computed.until_answer(course, event, now, lang), (event.source_id,)
         # "How many days for each phase?" asks how long each one runs, not a countdown.
-        each = bool(set(q.tokens) & _EACH_WORDS)
+        each = _each_item(q) or _asks_length(q)
         if (
             found is None
             and "until" in q.marks
@@ -242,8 +244,11 @@ class Engine:
                 found = computed.until_answer(course, event, now, lang), (event.source_id,)
             elif "final_exam" in q.marks:
                 found = facts.render(course, "final_exam", lang), ("faq:final-exam",)
-        if found is None and each and "until" in q.marks and q.kinds and not q.refs:
-            return self._list_kind(q.kinds[0], lang)  # the list says how long each one runs
+        if found is None and each and q.kinds and not q.refs and not q.span:
+            # "How many days for each phase?", "the dates of all three assignments": the list
+            # gives each one's release, deadline and length.
+            listed = self._list_kind(q.kinds[0], lang)
+            return Answer(True, listed.text, lang, listed.used, whole=True)
         if found is None and q.span == "day" and q.day is not None and focus == ["class"]:
             found = computed.class_on_day(course, q.day, lang)
         if found is None:
@@ -508,6 +513,7 @@ def _workshop_names(course: Course) -> dict[str, str]:
 
 _GREETINGS = frozenset(LEX.words["greetings"])
 _EACH_WORDS = frozenset(LEX.words["each"])
+_TOWARDS_WORDS = frozenset(LEX.words["towards"])
 _AGAIN_WORDS = frozenset(LEX.words["again"])
 _HAPPENING_WORDS = frozenset(LEX.words["happening"])
 # Declines that hold for the whole question, whatever else it asks.
@@ -556,3 +562,24 @@ def _joined_names(course: Course) -> re.Pattern[str]:
 def _unbreakable(match: re.Match[str]) -> str:
     # A zero-width non-joiner is no clause break, and normalisation reads it as a space.
     return re.sub(r"\s+", "\u200c", match.group(0))
+
+
+def _each_item(q: Question) -> bool:
+    """Tell whether "each"/"every"/"هر" is said of items ("each phase", "هر سه تمرین"), not of
+    time ("per hour")."""
+    tokens = q.tokens
+    for index, token in enumerate(tokens[:-1]):
+        if token not in _EACH_WORDS:
+            continue
+        following = tokens[index + 1 : index + 3]
+        if kind_of(following[0]) or (read_number(following[0]) and any(map(kind_of, following))):
+            return True
+    return False
+
+
+def _asks_length(q: Question) -> bool:
+    """Tell whether "how many days" asks how long items of a kind run ("برای تمرینا چند روز
+    مهلت میدن"), not how long until one: no item, no "next" and no "until"."""
+    ordered = q.wants_next or q.wants_last or q.wants_remaining or q.wants_first
+    counting_down = bool(set(q.tokens) & _TOWARDS_WORDS)
+    return "until" in q.marks and bool(q.kinds) and not q.refs and not ordered and not counting_down

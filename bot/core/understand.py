@@ -71,6 +71,25 @@ WEEKDAY_WORDS = {
     for names in (jdatetime.date.j_weekdays_en, jdatetime.date.j_weekdays_fa)
     for index, name in enumerate(names)
 }
+# Persian words a question typed without spaces is split into (see _segment).
+_SEGMENT_WORDS = frozenset(
+    word
+    for word in (
+        *KIND_WORDS,
+        *INTENT_WORDS,
+        *FOCUS_WORDS,
+        *SPAN_WORDS,
+        *WEEKDAY_WORDS,
+        *LEX.cardinals,
+        *LEX.ordinals,
+        *LEX.stopwords,
+        *LEX.submit,
+        *(word for words in LEX.order.values() for word in words),
+        *(normalize(name) for name in MONTHS_FA[1:]),
+        *(word for name in ("question", "small_talk", "when") for word in LEX.words.get(name, [])),
+    )
+    if not word.isascii() and " " not in word and len(word) >= 2
+)
 
 _SPLIT_ALNUM = re.compile(
     r"(?<=[a-z\u0600-\u06ff])(?=\d)|(?<=\d)(?=[a-z\u0600-\u06ff])(?!(?:st|nd|rd|th)\b)"
@@ -139,7 +158,32 @@ def tokenize(text: str, names: dict[str, str] | None = None) -> list[str]:
     norm = _SPLIT_ALNUM.sub(" ", norm)
     for pattern, replacement in _PHRASES:
         norm = pattern.sub(replacement, norm)
-    return _TOKEN.findall(norm)
+    return [piece for token in _TOKEN.findall(norm) for piece in _segment(token)]
+
+
+@lru_cache(maxsize=4096)
+def _segment(token: str) -> tuple[str, ...]:
+    """Split Persian typed without spaces ("ددلاینتمرینسهکیه") into known words.
+
+    Only a long unknown word that splits wholly into three or more known ones is split, so
+    an ordinary word is never cut up.
+    """
+    if token.isascii() or len(token) < 7 or token in _SEGMENT_WORDS:
+        return (token,)
+    size = len(token)
+    best: list[tuple[str, ...] | None] = [None] * (size + 1)
+    best[0] = ()
+    for start in range(size):
+        sofar = best[start]
+        if sofar is None:
+            continue
+        for end in range(start + 2, min(size, start + 12) + 1):
+            if token[start:end] in _SEGMENT_WORDS:
+                found = best[end]
+                if found is None or len(sofar) + 1 < len(found):
+                    best[end] = (*sofar, token[start:end])
+    pieces = best[size]
+    return pieces if pieces is not None and len(pieces) >= 3 else (token,)
 
 
 def read_number(token: str) -> tuple[int, bool] | None:
