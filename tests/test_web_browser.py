@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,22 @@ def test_page_fits_a_phone_without_sideways_scrolling(base_url: str) -> None:
                 "return document.documentElement.scrollWidth - window.innerWidth"
             )
             assert overflow <= 0, lang
+
+
+def test_empty_weeks_say_which_week_is_empty(
+    base_url: str, settings: Settings, clock: Clock
+) -> None:
+    """After the term each week heading is followed by its own empty text, in both languages."""
+    last = load_course(settings.course_path()).events[-1].at
+    clock.now = last + timedelta(weeks=6)
+    expected = {
+        "en": ("This week", "Nothing this week.", "Next week", "Nothing next week."),
+        "fa": ("این هفته", "این هفته چیزی نیست.", "هفته‌ی بعد", "هفته‌ی بعد چیزی نیست."),
+    }
+    with chromium() as browser:
+        for lang, (this_heading, this_empty, next_heading, next_empty) in expected.items():
+            browser.get(f"{base_url}/{lang}")
+            this_week = browser.find_element(By.ID, "this-week").text.splitlines()
+            next_week = browser.find_element(By.ID, "next-week").text.splitlines()
+            assert this_week == [this_heading, this_empty], lang
+            assert next_week == [next_heading, next_empty], lang

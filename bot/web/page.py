@@ -80,6 +80,10 @@ def _events(events: Iterable[Event], lang: str, now: datetime) -> str:
     return "\n".join(parts)
 
 
+def _empty(lang: str, week: str) -> str:
+    return f'<p class="empty">{escape(t(lang, f"web.empty_{week}_week"))}</p>'
+
+
 def _next_card(course: Course, now: datetime, kind: EventKind, lang: str) -> str:
     heading = t(lang, f"web.next_{kind}")
     event = course.next_event(now, (kind,))
@@ -156,7 +160,6 @@ def render_page(course: Course, now: datetime, lang: str, links: Links) -> str:
     start, _ = week_bounds(course, now.date())
     this_week = course.events_between(start, start + timedelta(days=7))
     next_week = course.events_between(start + timedelta(days=7), start + timedelta(days=14))
-    empty = f"<p>{escape(t(lang, 'web.empty_week'))}</p>"
     cards = _next_card(course, now, "quiz", lang) + _next_card(course, now, "deadline", lang)
     direction = "rtl" if lang == "fa" else "ltr"
     other = "en" if lang == "fa" else "fa"
@@ -179,9 +182,9 @@ def render_page(course: Course, now: datetime, lang: str, links: Links) -> str:
 </header>
 <div class="cards">{cards}</div>
 <section id="this-week"><h2>{escape(t(lang, "web.this_week"))}</h2>
-{_events(this_week, lang, now) or empty}</section>
+{_events(this_week, lang, now) or _empty(lang, "this")}</section>
 <section id="next-week"><h2>{escape(t(lang, "web.next_week"))}</h2>
-{_events(next_week, lang, now) or empty}</section>
+{_events(next_week, lang, now) or _empty(lang, "next")}</section>
 {_feed_links(links, lang)}
 <section id="term"><h2>{escape(t(lang, "web.term"))}</h2>
 {_events(course.events, lang, now)}</section>
