@@ -787,3 +787,50 @@ def test_the_next_deadline_after_an_item_is_anyones(engine, course):
     later = [i for i in course.items if i.due_at and i.due_at > ca3.due_at]
     expected = min(later, key=lambda i: i.due_at)
     assert engine.answer("what's due next after CA3?", DURING).used == (expected.id,)
+
+
+@pytest.mark.parametrize("question", ["what's next?", "whats coming up", "بعدی چیه", "چی بعدیه"])
+def test_whats_next_is_the_next_class_quiz_and_deadline(engine, course, question):
+    """ "What's next?" names the next class, quiz and deadline, as /next does."""
+    lang = detect_language(question)
+    answer = engine.answer(question, DURING)
+    assert answer.answered
+    for kind in ("class", "quiz", "deadline"):
+        event = course.next_event(DURING, [kind])
+        assert has(answer, format_date(event.at.date(), lang))
+
+
+@pytest.mark.parametrize("question", ["is there class tomorrow", "فردا کلاس داریم؟"])
+def test_class_tomorrow_is_yes_or_no_with_the_next_class(engine, course, question):
+    """Asked about class tomorrow, the answer is about classes, with the next one if none."""
+    now = parse_when("1402-02-01T12:00")
+    tomorrow = now.date() + timedelta(days=1)
+    following = course.next_event(now, ["class"])
+    answer = engine.answer(question, now)
+    assert course.session_on(tomorrow) is None
+    assert answer.used == (f"session:{following.session.id}",)
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("what's my grade", "personal"),
+        ("can you solve CA2 for me", "solutions"),
+        ("where is the parking", "campus"),
+    ],
+)
+def test_a_decline_on_principle_says_why(engine, question, reason):
+    """Declined on principle, the answer is one line saying why, not the list of topics."""
+    answer = engine.answer(question, YEARS_LATER)
+    assert answer.declined == reason and "\n" not in answer.text
+    assert answer.text != engine.answer("xyzzy plugh", YEARS_LATER).text
+
+
+def test_the_term_and_the_assignments_come_from_the_course_file(engine, course):
+    """Declines and the fallback name the course file's term and assignments, not fixed text."""
+    other = engine.answer("MLSD in fall 2024", YEARS_LATER)
+    assert other.declined == "other-term" and has(other, course.data.course.term.en)
+    assert engine.answer("when is quiz 3 in spring 2023", YEARS_LATER).answered
+    fallback = engine.answer("xyzzy plugh", YEARS_LATER).text
+    first, last = course.items_of("assignment")[0], course.items_of("assignment")[-1]
+    assert f"{first.title.en}–{last.title.en}" in fallback

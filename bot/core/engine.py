@@ -20,6 +20,7 @@ from bot.core.scope import (
     asks_for_support,
     missing_phone,
     names_other_course,
+    names_other_season,
     own_names,
 )
 from bot.core.text import detect_language, normalize, tokens
@@ -32,10 +33,12 @@ from bot.core.understand import (
     as_local,
     kind_of,
     read_number,
+    span_bounds,
     understand,
 )
 from bot.core.views import (
     assumed_times,
+    next_overview,
 )
 
 LEX = lexicon()
@@ -184,9 +187,11 @@ class Engine:
             text = entries.render(self.course, "faq:not-in-syllabus", lang)
             return Answer(False, text, lang, ("faq:not-in-syllabus",), declined="not-in-syllabus")
         if names_other_course(q, self.own_names):
-            return Answer(False, t(lang, "answer.other_course"), lang, declined="other-course")
-        if "other_term" in q.marks:
-            return Answer(False, t(lang, "answer.other_term"), lang, declined="other-term")
+            text = t(lang, "answer.other_course", course=self._course_name(lang))
+            return Answer(False, text, lang, declined="other-course")
+        if "other_term" in q.marks or names_other_season(q, self.course):
+            text = t(lang, "answer.other_term", term=self.course.data.course.term.get(lang))
+            return Answer(False, text, lang, declined="other-term")
         if (person := missing_phone(q, self.course)) is not None:
             emails = ", ".join(person.emails)
             text = t(lang, "answer.no_phone", name=person.name, emails=emails)
@@ -249,8 +254,11 @@ class Engine:
             # gives each one's release, deadline and length.
             listed = self._list_kind(q.kinds[0], lang)
             return Answer(True, listed.text, lang, listed.used, whole=True)
-        if found is None and q.span == "day" and q.day is not None and focus == ["class"]:
-            found = computed.class_on_day(course, q.day, lang)
+        one_day = q.span in ("day", "today", "tomorrow", "yesterday")
+        if found is None and one_day and focus == ["class"]:
+            # "Is there class tomorrow?": yes or no, and if not, the next class.
+            day, _ = span_bounds(q.span or "day", now.date(), q.day, q.end)
+            found = computed.class_on_day(course, day, lang)
         if found is None:
             return None
         text, used = found
@@ -401,6 +409,12 @@ class Engine:
             return self._found(
                 timeline.nearest(self.course, ["class"], set(), now, lang, future=True), lang
             )
+        bare = not q.focus and not q.kinds and not q.refs and q.span is None
+        if q.wants_next and bare and not self._names_topic(q):
+            # "What's next?": the next class, quiz and deadline, as /next shows them.
+            text = next_overview(self.course, now, lang)
+            events = [e for e in self.course.events if e.at > now][:1]
+            return Answer(True, text, lang, tuple(e.source_id for e in events))
         if q.wants_remaining and not q.focus and not q.kinds and not self._names_topic(q):
             # "What's still left in the course?": every quiz, deadline and workshop ahead.
             kinds: list[EventKind] = ["quiz", "deadline", "workshop"]
@@ -497,8 +511,22 @@ class Engine:
         return Answer(True, found[0], lang, found[1]) if found is not None else self._fallback(lang)
 
     def _fallback(self, lang: str, declined: str | None = None) -> Answer:
-        text = t(lang, "answer.fallback", url=self.help_url)
+        assignments = self.course.items_of("assignment")
+        span = (
+            f" ({assignments[0].title.get(lang)}–{assignments[-1].title.get(lang)})"
+            if len(assignments) > 1
+            else ""
+        )
+        text = t(lang, "answer.fallback", url=self.help_url, assignments=span)
+        if declined in _SAID_WHY:
+            # Declined on principle: say why in one line rather than list what it can do.
+            text = t(lang, f"answer.why_{declined}", url=self.help_url)
         return Answer(False, text, lang, (), declined)
+
+    def _course_name(self, lang: str) -> str:
+        info = self.course.data.course
+        separator = "، " if lang == "fa" else ", "
+        return f"{info.name.get(lang).split(' (')[0]}{separator}{info.code}"
 
 
 def _workshop_names(course: Course) -> dict[str, str]:
@@ -513,6 +541,7 @@ def _workshop_names(course: Course) -> dict[str, str]:
 
 _GREETINGS = frozenset(LEX.words["greetings"])
 _EACH_WORDS = frozenset(LEX.words["each"])
+_SAID_WHY = frozenset({"personal", "solutions", "campus"})
 _TOWARDS_WORDS = frozenset(LEX.words["towards"])
 _AGAIN_WORDS = frozenset(LEX.words["again"])
 _HAPPENING_WORDS = frozenset(LEX.words["happening"])

@@ -82,3 +82,25 @@ def _misspelt(q: Question, names: tuple[str, ...]) -> bool:
     return any(
         fuzz.ratio(token, name) >= 80 for token in q.tokens if len(token) >= 4 for name in surnames
     )
+
+
+_SEASON_YEAR = re.compile(
+    r"\b(fall|autumn|spring|summer|winter) (?:term |semester )?(?:of )?((?:19|20)\d\d)\b"
+)
+# The season a term starting in a given month is called by ("Spring 2023" starts in Feb).
+_SEASON_OF_MONTH = {1: "spring", 2: "spring", 3: "spring", 4: "spring", 5: "spring"}
+_SEASON_OF_MONTH |= {6: "summer", 7: "summer", 8: "summer"}
+_SEASON_OF_MONTH |= {9: "fall", 10: "fall", 11: "fall", 12: "fall"}
+_SAME_SEASON = {"autumn": "fall", "winter": "spring"}
+
+
+def names_other_season(q: Question, course: Course) -> bool:
+    """Tell whether the question names a season and year other than the course's own term."""
+    if "season_year" not in q.marks:
+        return False
+    first = course.first_day()
+    own = (_SEASON_OF_MONTH[first.month], first.year)
+    for season, year in _SEASON_YEAR.findall(reading(q.text)):
+        if (_SAME_SEASON.get(season, season), int(year)) != own:
+            return True
+    return False
