@@ -12,7 +12,15 @@ from tests.support import bot_api
 
 def main(argv: Iterable[str] | None = None) -> None:
     """Serve the double until Ctrl-C; each stdin line is pushed as a text from --user."""
-    parser = argparse.ArgumentParser(description=bot_api.__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.support.bot_api",
+        description=bot_api.__doc__.splitlines()[0],
+        epilog=(
+            "Point the bot at it with TELEGRAM_API_URL=http://HOST:PORT and any token of the "
+            "right shape. Each line typed on stdin is pushed as a text message from --user; "
+            "every request the bot makes is printed with its parameters."
+        ),
+    )
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--token", default="123:ABC")

@@ -381,7 +381,9 @@ class BotApiDouble(World, Methods):
             self._requests.append(RequestRecord(method, params, status, time.monotonic()))
             self._cond.notify_all()
         if self._log is not None:
-            self._log(f"{method} {status} {json.dumps(params, default=str)[:200]}")
+            # Readable in a terminal: Persian as written, a whole reply rather than its start.
+            shown = json.dumps(params, default=str, ensure_ascii=False)
+            self._log(f"{method} {status} {shown[:4500]}")
         if half_trip:
             time.sleep(half_trip)
         try:
