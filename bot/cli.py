@@ -6,19 +6,25 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.core.calendar import CalendarError, jalali_iso, parse_when
 from bot.core.loader import CourseError, check_course, load_course
 from bot.settings import Settings, SettingsError, check_database_url, load_settings
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine as DbEngine
+
     from bot.core.course import Course, Event
     from bot.core.models import Section
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+PACKAGE = "mlsd-course-bot"
+_T = TypeVar("_T")
 
 
 class UsageError(Exception):
@@ -36,7 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except (SettingsError, UsageError, CalendarError) as exc:
-        print(f"course-bot: {exc}", file=sys.stderr)
+        # One line: a wrapped library error may add more (SQLAlchemy's background link).
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"course-bot: {first}", file=sys.stderr)
         return EXIT_USAGE
     except CourseError as exc:
         # Each problem already names the file, the line and the field.
@@ -57,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Course assistant for Machine Learning Systems Design: answers syllabus "
         "questions, lists the calendar, checks the course file and runs the Telegram bot.",
     )
+    parser.add_argument("--version", action="version", version=f"course-bot {_version()}")
     commands = parser.add_subparsers(metavar="COMMAND")
 
     def command(name: str, handler: Callable[[argparse.Namespace], int], text: str) -> Any:
@@ -121,6 +130,14 @@ def _parser() -> argparse.ArgumentParser:
 # Shared helpers -------------------------------------------------------------------------------
 
 
+def _version() -> str:
+    try:
+        return version(PACKAGE)
+    except PackageNotFoundError:
+        # Run from a checkout that was never installed: there is no metadata to read.
+        return "unknown (not installed)"
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(args.config)
 
@@ -128,7 +145,71 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _course(args: argparse.Namespace, settings: Settings) -> Course:
     explicit = getattr(args, "course", None)
     path = Path(explicit) if explicit else settings.course_path()
-    return load_course(path)
+    try:
+        return load_course(path)
+    except CourseError as exc:
+        raise _where_to_look(exc, path, settings, "--config or --course") from exc
+
+
+def _where_to_look(exc: CourseError, path: Path, settings: Settings, flags: str) -> CourseError:
+    """Add, to a relative course path that is not there, where it was looked up."""
+    if path.is_absolute() or path.exists() or len(exc.problems) != 1:
+        return exc
+    places = f"the working directory ({Path.cwd()})"
+    if settings.source is not None:
+        places += f" and beside {settings.source}"
+    hint = f"; a relative path is looked up in {places}: {flags} points elsewhere"
+    problem = exc.problems[0]
+    return CourseError([replace(problem, message=problem.message + hint)])
+
+
+def _read_state(settings: Settings, read: Callable[[DbEngine], _T]) -> _T | None:
+    """Read from the state database without creating it: None when there is none yet."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot import storage
+
+    check_database_url(settings.database_url)
+    where = storage.safe_url(settings.database_url)
+    try:
+        engine = storage.open_existing(settings.database_url)
+        if engine is None:
+            return None
+        try:
+            # Connect first: a server that is down or a file that is not a database must not
+            # read as "nothing recorded yet".
+            with engine.connect():
+                pass
+            return read(engine)
+        finally:
+            engine.dispose()
+    except (SQLAlchemyError, OSError) as exc:
+        raise SettingsError(
+            f"config: database_url: cannot read {where!r}: {storage.one_line(exc)}"
+        ) from exc
+
+
+def _range(args: argparse.Namespace, settings: Settings) -> tuple[datetime | None, datetime | None]:
+    """Return --from and --to as moments (--to to the end of its day), refusing a reversed pair."""
+    start = _moment(args.start, settings)
+    end = _moment(args.end, settings, end_of_day=True)
+    if start is not None and end is not None and end < start:
+        raise UsageError(f"--to {args.end} is before --from {args.start}")
+    return start, end
+
+
+def _range_text(args: argparse.Namespace) -> str:
+    if args.start and args.end:
+        same = args.start == args.end
+        return f"on {args.start}" if same else f"between {args.start} and {args.end}"
+    if args.start:
+        return f"from {args.start} on"
+    return f"until {args.end}" if args.end else "in the whole term"
+
+
+def _nothing(args: argparse.Namespace, line: str) -> None:
+    """Say that a listing is empty: on stdout as text, on stderr beside empty JSON output."""
+    print(line, file=sys.stderr if args.json else sys.stdout)
 
 
 def _moment(text: str | None, settings: Settings, *, end_of_day: bool = False) -> datetime | None:
@@ -147,6 +228,8 @@ def _now(settings: Settings, given: str | None = None) -> datetime:
 def _ask(args: argparse.Namespace) -> int:
     from bot.core.engine import Engine
 
+    if args.question and not " ".join(args.question).strip():
+        raise UsageError("ask: the question is empty; give one, or none to read them from stdin")
     settings = _settings(args)
     now = _now(settings, args.now)
     engine = Engine(_course(args, settings))
@@ -179,14 +262,15 @@ def _schedule(args: argparse.Namespace) -> int:
     from bot.core.views import event_title
 
     settings = _settings(args)
+    start, end = _range(args, settings)
     course = _course(args, settings)
-    start = _moment(args.start, settings)
-    end = _moment(args.end, settings, end_of_day=True)
     events = [
         e
         for e in course.events
         if (start is None or e.at >= start) and (end is None or e.at <= end)
     ]
+    if not events:
+        _nothing(args, f"nothing is scheduled {_range_text(args)}")
     out = sys.stdout
     for event in events:
         if args.json:
@@ -213,8 +297,17 @@ def _section_of(event: Event) -> Section:
 
 
 def _check(args: argparse.Namespace) -> int:
-    path = Path(args.file) if args.file else _settings(args).course_path()
+    settings = None if args.file else _settings(args)
+    path = Path(args.file) if settings is None else settings.course_path()
     problems = check_course(path)
+    try:
+        path.open("rb").close()
+    except OSError:
+        # No file to check (missing, a folder, unreadable) is bad input, not a file with errors.
+        missing = CourseError([p for p in problems if p.level == "error"])
+        if settings is None:
+            raise missing from None
+        raise _where_to_look(missing, path, settings, "--config or FILE") from None
     errors = [p for p in problems if p.level == "error"]
     warnings = [p for p in problems if p.level == "warning"]
     for problem in problems:
@@ -286,9 +379,8 @@ def _reminders(args: argparse.Namespace) -> int:
     from bot.core.reminders import plan
 
     settings = _settings(args)
+    start, end = _range(args, settings)
     course = _course(args, settings)
-    start = _moment(args.start, settings)
-    end = _moment(args.end, settings, end_of_day=True)
     if not settings.reminders.enabled:
         print("course-bot: reminders are disabled (reminders.enabled: false)", file=sys.stderr)
         return EXIT_OK
@@ -300,11 +392,9 @@ def _reminders(args: argparse.Namespace) -> int:
         if (start is None or r.due_at >= start) and (end is None or r.due_at <= end)
     ]
     # Read-only: a database that does not exist yet means nothing was sent.
-    check_database_url(settings.database_url)
-    engine = storage.open_existing(settings.database_url)
-    statuses = storage.delivery_statuses(engine) if engine is not None else {}
-    if engine is not None:
-        engine.dispose()
+    statuses = _read_state(settings, storage.delivery_statuses) or {}
+    if not planned:
+        _nothing(args, f"no reminders are due {_range_text(args)}")
     out = sys.stdout
     if not args.json and planned:
         out.write(
@@ -342,10 +432,7 @@ def _calendar(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     # The same content the live feed serves: its published versions, read without writing.
-    engine = storage.open_existing(settings.database_url)
-    versions = versions_of(storage.event_versions(engine)) if engine is not None else {}
-    if engine is not None:
-        engine.dispose()
+    versions = versions_of(_read_state(settings, storage.event_versions) or {})
     data = course_calendar(
         _course(args, settings),
         args.lang,

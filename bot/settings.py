@@ -309,9 +309,18 @@ def bot_token(environ: Mapping[str, str] | None = None) -> SecretStr:
 
 
 def api_url(environ: Mapping[str, str] | None = None) -> str:
-    """Return the Bot API base URL (TELEGRAM_API_URL), without a trailing slash."""
+    """Return TELEGRAM_API_URL without a trailing slash; SettingsError unless absolute http(s)."""
     environ = os.environ if environ is None else environ
-    return (environ.get("TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/")
+    given = environ.get("TELEGRAM_API_URL") or DEFAULT_API_URL
+    url = given.strip().rstrip("/")
+    parts = urlsplit(url)
+    # Checked here, before any call: the start-up retry loop would otherwise retry it forever.
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(
+            f"TELEGRAM_API_URL: {given!r} is not an absolute http:// or https:// URL "
+            f"(the default is {DEFAULT_API_URL})"
+        )
+    return url
 
 
 def check_database_url(url: str) -> None:
