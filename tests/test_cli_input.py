@@ -161,3 +161,40 @@ def test_outside_the_checkout_the_missing_course_says_where_it_looked(tmp_path, 
         f"file or directory: '{course}'; a relative path is looked up in the working directory "
         f"({os.path.realpath(tmp_path)}): {flags} points elsewhere\n"
     )
+
+
+def test_check_refuses_a_break_with_a_typo_in_its_year(tmp_path):
+    """`check` exits 1 on a break ending a year late, naming the file, line and field."""
+    text = COURSE_FILE.read_text(encoding="utf-8")
+    course = tmp_path / "course.yaml"
+    course.write_text(
+        text.replace("until: 14 Farvardin 1402", "until: 14 Farvardin 1403"), encoding="utf-8"
+    )
+    line = next(
+        n
+        for n, row in enumerate(course.read_text(encoding="utf-8").splitlines(), 1)
+        if "1403" in row
+    )
+    result = run("check", str(course))
+    assert result.returncode == 1
+    errors = result.stderr.splitlines()
+    assert errors[0] == (
+        f"{course}:{line}: error: breaks[0].until: 14 Farvardin 1403 is outside the term "
+        "(sessions run from 17 Bahman 1401 to 10 Tir 1402); a typo in the year?"
+    )
+    assert len(errors) == 2 and errors[1].startswith(f"{course}: 1 error(s), ")
+
+
+def test_check_accepts_an_iso_date_as_jalali(tmp_path):
+    """`check` passes a course file with `date: 1402-01-26`, and `schedule` reads it alike."""
+    text = COURSE_FILE.read_text(encoding="utf-8")
+    course = tmp_path / "course.yaml"
+    old = "{date: 26 Farvardin, section: modeling}"
+    course.write_text(text.replace(old, "{date: 1402-01-26, section: modeling}"), encoding="utf-8")
+    result = run("check", str(course))
+    assert result.returncode == 0, result.stderr
+    original = run("check", str(COURSE_FILE))
+    assert result.stdout == original.stdout.replace(str(COURSE_FILE), str(course))
+    mine = run("schedule", "--json", "--course", str(course), "--from", "1402-01-26")
+    shipped = run("schedule", "--json", "--from", "1402-01-26")
+    assert mine.stdout == shipped.stdout and "2023-04-15" in mine.stdout

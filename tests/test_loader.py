@@ -207,3 +207,134 @@ def test_items_may_carry_their_own_time_of_day(tmp_path):
     ca1 = course.item("assignment", 1)
     assert ca1.release_at == datetime(2023, 3, 6, 12, 0, tzinfo=TEHRAN)
     assert ca1.due_at == datetime(2023, 3, 20, 20, 0, tzinfo=TEHRAN)
+
+
+BREAK_UNTIL = "    until: 14 Farvardin 1402"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "message"),
+    [
+        (
+            BREAK_UNTIL,
+            "    until: 14 Farvardin 1403",
+            "until",
+            "14 Farvardin 1403 is outside the term (sessions run from 17 Bahman 1401 to 10 Tir "
+            "1402); a typo in the year?",
+        ),
+        (
+            "    after: 27 Esfand 1401",
+            "    after: 27 Esfand 1400",
+            "after",
+            "27 Esfand 1400 is outside the term (sessions run from 17 Bahman 1401 to 10 Tir "
+            "1402); a typo in the year?",
+        ),
+        (
+            BREAK_UNTIL,
+            "    until: 14 Khordad 1402",
+            "until",
+            "the break is 78 days long; a break is at most 60 days (a typo in the date?)",
+        ),
+        (BREAK_UNTIL, "    until: 20 Esfand 1401", "until", "the break ends before it starts"),
+    ],
+)
+def test_a_break_outside_the_term_or_too_long_is_an_error(tmp_path, old, new, field, message):
+    """A break must end after it starts, lie within the term and last at most 60 days."""
+    path = _broken(tmp_path, old, new)
+    errors = [p for p in check_course(path) if p.level == "error"]
+    assert len(errors) == 1
+    assert errors[0].field == f"breaks[0].{field}"
+    assert errors[0].line == _line_of(path, new.strip())
+    assert errors[0].message == message
+    with pytest.raises(CourseError):
+        load_course(path)
+
+
+def test_sessions_inside_a_break_are_warnings_unless_cancelled(tmp_path):
+    """A class the break covers is a warning naming the session; a cancelled one is not."""
+    path = _broken(tmp_path, BREAK_UNTIL, "    until: 21 Farvardin 1402")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "  - {date: 19 Farvardin, section: modeling}",
+            "  - {date: 19 Farvardin, section: modeling, cancelled: true}",
+        ),
+        encoding="utf-8",
+    )
+    problems = check_course(path)
+    assert not [p for p in problems if p.level == "error"]
+    inside = [p for p in problems if "inside the break" in p.message]
+    assert [(p.field, p.line) for p in inside] == [
+        ("schedule[10].date", _line_of(path, "{date: 14 Farvardin 1402"))
+    ]
+    assert inside[0].message == (
+        "14 Farvardin 1402 is inside the break 'Nowruz break (Happy New Year!)' "
+        "(27 Esfand 1401 to 21 Farvardin 1402); mark the session cancelled or move the break"
+    )
+
+
+def test_the_shipped_break_lies_between_its_classes(course):
+    """The Nowruz break runs from the last class of Esfand to the first one after Nowruz."""
+    (nowruz,) = course.breaks
+    dates = [s.date for s in course.sessions]
+    assert nowruz.last_class in dates and nowruz.next_class in dates
+    assert not [d for d in dates if nowruz.last_class < d < nowruz.next_class]
+
+
+def _events(path: Path) -> list[tuple[str, datetime]]:
+    return [(event.key, event.at) for event in load_course(path).events]
+
+
+@pytest.mark.parametrize(
+    ("session", "due", "until"),
+    [
+        ("1402-01-26", "1402-01-19", "1402-01-14"),
+        ("'1402-01-26'", "۱۴۰۲-۰۱-۱۹", "1402-1-14"),
+        ("2023-04-15", "2023-04-08", "2023-04-03"),
+    ],
+    ids=["jalali", "quoted-and-persian-digits", "gregorian"],
+)
+def test_iso_dates_in_the_course_file_are_read(tmp_path, session, due, until):
+    """`1402-01-26` is read as the Jalali 26 Farvardin 1402 (year ≥ 1700: Gregorian)."""
+    path = _broken(
+        tmp_path,
+        "  - {date: 26 Farvardin, section: modeling}",
+        f"  - {{date: {session}, section: modeling}}",
+    )
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("        due: 19 Farvardin 1402", f"        due: {due}")
+    path.write_text(text.replace(BREAK_UNTIL, f"    until: {until}"), encoding="utf-8")
+    assert [p for p in check_course(path) if p.level == "error"] == []
+    assert _events(path) == _events(COURSE)
+    assert load_course(path).breaks == load_course(COURSE).breaks
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("1402-13-26", "1402-13-26: month 13 is not a Jalali month (1 to 12)"),
+        ("1402-01-32", "day 32 is out of range for Farvardin"),
+        ("1401-12-30", "1401-12-30 is not a Jalali date: day is out of range for month"),
+        ("2023-02-30", "2023-02-30 is not a Gregorian date: day is out of range for month"),
+    ],
+)
+def test_impossible_iso_dates_are_file_line_errors(tmp_path, written, message):
+    """An ISO date that is no day at all is an error on its line, never a traceback."""
+    path = _broken(
+        tmp_path,
+        "  - {date: 26 Farvardin, section: modeling}",
+        f"  - {{date: {written}, section: modeling}}",
+    )
+    errors = [p for p in check_course(path) if p.level == "error"]
+    assert [(p.field, p.line, p.message) for p in errors] == [
+        ("schedule[13].date", _line_of(path, written), message)
+    ]
+
+
+def test_a_jalali_day_the_gregorian_calendar_lacks_is_read(tmp_path):
+    """`1402-02-30` (30 Ordibehesht) is a Jalali day even though February has no 30th."""
+    path = _broken(
+        tmp_path,
+        "  - {date: 30 Ordibehesht, section: deployment}",
+        "  - {date: 1402-02-30, section: deployment}",
+    )
+    assert _events(path) == _events(COURSE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -14,16 +15,33 @@ import yaml
 from pydantic import ValidationError
 
 from bot.core import i18n
-from bot.core.calendar import CalendarError, at, jalali_to_date, parse_day_month, to_jalali
+from bot.core.calendar import (
+    MONTHS_EN,
+    CalendarError,
+    at,
+    jalali_to_date,
+    parse_day_month,
+    to_jalali,
+)
 from bot.core.course import Break, ClassSession, Course, Item
 from bot.core.facts import FACT_NAMES
 from bot.core.i18n import YAML_LOADER
 from bot.core.models import CourseFile, ScheduledItem, Section
+from bot.core.text import to_ascii_digits
 
 Path_ = tuple[str | int, ...]
 _WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-_Loader = YAML_LOADER
+# YAML reads `1402-01-26` as a Gregorian date (and fails on 1402-02-30): the course file's
+# dates are Jalali, so such a value is kept as written and read by _day_month.
+_Loader: Any = type("CourseLoader", (YAML_LOADER,), {})
+_Loader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+# A break lies between the first and the last session, give or take this much.
+_BREAK_SLACK = timedelta(days=14)
+_LONGEST_BREAK_DAYS = 60
 
 
 @dataclass(frozen=True)
@@ -171,6 +189,8 @@ class _Builder:
         self.problems: list[Problem] = []
         self.sections = {section.id: section for section in data.sections}
         self.item_locs: dict[str, list[Path_]] = {}
+        # Each session's place in the file and its date as written, for later checks.
+        self.session_entries: dict[date, tuple[Path_, str]] = {}
 
     def error(self, loc: Path_, message: str) -> None:
         self.problems.append(
@@ -191,7 +211,7 @@ class _Builder:
         self._check_grading()
         self._check_references()
         sessions, items = self._schedule(tz)
-        breaks = self._breaks()
+        breaks = self._breaks(sessions)
         self._check_items(items)
         if any(p.level == "error" for p in self.problems) or not sessions:
             return None
@@ -244,7 +264,7 @@ class _Builder:
     def _date(self, loc: Path_, text: str, year: int) -> date | None:
         """Read a Jalali "day month [year]"; a missing year follows ``year``."""
         try:
-            day, month, given_year = parse_day_month(text)
+            day, month, given_year = _day_month(text)
             return jalali_to_date(given_year or year, month, day)
         except CalendarError as exc:
             self.error(loc, str(exc))
@@ -261,7 +281,7 @@ class _Builder:
         for index, entry in enumerate(self.data.schedule):
             loc: Path_ = ("schedule", index)
             try:
-                _, month, given_year = parse_day_month(entry.date)
+                _, month, given_year = _day_month(entry.date)
             except CalendarError as exc:
                 self.error((*loc, "date"), str(exc))
                 continue
@@ -282,6 +302,7 @@ class _Builder:
                     (*loc, "date"), f"a second session on {entry.date} (see #{seen_days[day]})"
                 )
             seen_days[day] = index
+            self.session_entries[day] = (loc, entry.date)
             if previous is not None and day < previous:
                 self.warn((*loc, "date"), "sessions are out of date order")
             previous = day
@@ -387,7 +408,7 @@ class _Builder:
 
     def _due_date(self, loc: Path_, text: str, release: date) -> date | None:
         try:
-            day, month, given_year = parse_day_month(text)
+            day, month, given_year = _day_month(text)
         except CalendarError as exc:
             self.error(loc, str(exc))
             return None
@@ -401,7 +422,7 @@ class _Builder:
             self.error(loc, str(exc))
             return None
 
-    def _breaks(self) -> list[Break]:
+    def _breaks(self, sessions: list[ClassSession]) -> list[Break]:
         breaks: list[Break] = []
         start_year = self.data.course.start_year
         for index, entry in enumerate(self.data.breaks):
@@ -412,8 +433,43 @@ class _Builder:
             if until <= after:
                 self.error(("breaks", index, "until"), "the break ends before it starts")
                 continue
+            # A wrong year (until: 14 Farvardin 1403) would hide the rest of the term.
+            if sessions and not self._within_term(index, sessions, after, until):
+                continue
+            length = (until - after).days
+            if length > _LONGEST_BREAK_DAYS:
+                self.error(
+                    ("breaks", index, "until"),
+                    f"the break is {length} days long; a break is at most "
+                    f"{_LONGEST_BREAK_DAYS} days (a typo in the date?)",
+                )
+                continue
             breaks.append(Break(entry.name, after, until))
+            for session in sessions:
+                if after < session.date < until and not session.cancelled:
+                    loc, written = self.session_entries[session.date]
+                    self.warn(
+                        (*loc, "date"),
+                        f"{written} is inside the break {entry.name.en!r} ({entry.after} to "
+                        f"{entry.until}); mark the session cancelled or move the break",
+                    )
         return breaks
+
+    def _within_term(
+        self, index: int, sessions: list[ClassSession], after: date, until: date
+    ) -> bool:
+        first, last = sessions[0].date, sessions[-1].date
+        entry = self.data.breaks[index]
+        inside = True
+        for field, day, written in (("after", after, entry.after), ("until", until, entry.until)):
+            if not first - _BREAK_SLACK <= day <= last + _BREAK_SLACK:
+                self.error(
+                    ("breaks", index, field),
+                    f"{written} is outside the term (sessions run from {_jalali_text(first)} "
+                    f"to {_jalali_text(last)}); a typo in the year?",
+                )
+                inside = False
+        return inside
 
     def _check_items(self, items: list[Item]) -> None:
         by_id: dict[str, list[Item]] = {}
@@ -444,6 +500,28 @@ class _Builder:
         if missing:
             listed = ", ".join(str(n) for n in missing)
             self.warn(loc, f"{what} numbering has a gap: no {what} {listed}")
+
+
+def _day_month(text: str) -> tuple[int, int, int | None]:
+    """Read "17 Bahman [1401]", or an ISO date: Jalali below the year 1700, else Gregorian."""
+    match = _ISO_DATE.match(to_ascii_digits(text))
+    if match is None:
+        return parse_day_month(text)
+    year, month, day = (int(part) for part in match.groups())
+    if year >= 1700:
+        try:
+            jalali = to_jalali(date(year, month, day))
+        except ValueError as exc:
+            raise CalendarError(f"{text.strip()} is not a Gregorian date: {exc}") from exc
+        return jalali.day, jalali.month, jalali.year
+    if not 1 <= month <= 12:
+        raise CalendarError(f"{text.strip()}: month {month} is not a Jalali month (1 to 12)")
+    return parse_day_month(f"{day} {MONTHS_EN[month]} {year}")
+
+
+def _jalali_text(day: date) -> str:
+    jalali = to_jalali(day)
+    return f"{jalali.day} {MONTHS_EN[jalali.month]} {jalali.year}"
 
 
 def _item_order(item: Item) -> tuple[int, int, str]:
