@@ -153,6 +153,30 @@ async def test_kinds_filter_keeps_only_those_kinds(site: Site, holder: Holder) -
     assert bad.text.count("\n") == 1 and "exam" in bad.text
 
 
+async def test_kinds_filter_skips_empty_entries_and_merges_repeats(
+    site: Site, holder: Holder
+) -> None:
+    """?kinds=quiz, is quizzes only, repeated kinds= add up, and a filter naming nothing is 400."""
+    quizzes = [e for e in holder.course.events if e.kind == "quiz"]
+    classes = [e for e in holder.course.events if e.kind == "class"]
+    async with client(site) as http:
+        trailing = await http.get("/calendar/en.ics?kinds=quiz,")
+        repeated = await http.get("/calendar/en.ics?kinds=quiz&kinds=class")
+        with_empty = await http.get("/calendar/en.ics?kinds=&kinds=quiz")
+        nothing = [await http.get(f"/calendar/en.ics?{q}") for q in ("kinds=", "kinds=,", "kinds")]
+        unknown = await http.get("/calendar/en.ics?kinds=quiz&kinds=exam")
+    assert trailing.status_code == 200
+    assert len(events_by_uid(trailing.content)) == len(quizzes) > 0
+    assert repeated.status_code == 200
+    assert len(events_by_uid(repeated.content)) == len(quizzes) + len(classes)
+    assert len(events_by_uid(with_empty.content)) == len(quizzes)
+    for response in nothing:
+        assert response.status_code == 400
+        assert response.text.count("\n") == 1 and response.text.startswith("kinds: ")
+        assert "quiz, release" in response.text
+    assert unknown.status_code == 400 and "'exam'" in unknown.text
+
+
 async def test_conditional_get_answers_304(site: Site) -> None:
     """A GET with the ETag or a later If-Modified-Since gets 304 and no body; a stale tag 200."""
     async with client(site) as http:

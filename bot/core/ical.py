@@ -61,18 +61,23 @@ def fingerprints(course: Course) -> dict[str, str]:
 def parse_kinds(text: str | None) -> tuple[EventKind, ...] | None:
     """Read a ``kinds`` filter like "quiz,deadline"; None means every kind.
 
-    Raises ValueError naming an unknown kind.
+    Empty entries ("quiz,") are skipped. Raises ValueError naming an unknown kind, or when
+    the text names no kind at all ("" or ",").
     """
-    if text is None or not text.strip():
+    if text is None:
         return None
     wanted: list[EventKind] = []
     for part in text.split(","):
         name = part.strip().lower()
+        if not name:
+            continue
         match = next((k for k in KINDS if k == name or f"{k}s" == name), None)
         if match is None:
             raise ValueError(f"unknown kind {part.strip()!r}; use {', '.join(KINDS)}")
         if match not in wanted:
             wanted.append(match)
+    if not wanted:
+        raise ValueError(f"no kind given; use {', '.join(KINDS)}")
     return tuple(k for k in KINDS if k in wanted)
 
 

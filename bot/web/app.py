@@ -145,7 +145,9 @@ def create_app(site: Site) -> Starlette:
         if lang not in LANGS:
             return PlainTextResponse("unknown language; use en.ics or fa.ics\n", status_code=404)
         try:
-            kinds = parse_kinds(request.query_params.get("kinds"))
+            # A repeated parameter (?kinds=quiz&kinds=class) adds to the filter.
+            given = request.query_params.getlist("kinds")
+            kinds = parse_kinds(",".join(given)) if given else None
         except ValueError as error:
             return PlainTextResponse(f"kinds: {error}\n", status_code=400)
         rendered = await feed.get(site.course(), lang, kinds, site.clock())
