@@ -3,6 +3,7 @@ the schedule page, through Starlette's ASGI interface with the test clock and da
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ import yaml
 from sqlalchemy.engine import Engine
 from sqlmodel import create_engine
 
+from bot import storage
 from bot.core.course import Course
 from bot.core.loader import load_course
 from bot.core.reminders import plan
@@ -104,6 +106,26 @@ async def test_healthz_is_503_when_the_database_is_gone(
         response = await http.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database_reachable"] is False
+
+
+async def test_healthz_notices_a_deleted_sqlite_file_without_creating_it(
+    settings: Settings, holder: Holder, clock: Clock, tmp_path: Path
+) -> None:
+    """Once the SQLite file's folder is deleted /healthz is 503, and the file stays gone."""
+    path = tmp_path / "state" / "bot.sqlite3"
+    db = storage.open_database(f"sqlite:///{path}")
+    try:
+        async with client(make_site(settings, holder, db, clock)) as http:
+            before = await http.get("/healthz")
+            shutil.rmtree(path.parent)
+            after = await http.get("/healthz")
+    finally:
+        db.dispose()
+    assert before.status_code == 200 and before.json()["database_reachable"] is True
+    assert after.status_code == 503
+    assert after.json()["database_reachable"] is False
+    assert after.json()["course_loaded"] is True
+    assert not path.parent.exists()
 
 
 async def test_feed_parses_in_two_parsers_with_every_event_and_alarms(

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -208,6 +209,12 @@ def create_app(site: Site) -> Starlette:
 
 
 def _database_reachable(db: DbEngine) -> bool:
+    # A pooled connection still reads a SQLite file that was deleted, and a fresh one would
+    # create an empty file: look for the file itself first.
+    url = db.url
+    sqlite_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    if sqlite_file and not Path(str(url.database)).expanduser().is_file():
+        return False
     try:
         with db.connect() as connection:
             connection.execute(text("SELECT 1"))
