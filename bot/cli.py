@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Course assistant for Machine Learning Systems Design: answers syllabus "
         "questions, lists the calendar, checks the course file and runs the Telegram bot.",
     )
-    parser.add_argument("--version", action="version", version=f"course-bot {_version()}")
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     commands = parser.add_subparsers(metavar="COMMAND")
 
     def command(name: str, handler: Callable[[argparse.Namespace], int], text: str) -> Any:
@@ -130,12 +130,27 @@ def _parser() -> argparse.ArgumentParser:
 # Shared helpers -------------------------------------------------------------------------------
 
 
-def _version() -> str:
-    try:
-        return version(PACKAGE)
-    except PackageNotFoundError:
-        # Run from a checkout that was never installed: there is no metadata to read.
-        return "unknown (not installed)"
+class _Version(argparse.Action):
+    """Print ``course-bot <version>`` and exit."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        # Looked up only when asked: reading the package metadata slows every start-up.
+        try:
+            found = version(PACKAGE)
+        except PackageNotFoundError:
+            # Run from a checkout that was never installed: there is no metadata to read.
+            found = "unknown (not installed)"
+        print(f"course-bot {found}")
+        parser.exit()
 
 
 def _settings(args: argparse.Namespace) -> Settings:
