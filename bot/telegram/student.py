@@ -17,6 +17,7 @@ from telegram.constants import ChatType, ParseMode
 
 from bot import storage
 from bot.core import facts, views
+from bot.core.calendar import format_date
 from bot.core.course import Course, EventKind
 from bot.core.engine import Answer
 from bot.core.i18n import t
@@ -156,13 +157,27 @@ def page_button(context: BotContext, lang: str, *, private: bool) -> InlineKeybo
 
 
 async def schedule(update: Update, context: BotContext) -> None:
-    """Show this week and next, with buttons to page."""
+    """Show this week and next (the term's first or last weeks outside it), with buttons to page."""
     lang = context.language(update)
     services = context.services
     private = update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
     page = page_button(context, lang, private=private)
-    text, keyboard = schedule_view(services.course, services.now().date(), lang, page)
-    await reply(update, context, text, keyboard)
+    course = services.course
+    day, note = schedule_start(course, services.now().date(), lang)
+    text, keyboard = schedule_view(course, day, lang, page)
+    await reply(update, context, f"{note}\n\n{text}" if note else text, keyboard)
+
+
+def schedule_start(course: Course, today: date, lang: str) -> tuple[date, str]:
+    """Return the day /schedule opens on and a note: today during the term; before it, the
+    first weeks and when it starts; after it, the last weeks and that it is over."""
+    first, last = course.first_day(), course.last_day()
+    if today < first:
+        return first, ht(lang, "bot.schedule.not_started", date=format_date(first, lang))
+    if today > last:
+        # The week before the last one, so the two weeks shown end with the term.
+        return last - timedelta(days=7), ht(lang, "bot.schedule.over", date=format_date(last, lang))
+    return today, ""
 
 
 async def schedule_page(update: Update, context: BotContext) -> None:
