@@ -75,6 +75,30 @@ def test_noting_a_question_records_the_asker_and_the_log(store: Engine) -> None:
     assert numbers.topics == [("quiz-3", 1), ("unanswered", 1)]
 
 
+def test_stats_topics_say_unanswered_exactly_for_unanswered_questions(store: Engine) -> None:
+    """ "unanswered" counts the unanswered questions only, also rows logged under the old
+    labels; answered ones without an entry count as "computed/other"."""
+    log = storage.log_question
+    log(store, 1, "days between quiz 2 and 3", lang="en", answered=True, used=(), asked_at=NOW)
+    log(store, 1, "weather?", lang="en", answered=False, used=("faq:x",), asked_at=NOW)
+    log_table = storage.QuestionLog.__table__  # type: ignore[attr-defined]
+    with store.begin() as connection:  # as an older version labelled them
+        connection.execute(
+            log_table.insert().values(
+                user_id=2,
+                question="q",
+                lang="en",
+                answered=True,
+                used="",
+                topic="unanswered",
+                asked_at=NOW.astimezone(UTC),
+            )
+        )
+    numbers = storage.stats(store)
+    assert (numbers.questions, numbers.answered) == (3, 2)
+    assert numbers.topics == [("computed/other", 2), ("unanswered", 1)]
+
+
 def test_subscriptions_by_interest_time_and_language(store: Engine) -> None:
     """Subscribers are filtered by interest and subscription time, and speak their language."""
     storage.subscribe(store, 1, "all", LONG_AGO, "fa")

@@ -38,6 +38,7 @@ from bot.storage.events import (
     sync_event_versions,
 )
 from bot.storage.questions import (
+    OTHER_TOPIC,
     UNANSWERED_TOPIC,
     QuestionLog,
     Stats,
@@ -63,6 +64,7 @@ from bot.storage.users import (
 )
 
 __all__ = [
+    "OTHER_TOPIC",
     "UNANSWERED_TOPIC",
     "ChannelProblem",
     "Delivery",

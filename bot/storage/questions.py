@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, func
+from sqlalchemy import BigInteger, case, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +17,8 @@ from bot.storage.database import utc
 from bot.storage.users import User, remember_user
 
 UNANSWERED_TOPIC = "unanswered"
+# An answered question whose answer came from no knowledge-base entry (a computation, say).
+OTHER_TOPIC = "computed/other"
 
 
 class QuestionLog(SQLModel, table=True):
@@ -47,6 +49,14 @@ class Stats:
         return self.answered / self.questions if self.questions else 0.0
 
 
+def topic_of(answered: bool, used: tuple[str, ...]) -> str:
+    """Return the topic /stats counts a question under: "unanswered" exactly when it was not
+    answered, else the first entry it used, else "computed/other"."""
+    if not answered:
+        return UNANSWERED_TOPIC
+    return used[0] if used else OTHER_TOPIC
+
+
 def log_question(
     engine: Engine,
     user_id: int,
@@ -64,7 +74,7 @@ def log_question(
         lang=lang,
         answered=answered,
         used=",".join(used),
-        topic=used[0] if used else UNANSWERED_TOPIC,
+        topic=topic_of(answered, used),
         asked_at=utc(asked_at),
     )
     with Session(engine) as session:
@@ -111,7 +121,7 @@ def note_question(
                     lang=lang,
                     answered=answered,
                     used=",".join(used),
-                    topic=used[0] if used else UNANSWERED_TOPIC,
+                    topic=topic_of(answered, used),
                     asked_at=utc(asked_at),
                 )
             )
@@ -132,11 +142,14 @@ def stats(engine: Engine, top: int = 5) -> Stats:
             select(func.count()).select_from(QuestionLog).where(col(QuestionLog.answered))
         ).one()
         count = func.count().label("n")
+        # Rows logged before topic_of labelled by the entries alone: label them the same way.
+        topic = case(
+            (col(QuestionLog.answered).is_(False), UNANSWERED_TOPIC),
+            (col(QuestionLog.topic) == UNANSWERED_TOPIC, OTHER_TOPIC),
+            else_=col(QuestionLog.topic),
+        ).label("topic")
         rows = session.exec(
-            select(QuestionLog.topic, count)
-            .group_by(QuestionLog.topic)
-            .order_by(count.desc(), QuestionLog.topic)
-            .limit(top)
+            select(topic, count).group_by(topic).order_by(count.desc(), topic).limit(top)
         ).all()
     return Stats(users, questions, answered, [(topic, n) for topic, n in rows])
 
