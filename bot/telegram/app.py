@@ -109,7 +109,8 @@ def build_application(
         db=db,
         clock=clock,
         commands=COMMANDS,
-        flood=FloodGuard(settings.flood_limit, clock),
+        # Staff commands (/reload, /announce) must not wait behind the students' limit.
+        flood=FloodGuard(settings.flood_limit, clock, exempt=settings.admins),
     )
 
     async def post_init(application: CourseApplication) -> None:
