@@ -3,7 +3,6 @@ the grade is worth, when the course starts or ends, class on a given day, around
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
@@ -12,7 +11,6 @@ from bot.core.calendar import format_date, format_datetime, format_time, jalali_
 from bot.core.course import Course, Event, EventKind, Item
 from bot.core.i18n import t
 from bot.core.lexicon import lexicon
-from bot.core.text import normalize
 from bot.core.understand import ItemRef, Question, kind_of, read_number, reading
 from bot.core.views import break_lines, event_title
 
@@ -414,13 +412,7 @@ _END_WORDS = frozenset(LEX.words["end"])
 
 def _section_named(course: Course, q: Question) -> str | None:
     text = f" {reading(q.text)} "
-    for section in course.data.sections:
-        names = [section.title.en, section.title.fa, *section.aliases]
-        for name in names:
-            spelled = normalize(name).split("(")[0].strip()
-            if spelled and re.search(rf"(?<![\w]){re.escape(spelled)}", text):
-                return section.id
-    return None
+    return next((sid for sid, pattern in course.section_names if pattern.search(text)), None)
 
 
 def section_answer(course: Course, q: Question, lang: str) -> Found | None:

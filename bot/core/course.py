@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.core.models import CourseFile, Person, Section, Text
+from bot.core.text import normalize
 
 ItemKind = Literal["quiz", "assignment", "project", "workshop"]
 EventKind = Literal["class", "quiz", "release", "deadline", "workshop"]
@@ -174,6 +177,18 @@ class Course:
     def session_on(self, day: date) -> ClassSession | None:
         """Return the class held on ``day``, if any."""
         return next((s for s in self.sessions if s.date == day), None)
+
+    @cached_property
+    def section_names(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        """Return each section's id with a pattern for the names it goes by, normalised."""
+        found = []
+        for section in self.data.sections:
+            names = [section.title.en, section.title.fa, *section.aliases]
+            # "چرخه‌ی حیات داده (Data LifeCycle)": the name before the bracket.
+            spelled = {normalize(name).split("(")[0].strip() for name in names} - {""}
+            alternatives = "|".join(re.escape(s) for s in sorted(spelled, key=len, reverse=True))
+            found.append((section.id, re.compile(rf"(?<![\w])(?:{alternatives})")))
+        return tuple(found)
 
     def section_of(self, section_id: str) -> Section | None:
         """Return the section with this id."""
