@@ -1,28 +1,11 @@
 """The course-bot command line, run as a real process the way users and tools run it."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(*args: str, stdin: str | None = None, cwd: Path = ROOT, env: dict | None = None):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("COURSE_BOT_")}
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=environment,
-        timeout=60,
-    )
+from tests.support.process import ROOT
+from tests.support.process import run_cli as run
 
 
 def test_ask_answers_one_question():

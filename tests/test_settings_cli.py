@@ -3,31 +3,18 @@ settings problem is one line on stderr with exit code 2."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.conftest import COURSE_FILE
+from tests.support.process import run_cli
 
 
 def course_bot(*args: str, cwd: Path, env: dict[str, str] | None = None):
-    """Run `python -m bot ARGS` with no COURSE_BOT_ or TELEGRAM_ variables but those in env."""
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("COURSE_BOT_", "TELEGRAM_"))
-    }
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=environment,
-        timeout=60,
-    )
+    """Run `python -m bot ARGS` in ``cwd`` with only the bot variables given in env."""
+    return run_cli(*args, cwd=cwd, env=env)
 
 
 @pytest.fixture

@@ -15,6 +15,27 @@ from typing import IO
 
 from tests.support.bot_api import BotApiDouble
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(
+    *args: str, stdin: str | None = None, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot ARGS` with no COURSE_BOT_ or TELEGRAM_ variables but those in env."""
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("COURSE_BOT_", "TELEGRAM_"))
+    }
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        timeout=60,
+    )
+
 
 def bot_environment(api: BotApiDouble, token: str, **extra: str) -> dict[str, str]:
     """Return this process's environment without bot settings, pointed at the double."""
