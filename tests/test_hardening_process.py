@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -16,7 +17,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.conftest import ROOT, STUDENT, TOKEN
+from tests.conftest import ADMIN, ROOT, STUDENT, TOKEN
 from tests.support.bot_api import BotApiDouble
 from tests.support.process import (
     bot_environment,
@@ -147,6 +148,29 @@ def test_webhook_on_a_taken_port_is_one_line(tmp_path: Path, api: BotApiDouble) 
     assert process.returncode == 2, stderr
     lines = [line for line in stderr.splitlines() if line.startswith("course-bot:")]
     assert lines == [lines[0]] and f"webhook_port: cannot listen on 127.0.0.1:{port}" in lines[0]
+    assert "Traceback" not in stderr
+
+
+def test_a_failed_reload_by_sighup_is_reported_to_the_admins(
+    tmp_path: Path, api: BotApiDouble
+) -> None:
+    """SIGHUP with a broken course file keeps the old course and tells each admin why."""
+    course = tmp_path / "course.yaml"
+    shutil.copyfile(ROOT / "data" / "mlsd-spring-2023.yaml", course)
+    config = _config(tmp_path, course=str(course), admins=[ADMIN])
+    process = start_bot(config, bot_environment(api, TOKEN), cwd=tmp_path)
+    with killed_on_failure(process):
+        api.wait_until_polling(timeout=20)
+        api.add_chat(ADMIN)  # the admin has started the bot before
+        course.write_text("quiz_count: [oops\n", encoding="utf-8")
+        process.send_signal(signal.SIGHUP)
+        (notice,) = api.wait_for_count(1, chat_id=ADMIN, timeout=10)
+        assert "invalid" in (notice.plain_text or "") and "course.yaml" in (notice.plain_text or "")
+        api.push_text(STUDENT, "when is quiz 3")
+        reply = api.wait_for_count(1, chat_id=STUDENT, timeout=10)
+        assert "27 Esfand 1401" in (reply[0].plain_text or "")
+        _, stderr = stop_bot(process)
+    assert process.returncode == 0, stderr
     assert "Traceback" not in stderr
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session
 
 from bot import storage
+from bot.core.loader import check_course
 from bot.telegram import replies
 from bot.telegram.app import ALLOWED_UPDATES, COMMANDS
 from tests.conftest import ADMIN, CHANNEL_ID, STUDENT, Bot
@@ -261,3 +263,20 @@ async def test_stats_and_unanswered(bot: Bot) -> None:
     assert "quiz-3: 1" in stats and "unanswered: 2" in stats
     unanswered = await bot.ask(ADMIN, "/unanswered")
     assert "is there free parking near the faculty? — 2×" in unanswered
+
+
+async def test_a_reload_shows_the_course_files_warnings(bot: Bot, course_file: Path) -> None:
+    """A valid file with a likely mistake reloads, and /reload lists its warnings."""
+    original = course_file.read_text(encoding="utf-8")
+    standing = sum(p.level == "warning" for p in check_course(course_file))
+    moved = original.replace(
+        "{date: 26 Farvardin, section: modeling}", "{date: 27 Farvardin, section: modeling}"
+    )
+    assert moved != original
+    course_file.write_text(moved, encoding="utf-8")
+    reply = await bot.ask(ADMIN, "/reload")
+    assert "Reloaded" in reply and f"{standing + 1} warning" in reply
+    assert "not a class day" in reply
+    course_file.write_text(original, encoding="utf-8")
+    reply = await bot.ask(ADMIN, "/reload")
+    assert "Reloaded" in reply and "not a class day" not in reply

@@ -164,10 +164,20 @@ def build_application(
 
 async def reload_on_signal(application: CourseApplication) -> None:
     """Re-read the course file after SIGHUP; keep the old course if the new one is invalid."""
+    services = services_of(application)
     try:
-        course = await services_of(application).reload()
+        course = await services.reload()
     except CourseError as error:
         log.warning("reload on SIGHUP failed, keeping the old course:\n%s", error)
+        # Whoever sent the signal may not read the log: the admins hear of it too.
+        for admin in services.settings.admins:
+            lang = services.admin_language(admin)
+            report = str(error)[: replies.LIMIT // 2]
+            text = f"{replies.ht(lang, 'bot.reload.failed')}\n<pre>{replies.escape(report)}</pre>"
+            try:
+                await replies.send(application.bot, admin, text)
+            except TelegramError as failure:
+                log.info("could not tell admin %s of the failed reload: %s", admin, failure.message)
         return
     log.info("course reloaded from %s on SIGHUP", course.source)
 

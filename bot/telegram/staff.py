@@ -12,7 +12,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot import storage
-from bot.core.loader import CourseError
+from bot.core.loader import CourseError, check_course
 from bot.telegram import replies
 from bot.telegram.replies import clean_input, escape, ht, reply
 from bot.telegram.services import BotContext
@@ -93,6 +93,12 @@ async def reload(update: Update, context: BotContext) -> None:
         items=len(course.items),
         events=len(course.events),
     )
+    warnings = [str(p) for p in check_course(course.source) if p.level == "warning"]
+    if warnings:
+        # A valid file may still hold a likely mistake: show it while the editor is here.
+        heading = f"{done}\n{ht(lang, 'bot.reload.warnings', count=len(warnings))}"
+        await report_problems(update, context, heading, "\n".join(warnings))
+        return
     await reply(update, context, done)
 
 
