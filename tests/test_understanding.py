@@ -834,3 +834,32 @@ def test_the_term_and_the_assignments_come_from_the_course_file(engine, course):
     fallback = engine.answer("xyzzy plugh", YEARS_LATER).text
     first, last = course.items_of("assignment")[0], course.items_of("assignment")[-1]
     assert f"{first.title.en}–{last.title.en}" in fallback
+
+
+@pytest.mark.parametrize(
+    "question", ["what's still open right now?", "anything open to work on now?", "الان چی بازه؟"]
+)
+def test_what_is_open_now_is_released_and_not_yet_due(engine, course, question):
+    """Open work is every assignment or phase released and not yet due at that moment."""
+    now = parse_when("1402-02-05T10:00")
+    expected = tuple(
+        i.id for i in course.items if i.release_at and i.due_at and i.release_at <= now < i.due_at
+    )
+    assert expected and engine.answer(question, now).used == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "used"),
+    [
+        ("how is the grade broken down?", ("faq:grading",)),
+        ("when does MLSD start and where?", ("term:start",)),
+    ],
+)
+def test_plain_questions_in_other_words(engine, question, used):
+    """The grading breakdown and the course's start, asked in words no set used before."""
+    assert engine.answer(question, YEARS_LATER).used == used
+
+
+def test_what_did_i_get_is_ones_own_grade(engine):
+    """ "What did I get on quiz 3?" asks for one's own grade: declined, saying why."""
+    assert engine.answer("what did I get on quiz 3?", YEARS_LATER).declined == "personal"

@@ -180,7 +180,8 @@ _OTHER_NOUNS = frozenset(
 def term_answer(course: Course, q: Question, lang: str) -> Found | None:
     """Answer when the course starts or ends: its first or last class, not the weekly time."""
     words = set(q.tokens)
-    if not words & set(LEX.words.get("course", [])) or q.refs or q.span or q.kinds:
+    course_words = {*LEX.words.get("course", []), course.data.course.code.lower()}
+    if not words & course_words or q.refs or q.span or q.kinds:
         return None
     if "final_exam" in q.marks or words & set(LEX.words.get("again", [])):
         return None
@@ -549,3 +550,38 @@ def after_day_answer(
         )
         used.append(later[0].source_id)
     return "\n".join(lines), tuple(used)
+
+
+def open_work(course: Course, q: Question, now: datetime, lang: str) -> Found | None:
+    """Answer "what's open right now?": assignments and phases released and not yet due."""
+    if "open_now" not in q.marks or q.refs:
+        return None
+    kinds = [k for k in q.kinds if k in ("assignment", "project")] or ["assignment", "project"]
+    work = [i for i in course.items if i.kind in kinds and i.release_at and i.due_at]
+    open_now = [i for i in work if i.release_at and i.due_at and i.release_at <= now < i.due_at]
+    if open_now:
+        lines = [
+            t(
+                lang,
+                "answer.open_item",
+                title=i.title.get(lang),
+                due=format_datetime(i.due_at, lang),
+            )
+            for i in open_now
+            if i.due_at is not None
+        ]
+        return "\n".join([t(lang, "answer.open_head"), *lines]), tuple(i.id for i in open_now)
+    coming = sorted((i for i in work if i.release_at and i.release_at > now), key=_released)
+    text = t(lang, "answer.open_none")
+    if coming:
+        first = coming[0]
+        assert first.release_at is not None
+        when = format_date(first.release_at.date(), lang)
+        text += " " + t(lang, "answer.open_next", title=first.title.get(lang), when=when)
+        return text, (first.id,)
+    return text, ()
+
+
+def _released(item: Item) -> datetime:
+    assert item.release_at is not None
+    return item.release_at

@@ -212,6 +212,9 @@ class Engine:
     def _computed(self, q: Question, now: datetime, lang: str) -> Answer | None:
         course = self.course
         focus = self._focus_kinds(q, q.focus)
+        open_now = computed.open_work(course, q, now, lang)
+        if open_now is not None:
+            return Answer(True, open_now[0], lang, open_now[1])
         between = computed.between_answer(course, q, lang)
         if between is not None:
             return Answer(True, between[0], lang, between[1], whole=True)
@@ -410,7 +413,7 @@ class Engine:
                 timeline.nearest(self.course, ["class"], set(), now, lang, future=True), lang
             )
         bare = not q.focus and not q.kinds and not q.refs and q.span is None
-        if q.wants_next and bare and not self._names_topic(q):
+        if q.wants_next and bare and not self._names_topic(q, ignore=_UNIT_WORDS):
             # "What's next?": the next class, quiz and deadline, as /next shows them.
             text = next_overview(self.course, now, lang)
             events = [e for e in self.course.events if e.at > now][:1]
@@ -456,12 +459,15 @@ class Engine:
         ]
         return any(self.index.correct(term) is None for term in content_terms(words))
 
-    def _names_topic(self, q: Question) -> bool:
+    def _names_topic(self, q: Question, ignore: frozenset[str] = frozenset()) -> bool:
         """Tell whether the question names a topic of its own ("if class goes online …")."""
         words = [
             tok
             for tok in q.leftover
-            if tok not in _SMALL_TALK and tok not in INTENT_WORDS and tok not in FOCUS_WORDS
+            if tok not in _SMALL_TALK
+            and tok not in INTENT_WORDS
+            and tok not in FOCUS_WORDS
+            and tok not in ignore
         ]
         return any(term in self.index.idf for term in self._terms(words))
 
@@ -542,6 +548,8 @@ def _workshop_names(course: Course) -> dict[str, str]:
 _GREETINGS = frozenset(LEX.words["greetings"])
 _EACH_WORDS = frozenset(LEX.words["each"])
 _SAID_WHY = frozenset({"personal", "solutions", "campus"})
+# "in the next few days": a unit of time names no topic.
+_UNIT_WORDS = frozenset(LEX.words["units"])
 _TOWARDS_WORDS = frozenset(LEX.words["towards"])
 _AGAIN_WORDS = frozenset(LEX.words["again"])
 _HAPPENING_WORDS = frozenset(LEX.words["happening"])
