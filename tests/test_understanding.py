@@ -863,3 +863,24 @@ def test_plain_questions_in_other_words(engine, question, used):
 def test_what_did_i_get_is_ones_own_grade(engine):
     """ "What did I get on quiz 3?" asks for one's own grade: declined, saying why."""
     assert engine.answer("what did I get on quiz 3?", YEARS_LATER).declined == "personal"
+
+
+@pytest.mark.parametrize(
+    ("question", "weekday"),
+    [
+        ("what weekday is the 18 Ord class", "Monday"),
+        ("what day of the week is 20 esfand", "Saturday"),
+        ("۸ خرداد چندشنبه است؟", "دوشنبه"),
+    ],
+)
+def test_the_weekday_of_a_date_is_spelled_out(engine, question, weekday):
+    """Asked for the day of the week, the answer spells it out in full."""
+    assert has(engine.answer(question, YEARS_LATER), weekday)
+
+
+def test_whats_left_this_term_is_everything_ahead(engine, course):
+    """ "What's left this term?" lists every quiz, deadline and workshop still ahead."""
+    now = parse_when("1402-02-20T10:00")
+    ahead = [e for e in course.events if e.at > now and e.kind in ("quiz", "deadline", "workshop")]
+    answer = engine.answer("I was away for three weeks. what's left this term?", now)
+    assert {e.source_id for e in ahead} <= set(answer.used)

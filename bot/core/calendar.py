@@ -189,6 +189,16 @@ def format_time(moment: datetime | time, lang: str) -> str:
     return to_persian_digits(text) if lang == "fa" else text
 
 
+_WEEKDAYS_LONG_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def weekday_name(day: date, lang: str) -> str:
+    """Return the full name of the day of the week of ``day`` in ``lang``."""
+    if lang == "fa":
+        return str(jdatetime.date.j_weekdays_fa[to_jalali(day).weekday()])
+    return _WEEKDAYS_LONG_EN[day.weekday()]
+
+
 def format_datetime(moment: datetime, lang: str) -> str:
     """Format a date and time for people, in the moment's own timezone."""
     separator = "، ساعت " if lang == "fa" else ", "

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core import computed, entries, facts, timeline
-from bot.core.calendar import format_date, format_datetime
+from bot.core.calendar import format_date, format_datetime, weekday_name
 from bot.core.clauses import split_clauses, with_antecedents, without_chatter
 from bot.core.computed import Found
 from bot.core.course import Course, Event, EventKind, Item
@@ -165,6 +165,19 @@ class Engine:
 
     def _answer_one(self, question: str, now: datetime, reply_lang: str) -> Answer:
         """Answer one question (or one part of one) without splitting it."""
+        answer = self._answer_parsed(question, now, reply_lang)
+        parsed = understand(question, self.names, now.date(), self.term)
+        if "weekday" in parsed.marks and parsed.day is not None and not answer.declined:
+            # "What weekday is the 18 Ord class?": the weekday in full, before the rest.
+            # The date without its abbreviated weekday, which the line spells out.
+            day = format_date(parsed.day, reply_lang).split(" ", 1)[1]
+            name = weekday_name(parsed.day, reply_lang)
+            line = t(reply_lang, "answer.weekday", date=day, weekday=name)
+            text = f"{line}\n{answer.text}" if answer.answered else line
+            return Answer(True, text, reply_lang, answer.used if answer.answered else ())
+        return answer
+
+    def _answer_parsed(self, question: str, now: datetime, reply_lang: str) -> Answer:
         if not tokens(question):
             return self._fallback(reply_lang)
         parsed = understand(question, self.names, now.date(), self.term)
@@ -418,7 +431,9 @@ class Engine:
             text = next_overview(self.course, now, lang)
             events = [e for e in self.course.events if e.at > now][:1]
             return Answer(True, text, lang, tuple(e.source_id for e in events))
-        if q.wants_remaining and not q.focus and not q.kinds and not self._names_topic(q):
+        # "What's left this term?": the term names no topic of its own.
+        topical = self._names_topic(q, ignore=_COURSE_WORDS)
+        if q.wants_remaining and not q.focus and not q.kinds and not topical:
             # "What's still left in the course?": every quiz, deadline and workshop ahead.
             kinds: list[EventKind] = ["quiz", "deadline", "workshop"]
             return self._found(timeline.remaining(self.course, kinds, set(), now, lang), lang)
@@ -550,6 +565,7 @@ _EACH_WORDS = frozenset(LEX.words["each"])
 _SAID_WHY = frozenset({"personal", "solutions", "campus"})
 # "in the next few days": a unit of time names no topic.
 _UNIT_WORDS = frozenset(LEX.words["units"])
+_COURSE_WORDS = frozenset(LEX.words["course"])
 _TOWARDS_WORDS = frozenset(LEX.words["towards"])
 _AGAIN_WORDS = frozenset(LEX.words["again"])
 _HAPPENING_WORDS = frozenset(LEX.words["happening"])
