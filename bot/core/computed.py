@@ -312,7 +312,8 @@ def _eve_of_nowruz(day: date) -> date:
     return jalali_to_date(year + 1, 1, 1) - timedelta(days=1)
 
 
-def _named(course: Course, ref: ItemRef) -> Item | None:
+def item_named(course: Course, ref: ItemRef) -> Item | None:
+    """Return the item a reference names ("quiz 3", "the MLflow workshop"), or None."""
     if ref.kind == "workshop" and ref.name:
         return course.item_by_id(f"workshop-{ref.name}")
     return course.item(ref.kind, ref.number) if ref.number is not None else None
@@ -333,7 +334,7 @@ def neighbour(course: Course, q: Question) -> Item | None:
     if q.relation is None:
         return None
     direction, ref = q.relation
-    anchor_item = _named(course, ref)
+    anchor_item = item_named(course, ref)
     if anchor_item is None:
         return None
     by_deadline = "deadline" in q.focus or "due" in q.intents
@@ -389,7 +390,7 @@ def between_answer(course: Course, q: Question, lang: str) -> Found | None:
     by_deadline = "deadline" in q.focus or "due" in q.intents
     found: list[tuple[Item, datetime]] = []
     for ref in q.refs[:2]:
-        item = _named(course, ref)
+        item = item_named(course, ref)
         moment = _moment(item, by_deadline) if item is not None else None
         if item is None or moment is None:
             return None
@@ -428,7 +429,7 @@ def section_answer(course: Course, q: Question, lang: str) -> Found | None:
     # quiz the syllabus calls quiz4" names one outside it: the part named decides.
     first_of = len(q.refs) == 1 and q.refs[0].number == 1 and _says_first(q)
     outside = all(
-        (item := _named(course, ref)) is None or item.section.id != section_id for ref in q.refs
+        (item := item_named(course, ref)) is None or item.section.id != section_id for ref in q.refs
     )
     if q.refs and not (first_of or outside):
         return None
@@ -501,7 +502,7 @@ def _section_items(
 
 def _release_to_due(course: Course, ref: ItemRef, lang: str) -> Found | None:
     """Answer "how many days from phase 1's release to its deadline"."""
-    item = _named(course, ref)
+    item = item_named(course, ref)
     if item is None or item.release_at is None or item.due_at is None:
         return None
     text = t(

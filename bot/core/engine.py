@@ -137,9 +137,7 @@ class Engine:
         if q.refs or q.kinds or q.focus or q.span:
             return True
         # Words of time ("until when", "وقت") name no topic of their own.
-        vague = _SMALL_TALK | _WHEN_WORDS | _GREETINGS | set(INTENT_WORDS) | set(FOCUS_WORDS)
-        words = [tok for tok in q.leftover if tok not in vague]
-        return any(term in self.index.idf for term in self._terms(words))
+        return self._names_topic(q, ignore=_WHEN_WORDS | _GREETINGS)
 
     def _after_previous(
         self, clause: str, previous: Answer, now: datetime, lang: str
@@ -165,8 +163,10 @@ class Engine:
 
     def _answer_one(self, question: str, now: datetime, reply_lang: str) -> Answer:
         """Answer one question (or one part of one) without splitting it."""
-        answer = self._answer_parsed(question, now, reply_lang)
+        if not tokens(question):
+            return self._fallback(reply_lang)
         parsed = understand(question, self.names, now.date(), self.term)
+        answer = self._answer_parsed(parsed, now, reply_lang)
         if "weekday" in parsed.marks and parsed.day is not None and not answer.declined:
             # "What weekday is the 18 Ord class?": the weekday in full, before the rest.
             # The date without its abbreviated weekday, which the line spells out.
@@ -177,10 +177,7 @@ class Engine:
             return Answer(True, text, reply_lang, answer.used if answer.answered else ())
         return answer
 
-    def _answer_parsed(self, question: str, now: datetime, reply_lang: str) -> Answer:
-        if not tokens(question):
-            return self._fallback(reply_lang)
-        parsed = understand(question, self.names, now.date(), self.term)
+    def _answer_parsed(self, parsed: Question, now: datetime, reply_lang: str) -> Answer:
         if parsed.tokens and all(tok in _GREETINGS or tok in _THANKS for tok in parsed.tokens):
             key = "answer.thanks" if set(parsed.tokens) & _THANKS else "answer.greeting"
             return Answer(True, t(reply_lang, key), reply_lang, ("greeting",))
@@ -231,17 +228,14 @@ class Engine:
         between = computed.between_answer(course, q, lang)
         if between is not None:
             return Answer(True, between[0], lang, between[1], whole=True)
-        section = (
-            None
-            if computed.weight_answer(course, q, lang)
-            else computed.section_answer(course, q, lang)
-        )
+        weight = computed.weight_answer(course, q, lang)
+        section = None if weight else computed.section_answer(course, q, lang)
         if section is not None:
             # "When does Data LifeCycle start and when does it end?" is one question.
             whole = computed.asks_start_and_end(q)
             return Answer(True, section[0], lang, section[1], whole=whole)
         found = (
-            computed.weight_answer(course, q, lang)
+            weight
             or computed.count_answer(course, q, lang)
             or computed.around_break(course, q, focus, lang)
             or computed.after_day_answer(course, q, focus, lang)
@@ -283,7 +277,7 @@ class Engine:
     def _target_event(self, q: Question, focus: list[EventKind], now: datetime) -> Event | None:
         """Find the event a "how long until …" question counts down to."""
         for ref in q.refs:
-            item = self._lookup(ref)
+            item = computed.item_named(self.course, ref)
             if item is None:
                 continue
             wanted = "release" if "release" in q.intents else None
@@ -310,7 +304,7 @@ class Engine:
         used: list[str] = []
         missing: list[str] = []
         for ref in q.refs:
-            item = self._lookup(ref)
+            item = computed.item_named(self.course, ref)
             if item is None:
                 missing.append(self._no_such(ref, lang))
                 continue
@@ -351,13 +345,6 @@ class Engine:
     def _terms(self, words: list[str]) -> list[str]:
         """Return the retrieval terms of ``words``, without the course's own name."""
         return [term for term in content_terms(words) if term not in self.course_words]
-
-    def _lookup(self, ref: ItemRef) -> Item | None:
-        if ref.kind == "workshop" and ref.name:
-            return self.course.item_by_id(f"workshop-{ref.name}")
-        if ref.number is None:
-            return None
-        return self.course.item(ref.kind, ref.number)
 
     def _no_such(self, ref: ItemRef, lang: str) -> str:
         existing = self.course.items_of(ref.kind)
@@ -464,19 +451,17 @@ class Engine:
 
     def _unexplained(self, q: Question) -> bool:
         """Tell whether the question has words that neither the parser nor the index knows."""
-        words = [
-            tok
-            for tok in q.leftover
-            if tok not in _SMALL_TALK
-            and tok not in INTENT_WORDS
-            and tok not in FOCUS_WORDS
-            and tok not in self.course_words
-        ]
+        words = self._own_words(q, self.course_words)
         return any(self.index.correct(term) is None for term in content_terms(words))
 
     def _names_topic(self, q: Question, ignore: frozenset[str] = frozenset()) -> bool:
         """Tell whether the question names a topic of its own ("if class goes online …")."""
-        words = [
+        words = self._own_words(q, ignore)
+        return any(term in self.index.idf for term in self._terms(words))
+
+    def _own_words(self, q: Question, ignore: frozenset[str]) -> list[str]:
+        """Return the words left after items, times, small talk, intents and ``ignore``."""
+        return [
             tok
             for tok in q.leftover
             if tok not in _SMALL_TALK
@@ -484,7 +469,6 @@ class Engine:
             and tok not in FOCUS_WORDS
             and tok not in ignore
         ]
-        return any(term in self.index.idf for term in self._terms(words))
 
     def _focus_kinds(self, q: Question, words: list[Focus]) -> list[EventKind]:
         mapping: dict[str, EventKind] = {
