@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, case, func
 from sqlalchemy import select as sa_select
@@ -57,6 +58,26 @@ def topic_of(answered: bool, used: tuple[str, ...]) -> str:
     return used[0] if used else OTHER_TOPIC
 
 
+def _log_row(
+    user_id: int,
+    question: str,
+    lang: str,
+    answered: bool,
+    used: tuple[str, ...],
+    asked_at: datetime,
+) -> dict[str, Any]:
+    """Return the question log's columns for one question."""
+    return {
+        "user_id": user_id,
+        "question": question,
+        "lang": lang,
+        "answered": answered,
+        "used": ",".join(used),
+        "topic": topic_of(answered, used),
+        "asked_at": utc(asked_at),
+    }
+
+
 def log_question(
     engine: Engine,
     user_id: int,
@@ -68,15 +89,7 @@ def log_question(
     asked_at: datetime,
 ) -> None:
     """Append a question and its outcome to the log."""
-    entry = QuestionLog(
-        user_id=user_id,
-        question=question,
-        lang=lang,
-        answered=answered,
-        used=",".join(used),
-        topic=topic_of(answered, used),
-        asked_at=utc(asked_at),
-    )
+    entry = QuestionLog(**_log_row(user_id, question, lang, answered, used, asked_at))
     with Session(engine) as session:
         session.add(entry)
         session.commit()
@@ -114,17 +127,8 @@ def note_question(
                 connection.execute(
                     users.update().where(users.c.id == user_id).values(blocked=False)
                 )
-            connection.execute(
-                log.insert().values(
-                    user_id=user_id,
-                    question=question,
-                    lang=lang,
-                    answered=answered,
-                    used=",".join(used),
-                    topic=topic_of(answered, used),
-                    asked_at=utc(asked_at),
-                )
-            )
+            row = _log_row(user_id, question, lang, answered, used, asked_at)
+            connection.execute(log.insert().values(**row))
     except IntegrityError:
         # The user's row appeared meanwhile (another process): the slower way copes.
         remember_user(engine, user_id, asked_at)
