@@ -67,6 +67,12 @@ class Answer:
     # Built from the whole question at once ("days between quiz 2 and quiz 3"): not split.
     whole: bool = False
 
+    @property
+    def unknown(self) -> bool:
+        """Tell whether the engine did not know: not answered, declined for no reason, and
+        drawn from no entry (the fallback), as opposed to a decline that itself answers."""
+        return not self.answered and self.declined is None and not self.used
+
 
 class Engine:
     """Answer syllabus questions about one course."""
@@ -311,7 +317,7 @@ class Engine:
             parts.append(self._describe(item, q, now, lang))
             used.append(item.id)
         if not parts:
-            return Answer(False, "\n".join(missing), lang, ())
+            return Answer(False, "\n".join(missing), lang, (), declined="no-such-item")
         if q.span == "day" and q.day is not None:
             # "Is quiz 4 on 23 Ordibehesht?": the item's own date, and what that day holds.
             text, day_used = timeline.span_answer(self.course, q, now, lang, [])
