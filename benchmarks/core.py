@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.core.engine import Engine  # noqa: E402
+from bot.core.answering.engine import Engine  # noqa: E402
 from bot.core.loader import load_course  # noqa: E402
 from tests.questions import DATA, load_cases  # noqa: E402
 

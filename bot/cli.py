@@ -241,7 +241,7 @@ def _now(settings: Settings, given: str | None = None) -> datetime:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from bot.core.engine import Engine
+    from bot.core.answering.engine import Engine
 
     if args.question and not " ".join(args.question).strip():
         raise UsageError("ask: the question is empty; give one, or none to read them from stdin")

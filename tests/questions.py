@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.core.answering.engine import Answer, Engine
 from bot.core.calendar import parse_when
-from bot.core.engine import Answer, Engine
 from bot.core.text import normalize
 
 DATA = Path(__file__).parent / "data"

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.answering.engine import Engine
 from bot.core.calendar import parse_when
-from bot.core.engine import Engine
 from bot.core.loader import load_course
 from bot.core.text import detect_language, normalize
 from tests.questions import QUESTIONS, judge, load_cases

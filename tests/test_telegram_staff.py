@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.core.engine import Engine as AnswerEngine
+from bot.core.answering.engine import Engine as AnswerEngine
 from bot.core.loader import load_course
 from bot.settings import Settings
 from tests.conftest import ADMIN, NOW, STUDENT, Bot, Clock, running_bot

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.answering.engine import Engine
 from bot.core.calendar import format_date, jalali_to_date, parse_when, to_jalali
-from bot.core.engine import Engine
 from bot.core.finglish import is_finglish
 from bot.core.lexicon import lexicon
 from bot.core.loader import load_course

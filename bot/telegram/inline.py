@@ -7,7 +7,7 @@ import hashlib
 from telegram import InlineQuery, InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 
-from bot.core.engine import Answer
+from bot.core.answering.engine import Answer
 from bot.core.i18n import t
 from bot.telegram import replies
 from bot.telegram.replies import escape

@@ -15,8 +15,8 @@ from telegram import Update, User
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot import storage
+from bot.core.answering.engine import Answer, Engine
 from bot.core.course import Course
-from bot.core.engine import Answer, Engine
 from bot.core.loader import load_course
 from bot.core.text import detect_language
 from bot.settings import Settings

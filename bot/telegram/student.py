@@ -17,9 +17,9 @@ from telegram.constants import ChatType, ParseMode
 
 from bot import storage
 from bot.core import facts, views
+from bot.core.answering.engine import Answer
 from bot.core.calendar import format_date
 from bot.core.course import Course, EventKind
-from bot.core.engine import Answer
 from bot.core.i18n import t
 from bot.core.ical import course_calendar
 from bot.telegram import menu, replies

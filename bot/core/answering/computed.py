@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from bot.core import facts
+from bot.core.answering.understand import ItemRef, Question, kind_of, read_number, reading
 from bot.core.calendar import format_date, format_datetime, format_time, jalali_to_date, to_jalali
 from bot.core.course import Course, Event, EventKind, Item
 from bot.core.i18n import t
 from bot.core.lexicon import lexicon
-from bot.core.understand import ItemRef, Question, kind_of, read_number, reading
 from bot.core.views import break_lines, event_title
 
 Found = tuple[str, tuple[str, ...]]

@@ -4,11 +4,11 @@ rendered as the text of an answer."""
 from __future__ import annotations
 
 from bot.core import facts
+from bot.core.answering.retrieval import Document, content_terms
 from bot.core.calendar import format_date
 from bot.core.course import Course
 from bot.core.i18n import t
 from bot.core.models import LANGS
-from bot.core.retrieval import Document, content_terms
 from bot.core.text import tokens
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from bot.core.answering.understand import kind_of, reading, tokenize
 from bot.core.lexicon import lexicon
 from bot.core.text import normalize
-from bot.core.understand import kind_of, reading, tokenize
 
 # Where a question may hold another: sentence ends, "and", "+", "also", Persian "و", commas.
 _CLAUSE_BREAK = re.compile(

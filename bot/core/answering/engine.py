@@ -6,15 +6,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core import computed, entries, facts, timeline
-from bot.core.calendar import format_date, format_datetime, weekday_name
-from bot.core.clauses import split_clauses, with_antecedents, without_chatter
-from bot.core.computed import Found
-from bot.core.course import Course, Event, EventKind, Item
-from bot.core.i18n import t
-from bot.core.lexicon import Focus, lexicon
-from bot.core.retrieval import Index, Match, content_terms
-from bot.core.scope import (
+from bot.core import facts
+from bot.core.answering import computed, entries, timeline
+from bot.core.answering.clauses import split_clauses, with_antecedents, without_chatter
+from bot.core.answering.computed import Found
+from bot.core.answering.retrieval import Index, Match, content_terms
+from bot.core.answering.scope import (
     about_campus,
     asks_about_someone_else,
     asks_for_support,
@@ -23,8 +20,7 @@ from bot.core.scope import (
     names_other_season,
     own_names,
 )
-from bot.core.text import detect_language, normalize, tokens
-from bot.core.understand import (
+from bot.core.answering.understand import (
     FOCUS_WORDS,
     INTENT_WORDS,
     PAST_WORDS,
@@ -36,6 +32,11 @@ from bot.core.understand import (
     span_bounds,
     understand,
 )
+from bot.core.calendar import format_date, format_datetime, weekday_name
+from bot.core.course import Course, Event, EventKind, Item
+from bot.core.i18n import t
+from bot.core.lexicon import Focus, lexicon
+from bot.core.text import detect_language, normalize, tokens
 from bot.core.views import (
     assumed_times,
     next_overview,

@@ -7,11 +7,11 @@ from functools import cache
 
 from rapidfuzz import fuzz
 
+from bot.core.answering.understand import Question, reading
 from bot.core.course import Course
 from bot.core.lexicon import lexicon
 from bot.core.models import Person
 from bot.core.text import normalize
-from bot.core.understand import Question, reading
 
 
 @cache

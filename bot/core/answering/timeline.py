@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from bot.core.answering.computed import Found
+from bot.core.answering.understand import Question, span_bounds
 from bot.core.calendar import format_date, format_datetime, format_time
-from bot.core.computed import Found
 from bot.core.course import Course, Event, EventKind
 from bot.core.i18n import t
-from bot.core.understand import Question, span_bounds
 from bot.core.views import agenda, break_lines, event_line, event_subject, event_title
 
 # What "nothing on that day" looks ahead to: anything but a plain class.

@@ -1,0 +1,5 @@
+"""The answering engine: a question in, a typed query, facts from the course, words out."""
+
+from bot.core.answering.engine import Answer, Engine
+
+__all__ = ["Answer", "Engine"]
