@@ -121,7 +121,9 @@ class Settings(BaseModel):
     database_url: str = DEFAULT_DATABASE_URL
     timezone: str = "Asia/Tehran"
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
-    flood_limit: int = Field(default=20, ge=1, description="Messages a user may send a minute")
+    flood_limit: int = Field(
+        default=30, ge=1, description="Messages a user may send at once, refilled per minute"
+    )
     log_level: str = "INFO"
     webhook_url: str | None = None
     webhook_listen: str = "0.0.0.0"

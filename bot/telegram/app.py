@@ -237,6 +237,9 @@ async def on_error(update: object, context: BotContext) -> None:
     log.error("%s: unhandled error", where, exc_info=error)
     if not isinstance(update, Update):
         return
+    if update.callback_query is not None:
+        await _answer_tap(update, context)  # the tap's own answer is the apology
+        return
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:
         return  # in groups, silence beats an apology nobody asked for
@@ -245,6 +248,17 @@ async def on_error(update: object, context: BotContext) -> None:
         await replies.send(context.bot, chat.id, replies.ht(lang, "bot.error"))
     except Exception:  # the error handler itself must never fail
         log.info("could not apologise in chat %s", chat.id)
+
+
+async def _answer_tap(update: Update, context: BotContext) -> None:
+    """Answer a tap whose handler failed, so Telegram's spinner does not hang on it."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        lang = context.services.language_of(update.effective_user)
+        await query.answer(replies.as_plain(replies.ht(lang, "bot.error")))
+    except Exception:  # already answered, or the reason it failed stands: nothing more to do
+        log.info("could not answer the button of update %s", update.update_id)
 
 
 def _describe(update: object) -> str:

@@ -45,9 +45,13 @@ def _names_bot(entity: MessageEntity, part: str, username: str, bot_id: int) -> 
 
 
 def screen(update: object, bot: Bot, flood: FloodGuard) -> str:
-    """Decide an update's fate before any work is spent on it, counting it against the flood
-    limit: SERVE it, IGNORE it (not for the bot, or the user is flooding), or WARN the user
-    (the first update past the limit in a window)."""
+    """Decide an update's fate before any work is spent on it: SERVE it, IGNORE it (not for
+    the bot, or the user is flooding), or WARN (the update carries the "slow down" notice).
+
+    Messages and edits count against the flood limit; button taps and inline queries only
+    against their own, far larger allowance. A tap past it is still answered (WARN), so
+    Telegram's spinner never hangs; a message past the limit is warned about once a window.
+    """
     if not isinstance(update, Update):
         return SERVE
     # An edit follows the rules of a new message: group etiquette and the flood count.
@@ -55,10 +59,17 @@ def screen(update: object, bot: Bot, flood: FloodGuard) -> str:
     if message is not None and not addressed_to_bot(message, bot.username, bot.id):
         return IGNORE
     user = update.effective_user
-    counted = message or update.callback_query or update.inline_query
-    if user is None or counted is None or flood.allow(user.id):
+    if user is None:
         return SERVE
-    return WARN if flood.first_refusal(user.id) else IGNORE
+    if message is not None:
+        if flood.allow(user.id):
+            return SERVE
+        return WARN if flood.first_refusal(user.id) else IGNORE
+    if update.callback_query is not None:
+        return SERVE if flood.allow_interaction(user.id) else WARN
+    if update.inline_query is not None:
+        return SERVE if flood.allow_interaction(user.id) else IGNORE
+    return SERVE
 
 
 def admit(update: object, bot: Bot, flood: FloodGuard) -> bool:
@@ -74,7 +85,8 @@ def admit(update: object, bot: Bot, flood: FloodGuard) -> bool:
 
 
 async def guard(update: Update, context: BotContext) -> None:
-    """Warn a user who just passed the flood limit (see ``admit``), and stop that update."""
+    """Give the "slow down" notice on an update ``admit`` marked (a tap gets it as its
+    answer), and stop that update."""
     flood = context.services.flood
     if not flood.take_warning(update.update_id):
         return
