@@ -126,11 +126,7 @@ class Reminder:
     @property
     def interests(self) -> frozenset[Interest]:
         """Return the subscriptions that want this reminder."""
-        if self.kind == "quiz":
-            return frozenset({"all", "quizzes"})
-        if self.kind in ("deadline", "release"):
-            return frozenset({"all", "deadlines"})
-        return frozenset({"all"})
+        return interests_for(self.kind)
 
     @property
     def stale_at(self) -> datetime:
@@ -138,6 +134,15 @@ class Reminder:
         if self.kind in ("digest", "release"):
             return self.due_at + DIGEST_LATE_WINDOW
         return self.event_at
+
+
+def interests_for(kind: str) -> frozenset[Interest]:
+    """Return the subscriptions that want news of this kind of event (or reminder)."""
+    if kind == "quiz":
+        return frozenset({"all", "quizzes"})
+    if kind in ("deadline", "release"):
+        return frozenset({"all", "deadlines"})
+    return frozenset({"all"})
 
 
 def plan(course: Course, settings: PlanSettings, now: datetime | None = None) -> list[Reminder]:

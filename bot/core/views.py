@@ -114,7 +114,10 @@ def break_lines(
 
 
 def next_overview(course: Course, now: datetime, lang: str) -> str:
-    """Render the next class, quiz and deadline (and workshop, if one is coming)."""
+    """Render the next class, quiz and deadline (and workshop, if one is coming); after the
+    term, one line saying it is over and when its last event was."""
+    if course.events and all(event.at <= now for event in course.events):
+        return t(lang, "answer.term_over", date=format_date(course.last_day(), lang))
     lines: list[str] = []
     kinds: tuple[EventKind, ...] = ("class", "quiz", "deadline", "workshop")
     for kind in kinds:

@@ -34,6 +34,7 @@ from bot.storage.events import (
     EventVersion,
     event_times,
     event_versions,
+    save_event_time,
     save_event_times,
     sync_event_versions,
 )
@@ -94,6 +95,7 @@ __all__ = [
     "record_skipped",
     "remember_user",
     "safe_url",
+    "save_event_time",
     "save_event_times",
     "set_blocked",
     "set_language",

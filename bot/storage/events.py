@@ -44,6 +44,15 @@ def save_event_times(engine: Engine, times: Mapping[str, datetime]) -> None:
         session.commit()
 
 
+def save_event_time(engine: Engine, key: str, at: datetime) -> None:
+    """Save one event's time, keeping the others."""
+    with Session(engine) as session:
+        row = session.get(EventTime, key) or EventTime(key=key, at=utc(at))
+        row.at = utc(at)
+        session.add(row)
+        session.commit()
+
+
 def event_versions(engine: Engine) -> dict[str, tuple[int, datetime]]:
     """Return each published event's (sequence, UTC modification time); {} without the table."""
     try:

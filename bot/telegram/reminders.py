@@ -11,29 +11,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from telegram import Message
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 
 from bot import storage
-from bot.core.calendar import format_datetime
 from bot.core.course import Course
-from bot.core.i18n import t
 from bot.core.loader import CourseError
 from bot.core.reminders import (
     LateReason,
     Reminder,
     action,
     event_times,
-    moved_events,
     plan,
     reminder_text,
     triage,
 )
-from bot.core.views import event_title
-from bot.telegram import database, replies
+from bot.telegram import database, moves, replies
 from bot.telegram.leader import Leadership
 from bot.telegram.limiter import Broadcast, Withdrawn
 from bot.telegram.services import BotContext, CourseApplication, Services, services_of
@@ -101,7 +97,7 @@ class ReminderService:
             services = self.services
             now = services.now()
             settings = services.settings.reminders
-            await self._announce_moves(services.course, now, quietly=not settings.enabled)
+            await moves.announce(self, services.course, now, quietly=not settings.enabled)
             reminders = (
                 plan(services.course, settings.plan_settings(channel=self.channel is not None))
                 if settings.enabled
@@ -161,38 +157,6 @@ class ReminderService:
         if reminder.target == "channel" and self.channel is not None:
             return self.channel
         return reminder.target
-
-    # -- moved events ------------------------------------------------------------------------
-
-    async def _announce_moves(self, course: Course, now: datetime, *, quietly: bool) -> None:
-        db = self.services.db
-        current = event_times(course)
-        saved = storage.event_times(db)
-        if not saved or quietly or self.channel is None:
-            # The first start has nothing to compare with; without reminders or a channel
-            # there is nobody to tell, but the times are kept for later comparisons.
-            storage.save_event_times(db, current)
-            return
-        keep = dict(current)
-        for event, old in moved_events(saved, course):
-            if max(old, event.at) <= now:
-                continue  # a correction of the past is not news
-            lang = self.services.settings.channel_language
-            text = t(
-                lang,
-                "reminder.moved",
-                title=event_title(event, lang),
-                old=format_datetime(old.astimezone(course.tz), lang),
-                new=format_datetime(event.at, lang),
-            )
-            try:
-                if await self._post_to_channel(replies.escape(text)) is None:
-                    keep[event.key] = old  # announced at the next start or reload
-                    continue
-            except TimedOut:
-                pass  # it may have gone out: better once than twice
-            log.info("announced that %s moved from %s to %s", event.key, old, event.at)
-        storage.save_event_times(db, keep)
 
     # -- delivery ----------------------------------------------------------------------------
 
@@ -303,12 +267,13 @@ class ReminderService:
             because: LateReason = "channel" if refused else "offline"
             text = self._text(reminder, lang, late=late, because=because)
             text += self._by_dm(reminder, lang)
-            message = await self._post_to_channel(text)
+            message = await self.post_to_channel(text)
         except TimedOut:
-            self._record(reminder, channel, "failed")
+            self.record(reminder.key, reminder.due_at, channel, "failed")
             return
         if message is not None:
-            self._record(reminder, channel, "late" if late else "sent", message)
+            status = "late" if late else "sent"
+            self.record(reminder.key, reminder.due_at, channel, status, message)
 
     def _by_dm(self, reminder: Reminder, lang: str) -> str:
         """Return the closing line of a channel reminder: a link that subscribes in one tap."""
@@ -323,17 +288,29 @@ class ReminderService:
 
     async def _to_subscribers(self, reminder: Reminder, *, late: bool) -> None:
         services = self.services
-        db = services.db
-        done = storage.delivered_to(db, reminder.key, reminder.due_at)
-        people = [
-            person
-            for person in storage.subscribers(db, reminder.interests, reminder.due_at)
-            if str(person.user_id) not in done
-        ]
-        texts: dict[str, str] = {}
-        for person in people:
-            if person.language not in texts:
-                texts[person.language] = self._text(reminder, person.language, late=late)
+        people = storage.subscribers(services.db, reminder.interests, reminder.due_at)
+        texts = {
+            lang: self._text(reminder, lang, late=late) for lang in {p.language for p in people}
+        }
+        status = "late" if late else "sent"
+        await self.broadcast(
+            reminder.key, reminder.due_at, people, texts, status, reminder.stale_at
+        )
+
+    async def broadcast(
+        self,
+        key: str,
+        due_at: datetime,
+        people: list[storage.Subscriber],
+        texts: Mapping[str, str],
+        status: str,
+        stale_at: datetime,
+    ) -> None:
+        """Send ``key`` to each of ``people`` without a delivery record, in their language
+        (``texts``), recording each as ``status``; what is left at ``stale_at`` is not sent."""
+        services = self.services
+        done = storage.delivered_to(services.db, key, due_at)
+        people = [person for person in people if str(person.user_id) not in done]
         # Several messages in flight at once, so the round trip to Telegram does not set the
         # pace: the shared limiter does. Each worker takes the next student in turn.
         queue = iter(people)
@@ -341,14 +318,15 @@ class ReminderService:
 
         def wanted() -> bool:
             # A leader that lost its lock stops at once: the new one sends the rest.
-            return self.application.running and self.leading and services.now() < reminder.stale_at
+            return self.application.running and self.leading and services.now() < stale_at
 
         async def worker() -> None:
             for person in queue:
                 if not wanted():
                     return
                 text = texts[person.language]
-                outcomes[await self._to_subscriber(reminder, person, text, late, wanted)] += 1
+                sent = await self._to_subscriber(key, due_at, person, text, status, wanted)
+                outcomes[sent] += 1
 
         async with asyncio.TaskGroup() as group:
             for _ in range(min(IN_FLIGHT, len(people))):
@@ -356,22 +334,23 @@ class ReminderService:
         # Withdrawn at their turn (None) or never taken: not sent, no record.
         left = len(people) - outcomes[True] - outcomes[False]
         if left and not self.leading:
-            log.info("%s: no longer the leader, %d left to the new one", reminder.key, left)
+            log.info("%s: no longer the leader, %d left to the new one", key, left)
         elif left and not self.application.running:
-            log.info("%s: stopping with %d left for the next start", reminder.key, left)
+            log.info("%s: stopping with %d left for the next start", key, left)
         elif left:
-            log.info("%s: its event has begun; the %d left are not sent", reminder.key, left)
-        log.info("%s: sent to %d subscriber(s)", reminder.key, outcomes[True])
+            log.info("%s: its event has begun; the %d left are not sent", key, left)
+        log.info("%s: sent to %d subscriber(s)", key, outcomes[True])
 
     async def _to_subscriber(
         self,
-        reminder: Reminder,
+        key: str,
+        due_at: datetime,
         person: storage.Subscriber,
         text: str,
-        late: bool,
+        status: str,
         wanted: Callable[[], bool],
     ) -> bool | None:
-        """Send one subscriber the reminder and record it: True if it went out, False if it
+        """Send one subscriber a message and record it: True if it went out, False if it
         failed, None if it was withdrawn at its turn."""
         services = self.services
         db = services.db
@@ -384,40 +363,46 @@ class ReminderService:
             log.info("user %s: %s; unsubscribed", person.user_id, error.message)
             storage.unsubscribe(db, person.user_id)
             storage.set_blocked(db, person.user_id, True, services.now())
-            self._record(reminder, recipient, "failed")
+            self.record(key, due_at, recipient, "failed")
             return False
         except TimedOut as error:
             if error.message.startswith(POOL_TIMEOUT):
                 # No connection was free, so nothing left: retried at the next start.
-                log.warning("%s to user %s not sent: %s", reminder.key, recipient, error.message)
+                log.warning("%s to user %s not sent: %s", key, recipient, error.message)
                 return False
             # A timeout may have delivered it: never resent, so never twice.
-            log.warning("%s to user %s failed: %s", reminder.key, recipient, error.message)
-            self._record(reminder, recipient, "failed")
+            log.warning("%s to user %s failed: %s", key, recipient, error.message)
+            self.record(key, due_at, recipient, "failed")
             return False
         except BadRequest as error:
-            log.warning("%s to user %s failed: %s", reminder.key, recipient, error.message)
-            self._record(reminder, recipient, "failed")
+            log.warning("%s to user %s failed: %s", key, recipient, error.message)
+            self.record(key, due_at, recipient, "failed")
             return False
         except TelegramError as error:
             # Not delivered (network down, rate limit exhausted): retried at the next start.
-            log.warning("%s to user %s failed: %s", reminder.key, recipient, error.message)
+            log.warning("%s to user %s failed: %s", key, recipient, error.message)
             return False
         # Written the moment Telegram accepts it: a crash can repeat only messages in flight.
-        self._record(reminder, recipient, "late" if late else "sent", message)
+        self.record(key, due_at, recipient, status, message)
         return True
 
-    def _record(
-        self, reminder: Reminder, recipient: str, status: str, message: Message | None = None
+    def record(
+        self,
+        key: str,
+        due_at: datetime,
+        recipient: str,
+        status: str,
+        message: Message | None = None,
     ) -> None:
+        """Record what happened to message ``key`` (due at ``due_at``) for one recipient."""
         services = self.services
         watch = database.watch_of(self.application)
 
         def write() -> bool:
             return storage.record_delivery(
                 services.db,
-                reminder.key,
-                reminder.due_at,
+                key,
+                due_at,
                 recipient,
                 status,
                 services.now(),
@@ -431,7 +416,7 @@ class ReminderService:
             # The row went into the lost file: keep it in the new one.
             written = write()
         if not written:
-            log.warning("%s to %s was already recorded", reminder.key, recipient)
+            log.warning("%s to %s was already recorded", key, recipient)
 
     async def _send(
         self, chat_id: int | str, markup: str, wanted: Callable[[], bool] = _always
@@ -448,7 +433,7 @@ class ReminderService:
         assert sent, "a reminder is never empty"
         return sent[0]
 
-    async def _post_to_channel(self, markup: str) -> Message | None:
+    async def post_to_channel(self, markup: str) -> Message | None:
         """Post to the channel; on failure log it, tell the admins once, and return None.
 
         A timeout is raised: the post may have gone out, so the caller must not repeat it.

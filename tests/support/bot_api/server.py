@@ -148,8 +148,10 @@ class BotApiDouble(World, Methods):
         description: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        chat_id: int | None = None,
     ) -> None:
-        """Make the next `times` calls of method fail with the given error."""
+        """Make the next `times` calls of method fail with the given error (with ``chat_id``,
+        only calls to that chat)."""
         if error_code == 429 and retry_after is None:
             retry_after = 1
         if description is None:
@@ -157,7 +159,8 @@ class BotApiDouble(World, Methods):
             if retry_after is not None:
                 description = f"{description}: retry after {retry_after}"
         with self._cond:
-            queue = self._faults.setdefault(method.lower(), deque())
+            where = method.lower() if chat_id is None else f"{method.lower()}@{chat_id}"
+            queue = self._faults.setdefault(where, deque())
             queue.extend(ApiError(error_code, description, retry_after) for _ in range(times))
 
     # -- webhook delivery ---------------------------------------------------
@@ -363,7 +366,10 @@ class BotApiDouble(World, Methods):
             if api_method is None:
                 raise ApiError(404, "Not Found")
             with self._cond:
-                faults = self._faults.get(method.lower())
+                chat = params.get("chat_id")
+                faults = self._faults.get(f"{method.lower()}@{chat}") or self._faults.get(
+                    method.lower()
+                )
                 if faults:
                     raise faults.popleft()
                 self._arrival = arrival
