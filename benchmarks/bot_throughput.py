@@ -106,7 +106,7 @@ class BotProcess:
         env = {**env, "TELEGRAM_API_URL": api.base_url}
         # A file, not a pipe nobody reads while the loads run: a bot logging an error per
         # refused send (the echo bot under a flood) would fill the pipe and stall on it.
-        self.log = tempfile.TemporaryFile("w+")
+        self.log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - kept open until stop()
         self.process = subprocess.Popen(
             command, env=env, stdout=subprocess.DEVNULL, stderr=self.log, text=True
         )
@@ -148,6 +148,7 @@ class BotProcess:
             self.process.wait()
         self.log.seek(0)
         stderr = self.log.read()
+        self.log.close()
         if self.process.returncode != 0:
             raise SystemExit(
                 f"{self.name} exited with {self.process.returncode}:\n{stderr[-2000:]}"
