@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.core.models import CourseFile, Person, Section, Text
+from bot.core.models import CourseFile, FaqEntry, Person, Section, Text
 from bot.core.text import normalize
 
 ItemKind = Literal["quiz", "assignment", "project", "workshop"]
@@ -122,6 +122,15 @@ class Course:
         pages = self.data.pages
         quera = next((page.url for page in pages if page.id == "quera"), None)
         return quera or (pages[0].url if pages else "")
+
+    def with_faq(self, extra: Iterable[FaqEntry]) -> Course:
+        """Return the course with ``extra`` FAQ entries after its own (the staff's saved
+        answers); an entry whose id the course file already has is left out: the file wins."""
+        own = {entry.id for entry in self.data.faq}
+        added = [entry for entry in extra if entry.id not in own]
+        if not added:
+            return self
+        return replace(self, data=self.data.model_copy(update={"faq": [*self.data.faq, *added]}))
 
     def items_of(self, kind: ItemKind) -> list[Item]:
         """Return the items of one kind in number order."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from bot.core.calendar import CalendarError, jalali_to_date, parse_day_month, parse_when
 
 Lang = Literal["en", "fa"]
 LANGS: tuple[Lang, ...] = ("en", "fa")
@@ -36,6 +38,25 @@ def _parse_clock(value: object) -> object:
 
 
 Clock = Annotated[time, BeforeValidator(_parse_clock)]
+
+
+def _parse_day(value: object) -> object:
+    # A day as the schedule writes it ("12 Ordibehesht 1402"), or ISO: Jalali below the year
+    # 1700 ("1402-02-12"), else Gregorian ("2023-05-02").
+    if not isinstance(value, str):
+        return value
+    try:
+        if value.strip()[:1].isdigit() and "-" in value:
+            return parse_when(value).date()
+        day, month, year = parse_day_month(value)
+        if year is None:
+            raise CalendarError(f"give the year too, e.g. '{day} {value.split()[1]} 1402'")
+        return jalali_to_date(year, month, day)
+    except CalendarError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+Day = Annotated[date, BeforeValidator(_parse_day)]
 
 
 class CourseInfo(Strict):
@@ -199,11 +220,17 @@ class FaqEntry(Strict):
     # False for questions the syllabus does not answer (prerequisites, attendance, …): the
     # reply says so, points to Quera, and the question counts as unanswered for staff.
     answered: bool = True
+    # "staff": a student's question the course staff answered in their chat and saved ("Save
+    # as FAQ", then `course-bot faq export`); the reply then says who answered and when.
+    source: Literal["syllabus", "staff"] = "syllabus"
+    answered_on: Day | None = Field(default=None, description="The day the staff answered")
 
     @model_validator(mode="after")
     def _has_answer(self) -> FaqEntry:
         if not self.facts and self.answer is None:
             raise ValueError("an FAQ entry needs facts, an answer, or both")
+        if (self.source == "staff") != (self.answered_on is not None):
+            raise ValueError("an entry answered by the staff gives source: staff and answered_on")
         return self
 
 

@@ -52,6 +52,9 @@ def render(course: Course, entry: str, lang: str) -> str:
         parts = [facts.render(course, name, lang) for name in faq.facts]
         if faq.answer is not None:
             parts.append(faq.answer.get(lang))
+        if faq.answered_on is not None:
+            # A staff answer saved from the staff chat: say whose words these are, and when.
+            parts.append(t(lang, "answer.by_staff", date=format_date(faq.answered_on, lang)))
         return "\n\n".join(part for part in parts if part)
     if kind == "staff":
         person = next(p for p in course.data.staff if p.id == key)
