@@ -118,6 +118,9 @@ class Settings(BaseModel):
     channel: int | str | None = None
     channel_language: Literal["en", "fa"] = "fa"
     admins: list[int] = Field(default_factory=list)
+    # The course staff's Telegram group (its numeric id): questions the bot cannot answer go
+    # there with one tap, and the staff's replies come back. None: all of that is off.
+    staff_chat: int | None = None
     database_url: str = DEFAULT_DATABASE_URL
     timezone: str = "Asia/Tehran"
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
@@ -157,6 +160,15 @@ class Settings(BaseModel):
                 return int(value)
             if not value.startswith("@"):
                 raise ValueError("give a numeric chat id or an @username")
+        return value
+
+    @field_validator("staff_chat", mode="before")
+    @classmethod
+    def _staff_chat_id(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value.strip())
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError("give the numeric id of the staff group, e.g. -1001234567890")
         return value
 
     @property
@@ -233,6 +245,8 @@ def load_settings(
         )
         if parts[:1] == ["channel"]:
             message = "give a numeric chat id or an @username"
+        if parts[:1] == ["staff_chat"]:
+            message = "give the numeric id of the staff group, e.g. -1001234567890"
         raise SettingsError(f"config: {key}: {message}") from exc
 
 
@@ -274,6 +288,7 @@ def _parse_env_value(key: str, text: str) -> Any:
         "webhook_listen",
         "channel",
         "channel_language",
+        "staff_chat",
     ):
         return text
     return _yaml_value(key, text)

@@ -35,9 +35,11 @@ def test_environment_overrides_every_key(tmp_path):
         "COURSE_BOT_FLOOD_LIMIT": "7",
         "COURSE_BOT_DATABASE_URL": "sqlite:////tmp/x.db",
         "COURSE_BOT_REMINDERS": "{quiz: [30m], digest: false}",
+        "COURSE_BOT_STAFF_CHAT": "-100555",
     }
     settings = load_settings(path, environ=environ)
     assert settings.admins == [1, 2]
+    assert settings.staff_chat == -100555
     assert settings.channel == -100123
     assert settings.flood_limit == 7
     assert settings.database_url == "sqlite:////tmp/x.db"
@@ -56,6 +58,8 @@ def test_config_path_from_environment(tmp_path):
         ("flood_limit: lots\n", "config: flood_limit:"),
         ("admins: [me]\n", "config: admins"),
         ("channel: mlsd\n", "config: channel: give a numeric chat id or an @username"),
+        ("staff_chat: '@staff'\n", "config: staff_chat: give the numeric id of the staff group"),
+        ("staff_chat: true\n", "config: staff_chat: give the numeric id of the staff group"),
         ("timezone: Mars/Olympus\n", "config: timezone: unknown timezone"),
         ("colour: blue\n", "config: colour: unknown key"),
         ("reminders: {quiz: [soon]}\n", "config: reminders: quiz: 'soon' is not an offset"),
@@ -157,6 +161,10 @@ def test_environment_values_are_read_as_yaml_except_text_keys(tmp_path):
         ({"COURSE_BOT_SOURCE": "x.yaml"}, "config: source: unknown key"),
         ({"COURSE_BOT_ADMINS": "1,x"}, "config: admins.1: Input should be a valid integer"),
         ({"COURSE_BOT_CHANNEL": "mlsd"}, "config: channel: give a numeric chat id or an @username"),
+        (
+            {"COURSE_BOT_STAFF_CHAT": "@staff"},
+            "config: staff_chat: give the numeric id of the staff group",
+        ),
         (
             {"COURSE_BOT_REMINDERS": "{quiz: [soon]}"},
             "config: reminders: quiz: 'soon' is not an offset",

@@ -1,7 +1,8 @@
 """The bot's state in SQL through SQLModel, one module per concern, each with its tables and
 queries: users and language (``users``), the question log (``questions``), reminder
 subscriptions (``subscriptions``), deliveries and channel problems (``deliveries``), event
-times and feed versions (``events``); opening the database in ``database``.
+times and feed versions (``events``), questions sent to the course staff (``desk``) and the
+FAQ entries saved from their answers (``faq``); opening the database in ``database``.
 
 Every table lives in ``SQLModel.metadata``; a change to the tables needs an Alembic migration
 in ``bot/migrations/versions`` (``tests/test_schema.py`` fails until models and migrations
@@ -10,6 +11,7 @@ agree).
 
 from __future__ import annotations
 
+from bot.storage import desk, faq
 from bot.storage.database import (
     make_engine,
     one_line,
@@ -80,8 +82,10 @@ __all__ = [
     "clear_channel_problem",
     "delivered_to",
     "delivery_statuses",
+    "desk",
     "event_times",
     "event_versions",
+    "faq",
     "get_language",
     "log_question",
     "make_engine",

@@ -87,6 +87,12 @@ class Methods(DoubleState):
             return chat
         if chat.type == "private" and chat.id in self._blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        bot_status = self._members.get((chat.id, self.bot_user["id"]))
+        if chat.type in ("group", "supergroup") and bot_status in ("left", "kicked"):
+            kind = "supergroup" if chat.type == "supergroup" else "group"
+            if bot_status == "kicked":
+                raise ApiError(403, f"Forbidden: bot was kicked from the {kind} chat")
+            raise ApiError(403, f"Forbidden: bot is not a member of the {kind} chat")
         if chat.type == "channel" and not chat.bot_is_admin:
             if chat.not_admin_error == "need_rights":
                 raise bad_request("need administrator rights in the channel chat")
@@ -470,10 +476,11 @@ class Methods(DoubleState):
         user_id = params.get("user_id")
         if user_id is None:
             raise bad_request("user_id is empty")
-        if user_id == self.bot_user["id"]:
+        if user_id == self.bot_user["id"] and (chat.id, user_id) not in self._members:
             admin = chat.bot_is_admin and chat.type != "private"
             return member_dict(self._bot_sender(), "administrator" if admin else "member")
-        return member_dict(self._user(user_id), self._members.get((chat.id, user_id), "member"))
+        who = self._bot_sender() if user_id == self.bot_user["id"] else self._user(user_id)
+        return member_dict(who, self._members.get((chat.id, user_id), "member"))
 
 
 def commands_key(params: JsonDict) -> tuple[str, str]:

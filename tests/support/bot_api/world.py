@@ -64,7 +64,8 @@ class World(DoubleState):
             self._blocked.discard(user_id)
 
     def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
-        """Set what getChatMember reports for a user ("creator", "member", "left", ...)."""
+        """Set what getChatMember reports for a user ("creator", "member", "left", ...); for
+        the bot itself in a group, "left" or "kicked" also makes posts there fail with 403."""
         with self._cond:
             self._members[(chat_id, user_id)] = status
 
