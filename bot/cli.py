@@ -1,4 +1,4 @@
-"""The ``course-bot`` command line: ask, schedule, check, run, serve, reminders, calendar."""
+"""The ``course-bot`` command line: ask, schedule, check, run, serve, reminders, calendar, faq."""
 
 from __future__ import annotations
 
@@ -123,6 +123,16 @@ def _parser() -> argparse.ArgumentParser:
     calendar.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
     calendar.add_argument("--lang", choices=("en", "fa"), default="en", help="language")
     calendar.add_argument("--course", metavar="FILE", help="course file")
+
+    faq = command("faq", _faq_help, "The FAQ entries saved from the staff chat.")
+    actions = faq.add_subparsers(metavar="ACTION")
+    export_text = "Print the saved FAQ entries in the course file's faq: format."
+    export = actions.add_parser("export", help=export_text, description=export_text)
+    # SUPPRESS: an absent --config here must not hide one given before "export".
+    export.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="settings file")
+    export.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
+    export.set_defaults(handler=_faq_export)
+    faq.set_defaults(faq_parser=faq)
 
     return parser
 
@@ -462,4 +472,28 @@ def _calendar(args: argparse.Namespace) -> int:
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+    return EXIT_OK
+
+
+def _faq_help(args: argparse.Namespace) -> int:
+    args.faq_parser.print_help(sys.stderr)
+    return EXIT_USAGE
+
+
+def _faq_export(args: argparse.Namespace) -> int:
+    from bot.storage import faq
+
+    settings = _settings(args)
+    # Read-only: a database that does not exist yet has no entries.
+    rows = _read_state(settings, faq.saved_faq) or []
+    if not rows:
+        print("course-bot: no FAQ entries saved from the staff chat yet", file=sys.stderr)
+    text = faq.export_yaml(rows) if rows else "faq: []\n"
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
+    else:
+        sys.stdout.write(text)
     return EXIT_OK

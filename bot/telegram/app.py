@@ -27,11 +27,13 @@ from telegram.ext import (
 )
 
 from bot import storage
-from bot.core.loader import CourseError
+from bot.core.loader import CourseError, load_course
 from bot.schema import SchemaError
 from bot.settings import Settings, SettingsError, check_database_url
 from bot.telegram import (
     database,
+    desk,
+    faq,
     guards,
     inline,
     menu,
@@ -70,6 +72,7 @@ COMMANDS: tuple[menu.Command, ...] = (
     menu.Command("reload", staff.reload, staff=True),
     menu.Command("stats", staff.stats, staff=True),
     menu.Command("unanswered", staff.unanswered, staff=True),
+    menu.Command("faq", faq.list_faq, staff=True),
 )
 
 # Only what the handlers below use; Telegram then does not even send the rest.
@@ -99,9 +102,10 @@ def build_application(
 
     With ``reload_on_sighup`` (the process runner), SIGHUP re-reads the course like /reload.
     """
-    knowledge = Knowledge.load(settings)
+    course_file = load_course(settings.course_path())
     owns_db = db_engine is None
     db = db_engine if db_engine is not None else _database(settings.database_url)
+    knowledge = Knowledge.build(course_file, db)
     clock = clock or (lambda: datetime.now(settings.tz))
     services = Services(
         settings=settings,
@@ -119,6 +123,8 @@ def build_application(
         except TelegramError as error:
             # Menus are a convenience: answering students matters more than showing them.
             log.warning("could not set the command menus: %s", error.message)
+        # Students' questions wait for the staff chat: say so now if it refuses the bot.
+        await desk.check_staff_chat(application)
         # The leader (always, on SQLite) plans, schedules and catches up; the jobs run once
         # the application has started.
         await reminders.start(application)
@@ -157,7 +163,10 @@ def build_application(
     )
     application.bot_data["services"] = services
     database.install(application)  # before reminders, which hook into it
-    reminders.install(application)
+    reminder_service = reminders.install(application)
+    # Retries of the staff desk are the leader's, like the reminders.
+    desk.install(application, leading=lambda: reminder_service.leading)
+    faq.install(application)
     add_handlers(application)
     return application
 
@@ -180,6 +189,7 @@ async def reload_on_signal(application: CourseApplication) -> None:
                 log.info("could not tell admin %s of the failed reload: %s", admin, failure.message)
         return
     log.info("course reloaded from %s on SIGHUP", course.source)
+    await desk.check_staff_chat(application)
 
 
 def add_handlers(application: CourseApplication) -> None:
@@ -194,8 +204,22 @@ def add_handlers(application: CourseApplication) -> None:
     for command in COMMANDS:
         application.add_handler(CommandHandler(command.name, command.callback, filters=new))
     private = filters.ChatType.PRIVATE
+    staff_chat = services_of(application).settings.staff_chat
+    if staff_chat is not None:
+        # A reply to a card in the staff chat is the staff's answer, not a question to the bot
+        # (before student.question, which would otherwise take it).
+        application.add_handler(
+            MessageHandler(
+                filters.Chat(staff_chat) & filters.REPLY & filters.TEXT & ~filters.COMMAND,
+                desk.staff_reply,
+            )
+        )
     application.add_handlers(
         [
+            CallbackQueryHandler(desk.ask_staff, pattern=f"^{desk.ASK_PREFIX}"),
+            CallbackQueryHandler(desk.dismiss, pattern=f"^{desk.DISMISS_PREFIX}"),
+            CallbackQueryHandler(faq.save, pattern=f"^{desk.SAVE_PREFIX}"),
+            CallbackQueryHandler(faq.remove, pattern=f"^{faq.REMOVE_PREFIX}"),
             CallbackQueryHandler(student.schedule_page, pattern=f"^{student.SCHEDULE_PREFIX}"),
             CallbackQueryHandler(student.language_chosen, pattern=f"^{student.LANGUAGE_PREFIX}"),
             CallbackQueryHandler(

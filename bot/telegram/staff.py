@@ -1,10 +1,12 @@
-"""Staff commands: /announce, /reload, /stats and /unanswered, for the ``admins`` only."""
+"""Staff commands: /announce, /reload, /stats and /unanswered, for the ``admins`` only (/faq is
+in ``faq``)."""
 
 from __future__ import annotations
 
 import functools
 import logging
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from telegram import MessageEntity, Update
@@ -12,8 +14,9 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot import storage
+from bot.core.i18n import t
 from bot.core.loader import CourseError, check_course
-from bot.telegram import replies
+from bot.telegram import desk, replies
 from bot.telegram.replies import clean_input, escape, ht, reply
 from bot.telegram.services import BotContext
 
@@ -98,8 +101,9 @@ async def reload(update: Update, context: BotContext) -> None:
         # A valid file may still hold a likely mistake: show it while the editor is here.
         heading = f"{done}\n{ht(lang, 'bot.reload.warnings', count=len(warnings))}"
         await report_problems(update, context, heading, "\n".join(warnings))
-        return
-    await reply(update, context, done)
+    else:
+        await reply(update, context, done)
+    await desk.check_staff_chat(context.application)
 
 
 async def report_problems(update: Update, context: BotContext, heading: str, report: str) -> None:
@@ -144,7 +148,35 @@ async def stats(update: Update, context: BotContext) -> None:
     lines += [ht(lang, "bot.stats.topic", topic=topic, n=n) for topic, n in numbers.topics] or [
         ht(lang, "bot.nothing")
     ]
+    services = context.services
+    staff_desk = storage.desk.desk_stats(services.db, storage.faq.saved_count(services.db))
+    if services.settings.staff_chat is not None or staff_desk.sent or staff_desk.saved:
+        median = staff_desk.median_answer
+        lines += [
+            "",
+            ht(
+                lang,
+                "bot.stats.desk",
+                sent=staff_desk.sent,
+                answered=staff_desk.answered,
+                dismissed=staff_desk.dismissed,
+                median=duration(median, lang) if median is not None else "—",
+                saved=staff_desk.saved,
+            ),
+        ]
     await reply(update, context, "\n".join(lines))
+
+
+def duration(span: timedelta, lang: str) -> str:
+    """Write a span of time briefly: "3 min", "2 h 5 min", "1 d 4 h"."""
+    minutes = round(span.total_seconds() / 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return t(lang, "bot.stats.days", d=days, h=hours)
+    if hours:
+        return t(lang, "bot.stats.hours", h=hours, m=minutes)
+    return t(lang, "bot.stats.minutes", m=minutes)
 
 
 @staff_only

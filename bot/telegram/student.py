@@ -22,7 +22,7 @@ from bot.core.calendar import format_date
 from bot.core.course import Course, EventKind
 from bot.core.i18n import t
 from bot.core.ical import course_calendar
-from bot.telegram import menu, replies
+from bot.telegram import desk, menu, replies
 from bot.telegram.replies import edit_quietly, escape, expired, ht, reply
 from bot.telegram.services import BotContext, Handler
 from bot.telegram.subscriptions import subscribe_from_link
@@ -292,10 +292,17 @@ async def question(update: Update, context: BotContext) -> None:
         await reply(update, context, ht(lang, "bot.empty_question"))
         return
 
-    async def deliver(answer: Answer) -> None:
-        await reply(update, context, escape(answer.text))
+    # Only a question the bot did not know gets the button that sends it to the staff.
+    token = desk.offer_token(update, services)
 
-    await services.answer(user, text, deliver)
+    async def deliver(answer: Answer) -> None:
+        offered = token is not None and answer.unknown
+        keyboard = desk.ask_keyboard(answer.lang, token) if token and offered else None
+        await reply(update, context, escape(answer.text), keyboard)
+
+    answer = await services.answer(user, text, deliver)
+    if token is not None and answer.unknown:
+        desk.remember_offer(services, token, user.id, text, answer)
 
 
 def _without_mention(text: str, username: str) -> str:

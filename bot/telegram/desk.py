@@ -1,0 +1,438 @@
+"""The staff desk: a question the bot cannot answer reaches the course staff's chat with one
+tap, a staff member's reply to its card reaches every student who asked it, and "Dismiss"
+closes it with a pointer to Quera.
+
+The database holds everything in between (``storage.desk``): a restart between a card and
+its reply loses nothing, and a job retries what a crash or a Telegram outage left undone.
+Nothing that identifies a student is ever written to the staff chat.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from telegram import (
+    Bot,
+    ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot.core.answering.engine import Answer
+from bot.core.answering.retrieval import content_terms
+from bot.core.calendar import format_datetime
+from bot.core.i18n import t
+from bot.core.text import tokens
+from bot.storage import desk, faq
+from bot.storage.database import from_db
+from bot.telegram import replies
+from bot.telegram.replies import as_plain, edit_quietly, escape, expired, ht
+from bot.telegram.services import (
+    AnyApplication,
+    BotContext,
+    CourseApplication,
+    Knowledge,
+    Services,
+    services_of,
+)
+
+log = logging.getLogger(__name__)
+
+ASK_PREFIX = "ask:"
+DISMISS_PREFIX = "desk:dismiss:"
+SAVE_PREFIX = "faq:save:"
+# At most this many questions a day (in the course's timezone) per student reach the staff.
+DAILY_LIMIT = 5
+# A longer question is cut to this many characters, with a note on the card.
+QUESTION_LIMIT = 1000
+# What of an answer the card repeats; the students get all of it.
+CARD_ANSWER_LIMIT = 1500
+# The staff chat is written in one language: the button texts staff know the desk by.
+STAFF_LANG = "en"
+LANGUAGE_NAMES = {"en": "English", "fa": "Persian"}
+# A retrieval match this good is worth showing the staff as the bot's closest guess.
+GUESS_SCORE = 0.25
+# How often the leader retries cards not posted and answers not delivered, and forgets
+# students of old cards; and how long a card or answer may be in the works elsewhere first.
+RETRY_SECONDS = 60
+RETRY_AFTER = timedelta(seconds=60)
+
+
+def staff_chat(services: Services) -> int | None:
+    """Return the staff chat's id, or None when the desk is off."""
+    return services.settings.staff_chat
+
+
+# -- the student's side ------------------------------------------------------------------
+
+
+def offer_token(update: Update, services: Services) -> str | None:
+    """Return a fresh id for the "Ask the course staff" button, or None where it is not
+    offered (the desk is off, or not a private chat)."""
+    chat = update.effective_chat
+    if staff_chat(services) is None or chat is None or chat.type != ChatType.PRIVATE:
+        return None
+    return secrets.token_urlsafe(9)
+
+
+def ask_keyboard(lang: str, token: str) -> InlineKeyboardMarkup:
+    """Return the keyboard with the "Ask the course staff" button."""
+    button = InlineKeyboardButton(t(lang, "bot.desk.ask"), callback_data=f"{ASK_PREFIX}{token}")
+    return InlineKeyboardMarkup([[button]])
+
+
+def remember_offer(
+    services: Services, token: str, user_id: int, question: str, answer: Answer
+) -> None:
+    """Store the question behind a button just offered, with the bot's closest guess."""
+    desk.add_offer(
+        services.db,
+        token,
+        user_id,
+        question,
+        lang=answer.lang,
+        guess=closest_guess(services.knowledge, question),
+        now=services.now(),
+    )
+
+
+def closest_guess(knowledge: Knowledge, question: str) -> str | None:
+    """Name the knowledge-base entry that came closest to the question, if any came close."""
+    matches = knowledge.engine.index.search(content_terms(tokens(question)), limit=1)
+    if not matches or matches[0].score < GUESS_SCORE:
+        return None
+    entry = matches[0].entry
+    kind, _, key = entry.partition(":")
+    data = knowledge.course.data
+    names: dict[str, str] = {}
+    if kind == "faq":
+        names = {e.id: e.questions.en[0] for e in data.faq}
+    elif kind == "staff":
+        names = {p.id: p.name for p in data.staff}
+    elif kind == "section":
+        names = {s.id: s.title.en for s in data.sections}
+    elif kind == "reference":
+        names = {str(r.number): r.title for r in data.references}
+    name = names.get(key)
+    return f"“{name}” ({entry})" if name else entry
+
+
+async def ask_staff(update: Update, context: BotContext) -> None:
+    """Send the question behind the tapped button to the staff chat, once."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    services = context.services
+    if staff_chat(services) is None:
+        await expired(update, context)
+        return
+    lang = context.language(update)
+    now = services.now()
+    local = now.astimezone(services.settings.tz)
+    filed = desk.file_question(
+        services.db,
+        query.data.removeprefix(ASK_PREFIX),
+        query.from_user.id,
+        now=now,
+        day_start=local.replace(hour=0, minute=0, second=0, microsecond=0),
+        daily_limit=DAILY_LIMIT,
+        max_length=QUESTION_LIMIT,
+    )
+    if filed.outcome == "expired":
+        await expired(update, context)
+        return
+    if filed.outcome == "limit":
+        text = ht(lang, "bot.desk.limit", limit=DAILY_LIMIT, url=services.course.submit_url)
+        await query.answer(as_plain(text), show_alert=True)
+        return
+    line = ht(lang, "bot.desk.sent" if filed.outcome != "already" else "bot.desk.already")
+    if filed.cut:
+        line += " " + ht(lang, "bot.desk.cut", limit=QUESTION_LIMIT)
+    await query.answer(as_plain(line))
+    message = query.message
+    if isinstance(message, Message) and message.text:
+        # The button goes; the line saying where the question went takes its place.
+        await edit_quietly(
+            query.edit_message_text(
+                f"{message.text_html}\n\n{line}", parse_mode=ParseMode.HTML, reply_markup=None
+            )
+        )
+    card = filed.card
+    if card is None or filed.outcome == "already":
+        return
+    if filed.outcome == "filed":
+        await post_card(context.bot, services, card)
+    else:
+        await show_card(context.bot, services, card)
+
+
+# -- cards in the staff chat -------------------------------------------------------------
+
+
+def render_card(
+    services: Services, card: desk.StaffCard, saved: faq.SavedFaq | None = None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Render a card: the question, its language, the bot's guess, how many asked, and what
+    became of it; with Dismiss while pending, and Save as FAQ once answered."""
+    lang = STAFF_LANG
+    language = LANGUAGE_NAMES.get(card.lang, card.lang)
+    lines = [
+        ht(lang, "bot.desk.card.head", language=language, n=card.asked),
+        f"<blockquote>{escape(card.question)}</blockquote>",
+    ]
+    if card.length > len(card.question):
+        lines.append(ht(lang, "bot.desk.card.cut", length=card.length))
+    if card.guess:
+        lines.append(ht(lang, "bot.desk.card.guess", guess=card.guess))
+    button: tuple[str, str] | None = None
+    if card.status == desk.PENDING:
+        lines += ["", ht(lang, "bot.desk.card.how")]
+        button = (t(lang, "bot.desk.card.dismiss"), f"{DISMISS_PREFIX}{card.id}")
+    else:
+        who = {"name": card.closed_by or "?", "when": _when(services, card.closed_at)}
+        counts = desk.ask_counts(services.db, card.id) if card.id is not None else {}
+        if card.status == desk.ANSWERED:
+            answer = card.answer or ""
+            if len(answer) > CARD_ANSWER_LIMIT:
+                answer = answer[:CARD_ANSWER_LIMIT].rstrip() + "…"
+            lines += ["", ht(lang, "bot.desk.card.answered", **who), escape(answer)]
+            lines.append(_delivery_line(counts, card.asked))
+            if saved is None:
+                button = (t(lang, "bot.desk.card.save"), f"{SAVE_PREFIX}{card.id}")
+            else:
+                lines.append(
+                    ht(
+                        lang,
+                        "bot.desk.card.saved",
+                        entry=f"{faq.ID_PREFIX}{saved.id}",
+                        name=saved.saved_by,
+                    )
+                )
+        else:
+            lines += ["", ht(lang, "bot.desk.card.dismissed", **who)]
+    keyboard = None
+    if button is not None:
+        keyboard = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(button[0], callback_data=button[1])]]
+        )
+    return "\n".join(lines), keyboard
+
+
+def _delivery_line(counts: dict[str, int], asked: int) -> str:
+    if not counts:
+        return ""  # the students were forgotten (a month after the card closed)
+    line = ht(STAFF_LANG, "bot.desk.card.delivered", sent=counts.get(desk.DELIVERED, 0), n=asked)
+    blocked = counts.get(desk.BLOCKED, 0)
+    if blocked:
+        line += " " + ht(STAFF_LANG, "bot.desk.card.blocked", blocked=blocked)
+    return line
+
+
+def _when(services: Services, moment: datetime | None) -> str:
+    if moment is None:
+        return "?"
+    return format_datetime(from_db(moment).astimezone(services.settings.tz), STAFF_LANG)
+
+
+async def post_card(bot: Bot, services: Services, card: desk.StaffCard) -> None:
+    """Post a new card to the staff chat and note where it is; on failure a job retries."""
+    chat = staff_chat(services)
+    assert chat is not None and card.id is not None
+    text, keyboard = render_card(services, card)
+    try:
+        sent = await replies.send(bot, chat, text, reply_markup=keyboard, raise_forbidden=True)
+    except TelegramError as error:
+        log.warning("could not post card %s to the staff chat: %s", card.id, error.message)
+        return
+    if sent:
+        desk.card_posted(services.db, card.id, chat, sent[0].message_id)
+        log.info("card %s posted to the staff chat", card.id)
+
+
+async def show_card(
+    bot: Bot, services: Services, card: desk.StaffCard, saved: faq.SavedFaq | None = None
+) -> None:
+    """Bring a posted card up to date (count, outcome, saved entry)."""
+    if card.chat_id is None or card.message_id is None:
+        return  # not posted yet: the retry posts it as it is then
+    text, keyboard = render_card(services, card, saved)
+    try:
+        await edit_quietly(
+            bot.edit_message_text(
+                text,
+                chat_id=card.chat_id,
+                message_id=card.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard,
+            )
+        )
+    except TelegramError as error:
+        log.warning("could not update card %s: %s", card.id, error.message)
+
+
+# -- the staff's side --------------------------------------------------------------------
+
+
+async def staff_reply(update: Update, context: BotContext) -> None:
+    """Send a staff member's reply to a card to every student on it; edit the card to say
+    who answered and when. A reply to anything else of the bot's is left alone."""
+    message = update.effective_message
+    if message is None or message.reply_to_message is None or not message.text:
+        return
+    services = context.services
+    card = desk.card_at(services.db, message.chat_id, message.reply_to_message.message_id)
+    if card is None or card.id is None:
+        return
+    if update.edited_message is not None:
+        await replies.reply(update, context, ht(STAFF_LANG, "bot.desk.card.not_passed"))
+        return
+    name = replies.clean_input(message.from_user.first_name) if message.from_user else "?"
+    answer = replies.clean_input(message.text).strip()
+    closed = desk.close_card(
+        services.db, card.id, desk.ANSWERED, by=name, now=services.now(), answer=answer
+    )
+    if closed is None:
+        await replies.reply(update, context, _closed_already(services, card.id))
+        return
+    log.info("card %s answered in the staff chat", card.id)
+    await deliver(context.bot, services, closed)
+
+
+async def dismiss(update: Update, context: BotContext) -> None:
+    """Close a card without an answer; its students hear that the staff saw it."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    card_id = _card_id(query.data, DISMISS_PREFIX)
+    services = context.services
+    if card_id is None or not _in_staff_chat(update, services):
+        await expired(update, context)
+        return
+    name = replies.clean_input(query.from_user.first_name)
+    closed = desk.close_card(services.db, card_id, desk.DISMISSED, by=name, now=services.now())
+    if closed is None:
+        await query.answer(as_plain(_closed_already(services, card_id)))
+        return
+    await query.answer()
+    log.info("card %s dismissed", card_id)
+    await deliver(context.bot, services, closed)
+
+
+async def deliver(bot: Bot, services: Services, card: desk.StaffCard) -> None:
+    """Tell each waiting student the outcome of their card, record what became of each, then
+    show it on the card."""
+    assert card.id is not None
+    url = services.course.submit_url
+    for ask in desk.waiting_on(services.db, card.id):
+        question = card.question if len(card.question) <= 200 else card.question[:200] + "…"
+        if card.status == desk.ANSWERED:
+            text = ht(ask.lang, "bot.desk.answer", question=question, answer=card.answer or "")
+        else:
+            text = ht(ask.lang, "bot.desk.dismissed", question=question, url=url)
+        status: str | None = desk.DELIVERED
+        try:
+            await replies.send(bot, ask.user_id, text, raise_forbidden=True)
+        except Forbidden:
+            status = desk.BLOCKED  # recorded, never retried
+        except BadRequest as error:
+            log.info("card %s: cannot write to a student: %s", card.id, error.message)
+            status = desk.FAILED
+        except TelegramError as error:
+            log.info("card %s: sending failed, will retry: %s", card.id, error.message)
+            status = None
+        assert ask.id is not None
+        desk.note_attempt(services.db, ask.id, status)
+    await show_card(bot, services, card, faq.saved_for_card(services.db, card.id))
+
+
+def _closed_already(services: Services, card_id: int) -> str:
+    card = desk.get_card(services.db, card_id)
+    name = card.closed_by if card is not None and card.closed_by else "?"
+    when = _when(services, card.closed_at if card is not None else None)
+    return ht(STAFF_LANG, "bot.desk.card.closed", name=name, when=when)
+
+
+def _card_id(data: str, prefix: str) -> int | None:
+    text = data.removeprefix(prefix)
+    return int(text) if text.isdigit() else None
+
+
+def _in_staff_chat(update: Update, services: Services) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.id == staff_chat(services)
+
+
+# -- checks and the retry job ------------------------------------------------------------
+
+
+async def staff_chat_problem(bot: Bot, chat_id: int) -> str | None:
+    """Tell why the bot cannot post to the staff chat, or None if it can."""
+    try:
+        chat = await bot.get_chat(chat_id)
+        member = await bot.get_chat_member(chat_id, bot.id)
+    except TelegramError as error:
+        return error.message
+    if member.status in (ChatMember.LEFT, ChatMember.BANNED):
+        return "the bot is not a member of it"
+    if member.status == ChatMember.RESTRICTED and not getattr(member, "can_send_messages", True):
+        return "the bot may not post there"
+    if chat.type == ChatType.CHANNEL and member.status not in (
+        ChatMember.ADMINISTRATOR,
+        ChatMember.OWNER,
+    ):
+        return "in a channel the bot must be an administrator"
+    return None
+
+
+async def check_staff_chat(application: AnyApplication) -> str | None:
+    """Check that the staff chat takes the bot's posts; if not, tell every admin in one line."""
+    services = services_of(application)
+    chat = staff_chat(services)
+    if chat is None:
+        return None
+    problem = await staff_chat_problem(application.bot, chat)
+    if problem is None:
+        return None
+    log.warning("cannot post to the staff chat %s: %s", chat, problem)
+    for admin in services.settings.admins:
+        lang = services.admin_language(admin)
+        text = ht(lang, "bot.desk.no_staff_chat", chat=str(chat), error=problem)
+        try:
+            await replies.send(application.bot, admin, text)
+        except TelegramError as error:
+            log.info("could not tell admin %s about the staff chat: %s", admin, error.message)
+    return problem
+
+
+async def catch_up(application: AnyApplication) -> None:
+    """Post the cards and deliver the outcomes a crash or an outage left undone, and forget
+    the students of cards closed a month ago."""
+    services = services_of(application)
+    before = services.now() - RETRY_AFTER
+    forgotten = desk.forget_students(services.db, services.now())
+    if forgotten:
+        log.info("forgot %d student(s) of cards closed %s ago", forgotten, desk.FORGET_AFTER)
+    if staff_chat(services) is None:
+        return
+    for card in desk.unposted_cards(services.db, before):
+        await post_card(application.bot, services, card)
+    for card in desk.undelivered_cards(services.db, before):
+        await deliver(application.bot, services, card)
+
+
+def install(application: CourseApplication, leading: Callable[[], bool]) -> None:
+    """Run ``catch_up`` every ``RETRY_SECONDS`` on the replica ``leading()`` says leads."""
+    assert application.job_queue is not None
+
+    async def job(context: BotContext) -> None:
+        if leading():
+            await catch_up(context.application)
+
+    application.job_queue.run_repeating(
+        job, interval=RETRY_SECONDS, first=RETRY_SECONDS, name="staff-desk"
+    )
