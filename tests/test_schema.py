@@ -125,6 +125,46 @@ def test_check_names_the_migrate_command(database_url: str) -> None:
         engine.dispose()
 
 
+def test_questions_logged_before_outcomes_get_one(database_url: str) -> None:
+    """Upgrading from 0004 gives each logged question its outcome and topic: answered, declined
+    with an answer (it used an entry) or unknown (it used none)."""
+    from alembic import command
+
+    engine = storage.make_engine(database_url, migrate=False)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(schema._config(connection), "0004")
+            for n, (answered, used, topic) in enumerate(
+                [
+                    (True, "quiz-3", "quiz-3"),
+                    (True, "", "unanswered"),
+                    (False, "faq:not-in-syllabus,faq:x", "faq:not-in-syllabus"),
+                    (False, "", "unanswered"),
+                ]
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO questionlog (user_id, question, lang, answered, used, topic,"
+                        " asked_at) VALUES (:u, :q, 'en', :a, :used, :topic, :at)"
+                    ),
+                    {"u": n, "q": f"q{n}", "a": answered, "used": used, "topic": topic, "at": NOW},
+                )
+        schema.upgrade(engine)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT outcome, topic, via FROM questionlog ORDER BY id")
+            ).all()
+        assert [tuple(row) for row in rows] == [
+            ("answered", "quiz-3", "chat"),
+            ("answered", "computed/other", "chat"),
+            ("declined", "faq:not-in-syllabus", "chat"),
+            ("unknown", "unanswered", "chat"),
+        ]
+        assert storage.stats(engine).declined == 1
+    finally:
+        engine.dispose()
+
+
 def _cli(*args: str, cwd: Path, env_url: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "PYTHONUNBUFFERED": "1"}
     if env_url:

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import storage
 from tests.conftest import NOW, TEHRAN
@@ -75,28 +75,68 @@ def test_noting_a_question_records_the_asker_and_the_log(store: Engine) -> None:
     assert numbers.topics == [("quiz-3", 1), ("unanswered", 1)]
 
 
-def test_stats_topics_say_unanswered_exactly_for_unanswered_questions(store: Engine) -> None:
-    """ "unanswered" counts the unanswered questions only, also rows logged under the old
-    labels; answered ones without an entry count as "computed/other"."""
+def test_stats_tell_declines_that_answer_from_questions_the_bot_did_not_know(
+    store: Engine,
+) -> None:
+    """A decline that answers ("no such quiz") counts apart from "did not know", under its
+    entry or its reason; only what the bot did not know is listed as unanswered."""
     log = storage.log_question
     log(store, 1, "days between quiz 2 and 3", lang="en", answered=True, used=(), asked_at=NOW)
-    log(store, 1, "weather?", lang="en", answered=False, used=("faq:x",), asked_at=NOW)
-    log_table = storage.QuestionLog.__table__  # type: ignore[attr-defined]
-    with store.begin() as connection:  # as an older version labelled them
-        connection.execute(
-            log_table.insert().values(
-                user_id=2,
-                question="q",
-                lang="en",
-                answered=True,
-                used="",
-                topic="unanswered",
-                asked_at=NOW.astimezone(UTC),
-            )
-        )
+    common = {"lang": "en", "answered": False, "asked_at": NOW}
+    log(store, 1, "when is quiz 9", used=(), outcome="declined", reason="no-such-item", **common)
+    log(store, 2, "when is quiz 0", used=(), outcome="declined", reason="no-such-item", **common)
+    midterm = ("faq:not-in-syllabus",)
+    log(store, 2, "midterm?", used=midterm, outcome="declined", reason="not-in-syllabus", **common)
+    log(store, 3, "is there a party?", used=(), outcome="unknown", **common)
     numbers = storage.stats(store)
-    assert (numbers.questions, numbers.answered) == (3, 2)
-    assert numbers.topics == [("computed/other", 2), ("unanswered", 1)]
+    assert (numbers.questions, numbers.answered, numbers.declined, numbers.unknown) == (5, 1, 3, 1)
+    assert numbers.topics == [
+        ("declined: no-such-item", 2),
+        ("computed/other", 1),
+        ("faq:not-in-syllabus", 1),
+        ("unanswered", 1),
+    ]
+    assert numbers.reasons == [("no-such-item", 2), ("not-in-syllabus", 1)]
+    assert storage.top_unanswered(store) == [("is there a party?", 1)]
+
+
+def test_unanswered_lists_the_most_recent_too(store: Engine) -> None:
+    """The most recent unknown questions come newest first, one per wording, even when older
+    ones were asked far more often."""
+    common = {"lang": "en", "answered": False, "used": (), "outcome": "unknown"}
+    for minute in range(7):
+        at = NOW + timedelta(minutes=minute)
+        storage.log_question(store, 1, "is there a party?", asked_at=at, **common)
+    storage.log_question(store, 2, "Is there a party", asked_at=NOW + timedelta(hours=1), **common)
+    storage.log_question(store, 3, "do we get snacks", asked_at=NOW + timedelta(hours=2), **common)
+    assert storage.top_unanswered(store)[0] == ("is there a party?", 8)
+    recent = storage.recent_unanswered(store)
+    assert [question for question, _ in recent] == ["do we get snacks", "Is there a party"]
+    assert recent[0][1] == (NOW + timedelta(hours=2)).astimezone(UTC)
+
+
+def test_an_inline_query_being_typed_is_one_question(store: Engine) -> None:
+    """Keystrokes of one inline query (longer, or shorter after a backspace, within a minute)
+    replace each other's row; another query, or the same words later, is a new question."""
+    common = {"lang": "en", "answered": False, "used": (), "outcome": "unknown", "via": "inline"}
+    for step, typed in enumerate(["is", "is the", "is ther", "is there a party"]):
+        at = NOW + timedelta(seconds=step)
+        storage.note_question(store, 1, typed, asked_at=at, **common)
+    storage.note_question(store, 1, "when is quiz 3", asked_at=NOW + timedelta(seconds=9), **common)
+    later = NOW + timedelta(minutes=5)
+    storage.note_question(store, 1, "when is quiz 3?", asked_at=later, **common)
+    storage.note_question(
+        store, 1, "when is quiz 3", asked_at=later, lang="en", answered=True, used=()
+    )
+    with Session(store) as session:
+        rows = session.exec(select(storage.QuestionLog).order_by(storage.QuestionLog.id)).all()
+    assert [(row.question, row.via) for row in rows] == [
+        ("is there a party", "inline"),
+        ("when is quiz 3", "inline"),
+        ("when is quiz 3?", "inline"),
+        ("when is quiz 3", "chat"),
+    ]
+    assert storage.stats(store).inline == 3
 
 
 def test_subscriptions_by_interest_time_and_language(store: Engine) -> None:

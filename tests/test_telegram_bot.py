@@ -131,10 +131,10 @@ async def test_inline_query_offers_the_answer(bot: Bot) -> None:
 
 async def test_inline_questions_are_logged_for_unanswered(bot: Bot) -> None:
     """A question asked inline lands in the question log: /unanswered lists the missed one."""
-    bot.api.push_inline_query(STUDENT, "is there free parking near the faculty?")
+    bot.api.push_inline_query(STUDENT, "is there a party?")
     await asyncio.to_thread(lambda: bot.api._wait(lambda: bot.api.inline_answers, 5, "inline"))
     unanswered = await bot.ask(ADMIN, "/unanswered")
-    assert "is there free parking near the faculty? — 1×" in unanswered
+    assert "is there a party? — 1×" in unanswered
     assert "Questions: 1" in await bot.ask(ADMIN, "/stats")
 
 
@@ -252,17 +252,21 @@ async def test_flood_control_limits_one_user(
 
 
 async def test_stats_and_unanswered(bot: Bot) -> None:
-    """/stats counts users, questions and topics; /unanswered lists what the bot missed."""
+    """/stats counts users, questions by outcome and topics; /unanswered lists what the bot
+    did not know, not what it declined with an answer."""
     await bot.ask(STUDENT, "when is quiz 3")
-    await bot.ask(STUDENT, "is there free parking near the faculty?")
-    await bot.ask(STUDENT + 1, "Is there free parking near the faculty")
+    await bot.ask(STUDENT, "is there a party?")
+    await bot.ask(STUDENT + 1, "Is there a party")
+    await bot.ask(STUDENT + 1, "when is quiz 9")
     stats = await bot.ask(ADMIN, "/stats")
     assert "Users: 3" in stats
-    assert "Questions: 3" in stats
-    assert "Answered: 1 (33%)" in stats
-    assert "quiz-3: 1" in stats and "unanswered: 2" in stats
+    assert "Questions: 4" in stats
+    assert "Answered: 1 (25%)" in stats
+    assert "Declined with an answer: 1 (25%)" in stats and "Did not know: 2 (50%)" in stats
+    assert "quiz-3: 1" in stats and "unanswered: 2" in stats and "no-such-item: 1" in stats
     unanswered = await bot.ask(ADMIN, "/unanswered")
-    assert "is there free parking near the faculty? — 2×" in unanswered
+    assert "is there a party? — 2×" in unanswered
+    assert "quiz 9" not in unanswered
 
 
 async def test_a_reload_shows_the_course_files_warnings(bot: Bot, course_file: Path) -> None:

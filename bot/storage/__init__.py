@@ -41,12 +41,19 @@ from bot.storage.events import (
     sync_event_versions,
 )
 from bot.storage.questions import (
+    ANSWERED,
+    CHAT,
+    DECLINED,
+    INLINE,
     OTHER_TOPIC,
     UNANSWERED_TOPIC,
+    UNKNOWN,
     QuestionLog,
     Stats,
     log_question,
     note_question,
+    outcome_of,
+    recent_unanswered,
     stats,
     top_unanswered,
 )
@@ -67,8 +74,13 @@ from bot.storage.users import (
 )
 
 __all__ = [
+    "ANSWERED",
+    "CHAT",
+    "DECLINED",
+    "INLINE",
     "OTHER_TOPIC",
     "UNANSWERED_TOPIC",
+    "UNKNOWN",
     "ChannelProblem",
     "Delivery",
     "EventTime",
@@ -94,7 +106,9 @@ __all__ = [
     "one_line",
     "open_database",
     "open_existing",
+    "outcome_of",
     "postgres_connect_args",
+    "recent_unanswered",
     "record_delivery",
     "record_skipped",
     "remember_user",

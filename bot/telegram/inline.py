@@ -7,6 +7,7 @@ import hashlib
 from telegram import InlineQuery, InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 
+from bot import storage
 from bot.core.answering.engine import Answer
 from bot.core.i18n import t
 from bot.telegram import replies
@@ -36,7 +37,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
         markup = f"<b>{escape(text)}</b>\n{escape(answer.text)}"
         await _offer(query, answer.lang, text, answer.text, markup)
 
-    await services.answer(query.from_user, text, deliver)
+    await services.answer(query.from_user, text, deliver, via=storage.INLINE)
 
 
 async def _offer(query: InlineQuery, lang: str, title: str, body: str, markup: str) -> None:

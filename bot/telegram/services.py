@@ -119,11 +119,16 @@ class Services:
         return True
 
     async def answer(
-        self, user: User, question: str, deliver: Callable[[Answer], Awaitable[None]]
+        self,
+        user: User,
+        question: str,
+        deliver: Callable[[Answer], Awaitable[None]],
+        *,
+        via: str = storage.CHAT,
     ) -> Answer:
         """Answer ``user``'s question with the engine, ``deliver`` the answer, log the question.
 
-        The one way a question is answered, whether typed to the bot or asked inline.
+        The one way a question is answered, whether typed to the bot or asked inline (``via``).
         """
         lang = self.reply_language(user, question)
         now = self.now()
@@ -141,6 +146,10 @@ class Services:
                 answered=answer.answered,
                 used=answer.used,
                 asked_at=now,
+                # A decline that answers ("the course has 7 quizzes") is not a miss.
+                outcome=storage.outcome_of(answer.answered, answer.used, answer.unknown),
+                reason=answer.declined,
+                via=via,
             )
         return answer
 

@@ -14,6 +14,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot import storage
+from bot.core.calendar import format_datetime
 from bot.core.i18n import t
 from bot.core.loader import CourseError, check_course
 from bot.telegram import desk, replies
@@ -23,6 +24,8 @@ from bot.telegram.services import BotContext
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+# How much of a question /unanswered shows.
+QUESTION_SHOWN = 200
 
 
 def staff_only(handler: Handler) -> Handler:
@@ -130,7 +133,7 @@ async def report_problems(update: Update, context: BotContext, heading: str, rep
 
 @staff_only
 async def stats(update: Update, context: BotContext) -> None:
-    """Show users, questions, the answered rate and the busiest topics."""
+    """Show users, questions by outcome, the busiest topics and why questions were declined."""
     lang = context.language(update)
     numbers = storage.stats(context.services.db)
     lines = [
@@ -140,14 +143,22 @@ async def stats(update: Update, context: BotContext) -> None:
             users=numbers.users,
             questions=numbers.questions,
             answered=numbers.answered,
-            rate=round(100 * numbers.answered_rate),
+            rate=numbers.share(numbers.answered),
+            declined=numbers.declined,
+            declined_rate=numbers.share(numbers.declined),
+            unknown=numbers.unknown,
+            unknown_rate=numbers.share(numbers.unknown),
         ),
-        "",
-        ht(lang, "bot.stats.topics"),
     ]
+    if numbers.inline:
+        lines.append(ht(lang, "bot.stats.inline", n=numbers.inline))
+    lines += ["", ht(lang, "bot.stats.topics")]
     lines += [ht(lang, "bot.stats.topic", topic=topic, n=n) for topic, n in numbers.topics] or [
         ht(lang, "bot.nothing")
     ]
+    if numbers.reasons:
+        lines += ["", ht(lang, "bot.stats.reasons")]
+        lines += [ht(lang, "bot.stats.topic", topic=why, n=n) for why, n in numbers.reasons]
     services = context.services
     staff_desk = storage.desk.desk_stats(services.db, storage.faq.saved_count(services.db))
     if services.settings.staff_chat is not None or staff_desk.sent or staff_desk.saved:
@@ -181,12 +192,32 @@ def duration(span: timedelta, lang: str) -> str:
 
 @staff_only
 async def unanswered(update: Update, context: BotContext) -> None:
-    """List the questions asked most often that the engine could not answer."""
+    """List the questions the engine did not know: the most frequent, then the most recent
+    (so a new one shows even under old favourites)."""
     lang = context.language(update)
-    rows = storage.top_unanswered(context.services.db)
-    if not rows:
+    services = context.services
+    frequent = storage.top_unanswered(services.db)
+    if not frequent:
         await reply(update, context, ht(lang, "bot.unanswered.none"))
         return
+    recent = storage.recent_unanswered(services.db)
+    tz = services.course.tz
     lines = [ht(lang, "bot.unanswered.head")]
-    lines += [ht(lang, "bot.unanswered.line", question=q, n=n) for q, n in rows]
+    lines += [ht(lang, "bot.unanswered.line", question=_short(q), n=n) for q, n in frequent]
+    lines += ["", ht(lang, "bot.unanswered.recent")]
+    lines += [
+        ht(
+            lang,
+            "bot.unanswered.recent_line",
+            question=_short(q),
+            when=format_datetime(at.astimezone(tz), lang),
+        )
+        for q, at in recent
+    ]
+    lines += ["", ht(lang, "bot.unanswered.declined")]
     await reply(update, context, "\n".join(lines))
+
+
+def _short(question: str) -> str:
+    # A question may be a whole message long; the list shows enough to recognise it.
+    return question if len(question) <= QUESTION_SHOWN else question[: QUESTION_SHOWN - 1] + "…"
