@@ -393,3 +393,33 @@ async def test_a_forged_or_foreign_card_button_has_expired(desk_bot: Bot) -> Non
     assert "Dismiss" in [
         b["text"] for b in buttons(last_version(desk_bot.api, card.message_id or 0))
     ]
+
+
+async def test_the_card_names_the_language_the_question_is_written_in(
+    desk_bot: Bot, clock: Clock, db: Engine
+) -> None:
+    """A question written in Persian is marked Persian on the card, even for a student who
+    reads the bot in English."""
+    storage.set_language(db, STUDENT, "en", clock.now)
+    await send_to_staff(desk_bot, STUDENT, "گواهی پایان دوره می‌دهید؟")
+    card = cards(desk_bot.api)[-1].plain_text or ""
+    assert "(Persian)" in card and "گواهی پایان دوره می‌دهید؟" in card
+
+
+async def test_sending_to_the_staff_counts_against_the_flood_limit(
+    staff_api: BotApiDouble, desk_settings: Settings, clock: Clock, db: Engine
+) -> None:
+    """The tap that sends a question on spends the message allowance: at the limit it is held
+    back with the flood notice, and goes through once the allowance refills."""
+    limited = desk_settings.model_copy(update={"flood_limit": 3})
+    async with running_bot(staff_api, limited, clock, db) as bot:
+        first = await ask_unknown(bot, STUDENT, OTHERS[0])
+        await tap(bot, STUDENT, first)
+        second = await ask_unknown(bot, STUDENT, OTHERS[1])
+        await tap(bot, STUDENT, second)
+        assert "too fast" in staff_api.callback_answers[-1].get("text", "")
+        assert len(cards(staff_api)) == 1
+        clock.advance(seconds=21)  # one more of 3 a minute
+        await tap(bot, STUDENT, second)
+        await asyncio.to_thread(staff_api.wait_for_count, 2, "sendMessage", 5.0, chat_id=STAFF_CHAT)
+    assert len(cards(staff_api)) == 2

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from bot.core.text import normalize
+from bot.core.text import detect_language, normalize
 from bot.storage.database import from_db, utc
 
 PENDING, ANSWERED, DISMISSED = "pending", "answered", "dismissed"
@@ -186,7 +186,8 @@ def _file(
                 open_key=key,
                 question=offer.question[:max_length],
                 length=len(offer.question),
-                lang=offer.lang,
+                # The language it is written in (the student may read answers in another).
+                lang=detect_language(offer.question),
                 guess=offer.guess,
                 asked=0,
                 created_at=utc(now),

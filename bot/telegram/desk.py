@@ -10,6 +10,7 @@ Nothing that identifies a student is ever written to the staff chat.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -63,6 +64,9 @@ GUESS_SCORE = 0.25
 # students of old cards; and how long a card or answer may be in the works elsewhere first.
 RETRY_SECONDS = 60
 RETRY_AFTER = timedelta(seconds=60)
+# A card's first line carries its number ("#12"), so a reply finds it even before (or
+# without) the record of where it was posted.
+_CARD_NUMBER = re.compile(r"#(\d+)")
 
 
 def staff_chat(services: Services) -> int | None:
@@ -133,6 +137,10 @@ async def ask_staff(update: Update, context: BotContext) -> None:
         await expired(update, context)
         return
     lang = context.language(update)
+    if not services.flood.allow(query.from_user.id):
+        # Sending a question on is sending, like a message: the flood limit holds it back.
+        await query.answer(as_plain(ht(lang, "bot.flood")), show_alert=True)
+        return
     now = services.now()
     local = now.astimezone(services.settings.tz)
     filed = desk.file_question(
@@ -183,7 +191,7 @@ def render_card(
     lang = STAFF_LANG
     language = LANGUAGE_NAMES.get(card.lang, card.lang)
     lines = [
-        ht(lang, "bot.desk.card.head", language=language, n=card.asked),
+        ht(lang, "bot.desk.card.head", number=card.id or 0, language=language, n=card.asked),
         f"<blockquote>{escape(card.question)}</blockquote>",
     ]
     if card.length > len(card.question):
@@ -243,16 +251,23 @@ def _when(services: Services, moment: datetime | None) -> str:
 async def post_card(bot: Bot, services: Services, card: desk.StaffCard) -> None:
     """Post a new card to the staff chat and note where it is; on failure a job retries."""
     chat = staff_chat(services)
-    assert chat is not None and card.id is not None
+    card_id = card.id
+    assert chat is not None and card_id is not None
+    card = desk.get_card(services.db, card_id) or card
     text, keyboard = render_card(services, card)
     try:
         sent = await replies.send(bot, chat, text, reply_markup=keyboard, raise_forbidden=True)
     except TelegramError as error:
         log.warning("could not post card %s to the staff chat: %s", card.id, error.message)
         return
-    if sent:
-        desk.card_posted(services.db, card.id, chat, sent[0].message_id)
-        log.info("card %s posted to the staff chat", card.id)
+    if not sent:
+        return
+    desk.card_posted(services.db, card_id, chat, sent[0].message_id)
+    log.info("card %s posted to the staff chat", card_id)
+    now = desk.get_card(services.db, card_id)
+    if now is not None and (now.asked, now.status) != (card.asked, card.status):
+        # Another student joined (or a reply closed it) while it was on its way.
+        await show_card(bot, services, now, faq.saved_for_card(services.db, card_id))
 
 
 async def show_card(
@@ -286,7 +301,7 @@ async def staff_reply(update: Update, context: BotContext) -> None:
     if message is None or message.reply_to_message is None or not message.text:
         return
     services = context.services
-    card = desk.card_at(services.db, message.chat_id, message.reply_to_message.message_id)
+    card = _replied_card(services, message, context.bot.id)
     if card is None or card.id is None:
         return
     if update.edited_message is not None:
@@ -348,6 +363,24 @@ async def deliver(bot: Bot, services: Services, card: desk.StaffCard) -> None:
         assert ask.id is not None
         desk.note_attempt(services.db, ask.id, status)
     await show_card(bot, services, card, faq.saved_for_card(services.db, card.id))
+
+
+def _replied_card(services: Services, message: Message, bot_id: int) -> desk.StaffCard | None:
+    """Return the card a staff message replies to: by the message it was posted as, else by
+    the number in its first line (a card posted just now, or twice after a crash)."""
+    replied = message.reply_to_message
+    if replied is None:
+        return None
+    card = desk.card_at(services.db, message.chat_id, replied.message_id)
+    if card is not None or replied.from_user is None or replied.from_user.id != bot_id:
+        return card
+    number = _CARD_NUMBER.search((replied.text or "").split("\n", 1)[0])
+    card = desk.get_card(services.db, int(number.group(1))) if number else None
+    if card is None or card.id is None or card.chat_id not in (None, message.chat_id):
+        return None
+    if card.message_id is None:
+        desk.card_posted(services.db, card.id, message.chat_id, replied.message_id)
+    return desk.get_card(services.db, card.id)
 
 
 def _closed_already(services: Services, card_id: int) -> str:
