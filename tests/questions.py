@@ -6,15 +6,17 @@ Run ``python -m tests.questions FILE...`` to print each set's score per category
 from __future__ import annotations
 
 import argparse
+import inspect
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
 
-from bot.core.answering.engine import Answer, Engine
+from bot.core.answering import Answer, Engine
 from bot.core.calendar import parse_when
 from bot.core.text import normalize
 
@@ -33,8 +35,14 @@ DEFAULT_NOW_BY_SET = {
         "questions_blind_e.yaml",
         "questions_blind_f.yaml",
         "questions_blind_g.yaml",
+        "questions_blind_h.yaml",
+        "questions_blind_i.yaml",
+        "conversations_blind_a.yaml",
+        "conversations_blind_b.yaml",
     )
 }
+# Between two messages of a conversation, unless a turn says `after`.
+TURN_GAP = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -51,23 +59,60 @@ class Case:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Conversation:
+    """Messages one student sends in a row, each with what its answer must contain."""
+
+    turns: tuple[Case, ...]
+    category: str = ""
+
+
+def _case(raw: dict[str, object], now: datetime, category: str) -> Case:
+    return Case(
+        question=str(raw["q"]),
+        now=now,
+        answered=bool(raw.get("answered", True)),
+        lang=raw.get("lang"),  # type: ignore[arg-type]
+        contains=tuple(str(x) for x in raw.get("contains") or ()),  # type: ignore[attr-defined]
+        not_contains=tuple(str(x) for x in raw.get("not_contains") or ()),  # type: ignore[attr-defined]
+        category=category,
+    )
+
+
 def load_cases(path: Path = QUESTIONS, default_now: str | None = None) -> list[Case]:
     """Read a question set."""
     default = default_now or DEFAULT_NOW_BY_SET.get(path.name, DEFAULT_NOW)
-    cases = []
+    return [
+        _case(raw, parse_when(str(raw.get("now") or default)), str(raw.get("category", "")))
+        for raw in yaml.safe_load(path.read_text(encoding="utf-8"))
+    ]
+
+
+def _gap(text: object) -> timedelta:
+    """Read a turn's `after` ("20m", "2h", "1d"); one minute when absent."""
+    if text is None:
+        return TURN_GAP
+    match = re.fullmatch(r"\s*(\d+)\s*([mhd])\s*", str(text))
+    if match is None:
+        raise ValueError(f"unreadable `after`: {text!r}")
+    unit = {"m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
+    return timedelta(**{unit: int(match.group(1))})
+
+
+def load_conversations(path: Path, default_now: str | None = None) -> list[Conversation]:
+    """Read a set of conversations: each turn comes `after` the one before (1 minute)."""
+    default = default_now or DEFAULT_NOW_BY_SET.get(path.name, DEFAULT_NOW)
+    conversations = []
     for raw in yaml.safe_load(path.read_text(encoding="utf-8")):
-        cases.append(
-            Case(
-                question=str(raw["q"]),
-                now=parse_when(str(raw.get("now") or default)),
-                answered=bool(raw.get("answered", True)),
-                lang=raw.get("lang"),
-                contains=tuple(str(x) for x in raw.get("contains") or ()),
-                not_contains=tuple(str(x) for x in raw.get("not_contains") or ()),
-                category=str(raw.get("category", "")),
-            )
-        )
-    return cases
+        category = str(raw.get("category", ""))
+        moment = parse_when(str(raw.get("now") or default))
+        turns = []
+        for index, turn in enumerate(raw["turns"]):
+            if index:
+                moment += _gap(turn.get("after"))
+            turns.append(_case(turn, moment, category))
+        conversations.append(Conversation(tuple(turns), category))
+    return conversations
 
 
 def failures(case: Case, answer: Answer, expected_lang: str) -> list[str]:
@@ -103,6 +148,53 @@ def judge(engine: Engine, cases: list[Case]) -> list[tuple[Case, Answer, list[st
     return results
 
 
+def _remembers(engine: Engine) -> bool:
+    return "context" in inspect.signature(engine.answer).parameters
+
+
+def judge_conversations(
+    engine: Engine, conversations: list[Conversation]
+) -> list[tuple[Conversation, list[tuple[Case, Answer, list[str]]]]]:
+    """Answer every conversation turn by turn, each turn knowing the ones before it."""
+    results = []
+    for conversation in conversations:
+        context = None
+        turns = []
+        for case in conversation.turns:
+            if _remembers(engine):
+                answer = engine.answer(case.question, case.now, context=context)
+                context = answer.context
+            else:
+                answer = engine.answer(case.question, case.now)
+            turns.append((case, answer, failures(case, answer, script_language(case.question))))
+        results.append((conversation, turns))
+    return results
+
+
+def _print_conversations(engine: Engine, path: Path, args: argparse.Namespace) -> None:
+    total: Counter[str] = Counter()
+    passed: Counter[str] = Counter()
+    for conversation, turns in judge_conversations(
+        engine, load_conversations(path, args.default_now)
+    ):
+        right = all(not problems for _, _, problems in turns)
+        for key in ("all", conversation.category or "-"):
+            total[key] += 1
+            passed[key] += right
+        if not right and args.failures:
+            print(f"  [{conversation.category}]")
+            for case, answer, problems in turns:
+                mark = "x" if problems else " "
+                print(f"   {mark} {case.question!r}: {problems}")
+                if problems:
+                    print("       > " + answer.text.replace("\n", "\n         ")[:400])
+    cells = ", ".join(
+        f"{key} {passed[key]}/{total[key]} ({passed[key] / total[key]:.1%})"
+        for key in sorted(total, key=lambda k: (k != "all", k))
+    )
+    print(f"{path.name} (conversations): {cells}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print each set's accuracy per category, and with ``--failures`` what went wrong."""
     from bot.core.loader import load_course
@@ -114,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     engine = Engine(load_course(Path(__file__).parents[1] / "data" / "mlsd-spring-2023.yaml"))
     for path in args.files:
+        if path.name.startswith("conversations"):
+            _print_conversations(engine, path, args)
+            continue
         results = judge(engine, load_cases(path, args.default_now))
         total: Counter[str] = Counter()
         passed: Counter[str] = Counter()

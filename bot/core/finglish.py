@@ -40,7 +40,7 @@ def _english() -> frozenset[str]:
     """Return English words that no Finglish spelling shares: function, question and order
     words, but not item words such as "quiz" or "class", which Finglish uses too."""
     lex = lexicon()
-    words = {*lex.stopwords, *lex.words.get("question", [])}
+    words = {*lex.stopwords, *lex.words.question}
     for group in (lex.intents, lex.order, lex.spans):
         for values in group.values():
             words.update(values)

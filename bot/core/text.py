@@ -66,7 +66,7 @@ def detect_language(text: str) -> str:
     from bot.core.finglish import is_finglish
     from bot.core.lexicon import lexicon
 
-    if persian and set(tokens(text)) & set(lexicon().words.get("question", [])):
+    if persian and set(tokens(text)) & set(lexicon().words.question):
         return "fa"  # a Persian question around an English title: "کتاب … مال کیه"
 
     return "fa" if latin and is_finglish(text) else "en"

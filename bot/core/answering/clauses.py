@@ -14,13 +14,12 @@ _CLAUSE_BREAK = re.compile(
 )
 # A clause this short, or with a pronoun, leans on the one before: "… and when is it?"
 _SHORT = 3
-_PRONOUNS = frozenset(lexicon().words["pronouns"])
+_PRONOUNS = frozenset(lexicon().words.pronouns)
 # "comes out with it", "همراهش": the item is the one the clause before named.
 _OBJECT_PRONOUN = re.compile(
-    "|".join(rf"(?<!\w){re.escape(p)}(?!\w)" for p in lexicon().words.get("leans_back", []))
-    or r"(?!x)x"
+    "|".join(rf"(?<!\w){re.escape(p)}(?!\w)" for p in lexicon().words.leans_back) or r"(?!x)x"
 )
-_SELF = frozenset(lexicon().words["speaker"])
+_SELF = frozenset(lexicon().words.speaker)
 _PAST = frozenset(lexicon().order.get("past", []))
 
 
@@ -50,13 +49,13 @@ def split_clauses(text: str) -> list[str]:
 def _opens_pair(clause: str) -> bool:
     """Tell whether a clause ends on a pair that "and" closes: "… between quiz 2 | and 3"."""
     words = tokenize(clause)
-    between = set(lexicon().words.get("between", []))
+    between = set(lexicon().words.between)
     starts = [i for i, word in enumerate(words) if word in between]
     return bool(starts) and len(words) - starts[-1] <= 5
 
 
 def _asks(clause: str, words: list[str]) -> bool:
-    asking = set(lexicon().words.get("question", []))
+    asking = set(lexicon().words.question)
     return bool(set(words[1:]) & asking) or "?" in clause or "؟" in clause
 
 
@@ -70,8 +69,8 @@ def without_chatter(clauses: list[str]) -> list[str]:
         if not words:
             continue
         names_item = any(kind_of(w) for w in tokenize(clause))
-        asks = words[0] in lexicon().words.get("question", []) or _asks(clause, words) or names_item
-        opens = words[0] in _SELF or words[0] in lexicon().words.get("chatter", [])
+        asks = words[0] in lexicon().words.question or _asks(clause, words) or names_item
+        opens = words[0] in _SELF or words[0] in lexicon().words.chatter
         # "… and missed class": a past-tense verb carries the story on.
         goes_on = telling and (words[0] in _PAST or words[0].endswith("ed"))
         telling = not asks and (opens or goes_on)
@@ -83,8 +82,8 @@ def without_chatter(clauses: list[str]) -> list[str]:
 def with_antecedents(clauses: list[str]) -> list[str]:
     """Give a clause that leans on the one before ("and when is it?") that one's subject."""
     lex = lexicon()
-    asking = {*lex.words.get("question", []), *lex.stopwords, *lex.words.get("weight", [])}
-    asking |= {*lex.words.get("amount", []), *lex.words.get("grade", [])}
+    asking = {*lex.words.question, *lex.stopwords, *lex.words.weight}
+    asking |= {*lex.words.amount, *lex.words.grade}
     named = {w for words in (*lex.kinds.values(), *lex.focus.values()) for w in words}
     result: list[str] = []
     for index, clause in enumerate(clauses):

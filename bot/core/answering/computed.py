@@ -17,7 +17,7 @@ from bot.core.views import break_lines, event_title
 Found = tuple[str, tuple[str, ...]]
 LEX = lexicon()
 # Units that make "how many …" a question of time or points, not of things to count.
-_NOT_COUNTED = frozenset(LEX.words["not_counted"])
+_NOT_COUNTED = frozenset(LEX.words.not_counted)
 
 
 def _count_of(token: str) -> str | None:
@@ -45,7 +45,7 @@ def _countable(q: Question) -> str | None:
     return None
 
 
-_COUNT_TRIGGERS = frozenset(LEX.words["count_triggers"])
+_COUNT_TRIGGERS = frozenset(LEX.words.count_triggers)
 
 
 def count_answer(course: Course, q: Question, lang: str) -> Found | None:
@@ -126,10 +126,10 @@ _PART_KIND = {"project": "project", "assignments": "assignment", "quizzes": "qui
 def weight_answer(course: Course, q: Question, lang: str) -> Found | None:
     """Answer "how much is the final exam worth": each named part's points out of the total."""
     words = set(q.tokens)
-    strong = words & set(LEX.words.get("weight", []))
+    strong = words & set(LEX.words.weight)
     # "grade" or "نمره" alone may ask for one's own grade; with "how much" it asks a weight.
-    weak = words & set(LEX.words.get("grade", [])) and words & set(LEX.words.get("amount", []))
-    if not (strong or weak or "weight" in q.marks) or words & set(LEX.words.get("self", [])):
+    weak = words & set(LEX.words.grade) and words & set(LEX.words.amount)
+    if not (strong or weak or "weight" in q.marks) or words & set(LEX.words.self):
         return None
     parts = _grading_parts(q)
     if not parts:
@@ -180,24 +180,22 @@ _OTHER_NOUNS = frozenset(
 def term_answer(course: Course, q: Question, lang: str) -> Found | None:
     """Answer when the course starts or ends: its first or last class, not the weekly time."""
     words = set(q.tokens)
-    course_words = {*LEX.words.get("course", []), course.data.course.code.lower()}
+    course_words = {*LEX.words.course, course.data.course.code.lower()}
     if not words & course_words or q.refs or q.span or q.kinds:
         return None
-    if "final_exam" in q.marks or words & set(LEX.words.get("again", [])):
+    if "final_exam" in q.marks or words & set(LEX.words.again):
         return None
     if set(q.focus) - {"class"}:
         return None
-    if words & set(LEX.words["time_of_day"]):
+    if words & set(LEX.words.time_of_day):
         return None
     if words & _OTHER_NOUNS:
         return None  # "the first book on the list" is about the references, not the term
-    starts = bool(words & set(LEX.words.get("start", [])))
-    ends = bool(words & set(LEX.words.get("end", [])))
+    starts = bool(words & set(LEX.words.start))
+    ends = bool(words & set(LEX.words.end))
     if starts == ends:
         return None
-    if not words & (set(LEX.words.get("course", [])) - _CLASS_WORDS) and (
-        ends or "until" in q.marks
-    ):
+    if not words & (set(LEX.words.course) - _CLASS_WORDS) and (ends or "until" in q.marks):
         # "When does class end?" is the hour, "how long until class starts" a countdown.
         return None
     held = [s for s in course.sessions if not s.cancelled]
@@ -270,7 +268,7 @@ def around_break(course: Course, q: Question, kinds: list[EventKind], lang: str)
         kinds = [_EVENT_OF_KIND[ref.kind] for ref in q.refs]
     after = bool(words & set(LEX.order.get("after", [])))
     before = bool(words & set(LEX.order.get("before", []))) and not after
-    resume = bool(words & (set(LEX.words["again"]) | set(LEX.words["start"])))
+    resume = bool(words & (set(LEX.words.again) | set(LEX.words.start)))
     if not (after or before or resume):
         return None
     pause = course.breaks[0]
@@ -408,8 +406,8 @@ def between_answer(course: Course, q: Question, lang: str) -> Found | None:
     return text, (first.id, second.id)
 
 
-_START_WORDS = frozenset(LEX.words["start"])
-_END_WORDS = frozenset(LEX.words["end"])
+_START_WORDS = frozenset(LEX.words.start)
+_END_WORDS = frozenset(LEX.words.end)
 
 
 def _section_named(course: Course, q: Question) -> str | None:

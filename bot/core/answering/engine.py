@@ -52,7 +52,7 @@ ALSO_ASKED = 0.6
 # Terms that name items or their dates rather than a topic of their own.
 _ITEM_TERMS = frozenset({"quiz", "assignment", "project", "workshop", "deadline", "date", "time"})
 # Words the relative handlers understand without retrieval ("what do we have today").
-_SMALL_TALK = frozenset(LEX.words["small_talk"])
+_SMALL_TALK = frozenset(LEX.words.small_talk)
 
 
 @dataclass(frozen=True)
@@ -551,26 +551,26 @@ def _workshop_names(course: Course) -> dict[str, str]:
     return names
 
 
-_GREETINGS = frozenset(LEX.words["greetings"])
-_EACH_WORDS = frozenset(LEX.words["each"])
+_GREETINGS = frozenset(LEX.words.greetings)
+_EACH_WORDS = frozenset(LEX.words.each)
 _SAID_WHY = frozenset({"personal", "solutions", "campus"})
 # "in the next few days": a unit of time names no topic.
-_UNIT_WORDS = frozenset(LEX.words["units"])
-_COURSE_WORDS = frozenset(LEX.words["course"])
-_TOWARDS_WORDS = frozenset(LEX.words["towards"])
-_AGAIN_WORDS = frozenset(LEX.words["again"])
-_HAPPENING_WORDS = frozenset(LEX.words["happening"])
+_UNIT_WORDS = frozenset(LEX.words.units)
+_COURSE_WORDS = frozenset(LEX.words.course)
+_TOWARDS_WORDS = frozenset(LEX.words.towards)
+_AGAIN_WORDS = frozenset(LEX.words.again)
+_HAPPENING_WORDS = frozenset(LEX.words.happening)
 # Declines that hold for the whole question, whatever else it asks.
 _FINAL_DECLINES = frozenset({"other-course", "other-term", "other-person", "personal", "solutions"})
-_ALREADY_WORDS = frozenset(LEX.words["already"])
-_THANKS = frozenset(LEX.words["thanks"])
-_CONTACT_WORDS = frozenset(LEX.words["contact"])
+_ALREADY_WORDS = frozenset(LEX.words.already)
+_THANKS = frozenset(LEX.words.thanks)
+_CONTACT_WORDS = frozenset(LEX.words.contact)
 # Requests to do the homework, which a syllabus assistant must decline.
-_SOLVE_WORDS = frozenset(LEX.words["solve"])
-_FOR_ME_WORDS = frozenset(LEX.words["for_me"])
-_WHEN_WORDS = frozenset(LEX.words["when"])
-_GRADE_WORDS = frozenset(LEX.words["grade"])
-_SELF_WORDS = frozenset(LEX.words["self"])
+_SOLVE_WORDS = frozenset(LEX.words.solve)
+_FOR_ME_WORDS = frozenset(LEX.words.for_me)
+_WHEN_WORDS = frozenset(LEX.words.when)
+_GRADE_WORDS = frozenset(LEX.words.grade)
+_SELF_WORDS = frozenset(LEX.words.self)
 
 
 def _asks_for_own_grade(question: Question) -> bool:

@@ -55,9 +55,9 @@ def asks_about_someone_else(q: Question, course: Course) -> bool:
     """Tell whether the question asks for another person's grade ("what did Reza get")."""
     words = set(q.tokens)
     lex = lexicon()
-    if not words & set(lex.words.get("result", [])):
+    if not words & set(lex.words.result):
         return False
-    if words & set(lex.words.get("self", [])) - {"شد", "شده"}:
+    if words & set(lex.words.self) - {"شد", "شده"}:
         return False  # one's own grade is declined on its own terms
     return bool(words & set(lex.names))
 
@@ -65,7 +65,7 @@ def asks_about_someone_else(q: Question, course: Course) -> bool:
 def missing_phone(q: Question, course: Course) -> Person | None:
     """Find the staff member whose phone number is asked for when the syllabus gives none."""
     text = reading(q.text)
-    if not _pattern(tuple(lexicon().words.get("phone", []))).search(text):
+    if not _pattern(tuple(lexicon().words.phone)).search(text):
         return None
     for person in course.data.staff:
         # Full names and surnames, in either script: "Hossein Basafa", "Basafa", "باصفا".

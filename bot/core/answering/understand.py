@@ -22,7 +22,7 @@ from bot.core.calendar import (
     week_start,
 )
 from bot.core.finglish import is_finglish, transliterate
-from bot.core.lexicon import Focus, Intent, Kind, lexicon
+from bot.core.lexicon import Focus, Intent, Kind, Mark, lexicon
 from bot.core.text import normalize
 
 LEX = lexicon()
@@ -63,7 +63,7 @@ _ORDER_WORDS = NEXT_WORDS | LAST_WORDS | FIRST_WORDS | FINAL_WORDS | REMAINING_W
 _PHRASES = [(re.compile(p.pattern), f" {p.token} ") for p in LEX.phrases]
 SPAN_WORDS: dict[str, str] = _inverse(LEX.spans)
 _PATTERNS = {
-    name: re.compile("|".join(f"(?:{p})" for p in ps)) for name, ps in LEX.patterns.items()
+    Mark(name): re.compile("|".join(f"(?:{p})" for p in ps)) for name, ps in LEX.patterns if ps
 }
 # Python's weekday numbers: 0 = Monday; jdatetime's names start on Saturday.
 WEEKDAY_WORDS = {
@@ -86,7 +86,9 @@ _SEGMENT_WORDS = frozenset(
         *LEX.submit,
         *(word for words in LEX.order.values() for word in words),
         *(normalize(name) for name in MONTHS_FA[1:]),
-        *(word for name in ("question", "small_talk", "when") for word in LEX.words.get(name, [])),
+        *LEX.words.question,
+        *LEX.words.small_talk,
+        *LEX.words.when,
     )
     if not word.isascii() and " " not in word and len(word) >= 2
 )
@@ -114,7 +116,7 @@ class Question:
     text: str
     tokens: list[str]
     # Names of the lexicon's patterns the question matches: "count", "until", "nowruz", …
-    marks: set[str] = field(default_factory=set)
+    marks: set[Mark] = field(default_factory=set)
     refs: list[ItemRef] = field(default_factory=list)
     kinds: list[Kind] = field(default_factory=list)
     intents: set[Intent] = field(default_factory=set)
@@ -283,13 +285,13 @@ def understand(text: str, names: dict[str, str], today: date, term: Term | None 
     return question
 
 
-_UNITS = frozenset(LEX.words.get("units", []))
+_UNITS = frozenset(LEX.words.units)
 
 
 _AFTER_WORDS = frozenset(LEX.order.get("after", []))
 _BEFORE_WORDS = frozenset(LEX.order.get("before", []))
 # Between "after"/"before" and the item: "right before the", "بعد از".
-_RELATION_FILLERS = frozenset(LEX.words.get("relation_fillers", []))
+_RELATION_FILLERS = frozenset(LEX.words.relation_fillers)
 
 
 def _relation_at(tokens: list[str], start: int) -> str | None:
@@ -461,7 +463,7 @@ def _find_dates(question: Question, today: date, term: Term | None) -> None:
         if found is not None:
             # "from 25 Farvardin to 5 Ordibehesht", "10-20 Farvardin": every day between.
             question.span, (question.day, question.end) = "month", found
-            question.marks.add("range")
+            question.marks.add(Mark.RANGE)
     elif question.span is None:
         _month_span(question, anchor)
 

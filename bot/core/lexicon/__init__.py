@@ -8,6 +8,7 @@ one :class:`Lexicon`. Words are written as students type them and are normalised
 
 from __future__ import annotations
 
+from enum import StrEnum
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -45,6 +46,96 @@ class Phrase(BaseModel):
     token: str
 
 
+class _Groups(BaseModel):
+    """Named word lists; a key the code does not know is an error, so a renamed YAML key
+    cannot silently switch a rule off."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Words(_Groups):
+    """The word groups the engine's rules use, each named for what it marks."""
+
+    small_talk: list[str] = Field(default_factory=list)
+    greetings: list[str] = Field(default_factory=list)
+    thanks: list[str] = Field(default_factory=list)
+    contact: list[str] = Field(default_factory=list)
+    solve: list[str] = Field(default_factory=list)
+    for_me: list[str] = Field(default_factory=list)
+    when: list[str] = Field(default_factory=list)
+    grade: list[str] = Field(default_factory=list)
+    self: list[str] = Field(default_factory=list)
+    weight: list[str] = Field(default_factory=list)
+    start: list[str] = Field(default_factory=list)
+    not_counted: list[str] = Field(default_factory=list)
+    count_triggers: list[str] = Field(default_factory=list)
+    time_of_day: list[str] = Field(default_factory=list)
+    already: list[str] = Field(default_factory=list)
+    pronouns: list[str] = Field(default_factory=list)
+    speaker: list[str] = Field(default_factory=list)
+    units: list[str] = Field(default_factory=list)
+    relation_fillers: list[str] = Field(default_factory=list)
+    between: list[str] = Field(default_factory=list)
+    leans_back: list[str] = Field(default_factory=list)
+    each: list[str] = Field(default_factory=list)
+    towards: list[str] = Field(default_factory=list)
+    phone: list[str] = Field(default_factory=list)
+    happening: list[str] = Field(default_factory=list)
+    again: list[str] = Field(default_factory=list)
+    end: list[str] = Field(default_factory=list)
+    course: list[str] = Field(default_factory=list)
+    result: list[str] = Field(default_factory=list)
+    amount: list[str] = Field(default_factory=list)
+    chatter: list[str] = Field(default_factory=list)
+    question: list[str] = Field(default_factory=list)
+
+
+class Patterns(_Groups):
+    """Regular expressions over the normalised question, each marking what it asks."""
+
+    count: list[str] = Field(default_factory=list)
+    until: list[str] = Field(default_factory=list)
+    nowruz: list[str] = Field(default_factory=list)
+    final_exam: list[str] = Field(default_factory=list)
+    solutions: list[str] = Field(default_factory=list)
+    others_grades: list[str] = Field(default_factory=list)
+    between: list[str] = Field(default_factory=list)
+    not_in_syllabus: list[str] = Field(default_factory=list)
+    open_now: list[str] = Field(default_factory=list)
+    weekday: list[str] = Field(default_factory=list)
+    same_day: list[str] = Field(default_factory=list)
+    penultimate: list[str] = Field(default_factory=list)
+    after_that: list[str] = Field(default_factory=list)
+    personal: list[str] = Field(default_factory=list)
+    other_term: list[str] = Field(default_factory=list)
+    season_year: list[str] = Field(default_factory=list)
+    weight: list[str] = Field(default_factory=list)
+
+
+class Mark(StrEnum):
+    """What a question matched among :class:`Patterns`, one member per pattern group."""
+
+    COUNT = "count"
+    UNTIL = "until"
+    NOWRUZ = "nowruz"
+    FINAL_EXAM = "final_exam"
+    SOLUTIONS = "solutions"
+    OTHERS_GRADES = "others_grades"
+    BETWEEN = "between"
+    NOT_IN_SYLLABUS = "not_in_syllabus"
+    OPEN_NOW = "open_now"
+    WEEKDAY = "weekday"
+    SAME_DAY = "same_day"
+    PENULTIMATE = "penultimate"
+    AFTER_THAT = "after_that"
+    PERSONAL = "personal"
+    OTHER_TERM = "other_term"
+    SEASON_YEAR = "season_year"
+    WEIGHT = "weight"
+    # Set by the parser, not by a pattern: a range of days was read ("10-20 Farvardin").
+    RANGE = "range"
+
+
 class LexiconFile(BaseModel):
     """One lexicon file; every section is optional."""
 
@@ -60,12 +151,12 @@ class LexiconFile(BaseModel):
     order: dict[Order, list[str]] = Field(default_factory=dict)
     spans: dict[SpanName, list[str]] = Field(default_factory=dict)
     phrases: list[Phrase] = Field(default_factory=list)
-    patterns: dict[str, list[str]] = Field(default_factory=dict)
+    patterns: Patterns = Field(default_factory=Patterns)
     months: dict[int, list[str]] = Field(default_factory=dict, description="Jalali month aliases")
     gregorian_months: dict[int, list[str]] = Field(default_factory=dict)
     counts: dict[Count, list[str]] = Field(default_factory=dict)
     grading: dict[Grading, list[str]] = Field(default_factory=dict)
-    words: dict[str, list[str]] = Field(default_factory=dict, description="Named word groups")
+    words: Words = Field(default_factory=Words)
     stopwords: list[str] = Field(default_factory=list)
     synonyms: dict[str, str] = Field(default_factory=dict)
     endings: list[str] = Field(default_factory=list, description="Colloquial Persian endings")
@@ -91,7 +182,7 @@ def merge(files: list[LexiconFile]) -> Lexicon:
     """Merge lexicon files: lists are joined, mappings of lists joined per key, others updated."""
     merged: dict[str, object] = {}
     for part in files:
-        for name, value in part:
+        for name, value in part.model_dump().items():
             current = merged.get(name)
             if isinstance(value, list):
                 merged[name] = [*(current or []), *value]  # type: ignore[misc]

@@ -1,0 +1,224 @@
+"""The meaning of a question as a typed, serialisable value: what it asks about, which of its
+attributes, by which operation, under which filters and assumptions.
+
+A parser turns text into :class:`Query` values; one executor computes every fact from the
+course model; a renderer words the result. The format is plain data (``to_dict`` /
+``from_dict``), so a query can be printed (``course-bot ask --explain``), remembered between
+messages, or proposed by another parser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import date
+from enum import StrEnum
+from typing import Any, Literal
+
+ItemKindName = Literal["quiz", "assignment", "project", "workshop"]
+EventKindName = Literal["class", "quiz", "release", "deadline", "workshop"]
+
+
+class Op(StrEnum):
+    """What is done with the subject."""
+
+    LOOKUP = "lookup"  # its attributes: dates, topic, place, contact
+    LIST = "list"  # the items or events of a kind, narrowed by the filters
+    COUNT = "count"  # how many of a kind, narrowed by the filters
+    PICK = "pick"  # the next, last or first N events of a kind
+    UNTIL = "until"  # how long from now until (or since) a moment
+    GAP = "gap"  # the days between two moments
+    DURATION = "duration"  # how long something lasts: a class, a week of classes, a task
+    WEIGHT = "weight"  # the points of grading parts
+    SHARE = "share"  # the part of the grade some parts make up, together or per unit
+    COMPARE = "compare"  # which of two groups of grading parts weighs more
+    WHAT_IF = "what_if"  # the total for given scores per grading part
+    LATE = "late"  # late-policy arithmetic
+    AGENDA = "agenda"  # what happens on a day, in a week, a month or a range
+    CLASS_ON = "class_on"  # whether there is class on a day
+    AROUND_BREAK = "around_break"  # the first after, or last before, the break
+    AFTER_DAY = "after_day"  # how many events of a kind follow a day, and the next
+    SECTION = "section"  # when a part of the course starts, ends, or its sessions
+    TERM = "term"  # when the course starts or ends
+    OPEN = "open"  # what is released and not yet due
+    OVERVIEW = "overview"  # what's next: the next class, quiz and deadline
+    REMAINING = "remaining"  # everything still ahead this term
+    DONE = "done"  # the events of a kind that already happened
+    ENTRY = "entry"  # a knowledge-base entry: a policy, a person, a page, an FAQ
+    DECLINE = "decline"  # declined on principle; ``reason`` says why
+    GREET = "greet"  # a greeting or thanks
+    UNKNOWN = "unknown"  # nothing understood with confidence
+
+
+class Attr(StrEnum):
+    """Which attribute of the subject is asked for."""
+
+    WHEN = "when"  # the date (a quiz's day, an assignment's release and deadline)
+    RELEASE = "release"
+    DEADLINE = "deadline"
+    TOPIC = "topic"
+    PLACE = "place"
+    EMAIL = "email"
+    PHONE = "phone"
+    WEEKDAY = "weekday"
+    START = "start"
+    END = "end"
+    SESSIONS = "sessions"
+    HOURS = "hours"  # a duration in hours
+    MINUTES = "minutes"
+    DAYS = "days"
+    POINTS = "points"
+    PERCENT = "percent"
+    # What the syllabus does not give (an exam's format or room, a dataset, a length): the
+    # answer says so and adds the one related fact it has.
+    MISSING = "missing"
+
+
+class Late(StrEnum):
+    """The questions the late policy answers."""
+
+    ALLOWED = "allowed"  # may it go in N days (hours) late, and what does that cost
+    PENALTY = "penalty"  # how much is lost for a delay, after the free days
+    LATEST = "latest"  # the last moment an item may be submitted
+    MAX_DELAY = "max_delay"  # how late one submission may be at most
+    FREE = "free"  # how much delay is forgiven over the term
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A named item: a kind and a number, or a workshop's name."""
+
+    kind: ItemKindName
+    number: int | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a question is about; every field may be empty."""
+
+    items: tuple[Ref, ...] = ()
+    # A kind of item or event: "quizzes", "deadlines", "classes".
+    kind: str | None = None
+    section: str | None = None
+    # Grading parts by id ("quizzes", "final"); ``unit`` is one of the part's items.
+    parts: tuple[str, ...] = ()
+    unit: bool = False
+    person: str | None = None
+    # A staff role ("lead_ta", "ta", "instructor") when no one is named.
+    role: str | None = None
+    # A knowledge-base entry: "faq:late-policy", "staff:basafa", "reference:3".
+    entry: str | None = None
+    # The whole course or term.
+    course: bool = False
+
+    def empty(self) -> bool:
+        """Tell whether nothing is named."""
+        return self == Subject()
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What narrows a list or a count."""
+
+    section: str | None = None
+    # Relative to now: "still to come" or "already happened".
+    ahead: bool = False
+    past: bool = False
+    # Relative to the break: "before Nowruz", "after the holiday".
+    before_break: bool = False
+    after_break: bool = False
+    # A day or range: from ``start`` to ``end`` inclusive.
+    start: date | None = None
+    end: date | None = None
+    # next / last / first, and how many.
+    order: Literal["next", "last", "first", "penultimate"] | None = None
+    limit: int = 1
+
+
+@dataclass(frozen=True)
+class Given:
+    """Numbers the question states: scores per grading part, a delay, free days left."""
+
+    # Fraction of full marks per grading part id ("final": 0.0 when it is skipped).
+    scores: tuple[tuple[str, float], ...] = ()
+    # The score of every part not named in ``scores``, when the question says ("the rest full").
+    others: float | None = None
+    delay_hours: float | None = None
+    # Free late days left (None: not said; the answer states its assumption).
+    free_days_left: float | None = None
+    # A day the student wants to submit on: "can I send phase 1 on 25 Farvardin?"
+    on_day: date | None = None
+
+
+@dataclass(frozen=True)
+class Query:
+    """One thing a question asks, fully typed."""
+
+    op: Op
+    subject: Subject = Subject()
+    attrs: tuple[Attr, ...] = ()
+    filters: Filters = Filters()
+    # The other side of a comparison or a gap.
+    other: Subject | None = None
+    given: Given = Given()
+    late: Late | None = None
+    # Why a question is declined (``Op.DECLINE``): "other-course", "solutions", ….
+    reason: str | None = None
+    # Words that were read as the question but named nothing else: kept for explaining.
+    notes: tuple[str, ...] = field(default=())
+
+    def with_subject(self, subject: Subject) -> Query:
+        """Return this query about ``subject`` instead."""
+        return replace(self, subject=subject)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the query as plain data (JSON-ready), leaving out empty fields."""
+        data: dict[str, Any] = _pruned(asdict(self))
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Query:
+        """Build a query from :meth:`to_dict`'s output."""
+        subject = _subject(data.get("subject") or {})
+        other = data.get("other")
+        filters = dict(data.get("filters") or {})
+        for name in ("start", "end"):
+            if filters.get(name):
+                filters[name] = date.fromisoformat(filters[name])
+        given = dict(data.get("given") or {})
+        given["scores"] = tuple(tuple(pair) for pair in given.get("scores", ()))
+        if given.get("on_day"):
+            given["on_day"] = date.fromisoformat(given["on_day"])
+        return cls(
+            op=Op(data["op"]),
+            subject=subject,
+            attrs=tuple(Attr(a) for a in data.get("attrs", ())),
+            filters=Filters(**filters),
+            other=_subject(other) if other is not None else None,
+            given=Given(**given),
+            late=Late(data["late"]) if data.get("late") else None,
+            reason=data.get("reason"),
+            notes=tuple(data.get("notes", ())),
+        )
+
+
+def _subject(data: dict[str, Any]) -> Subject:
+    values = dict(data)
+    values["items"] = tuple(Ref(**ref) for ref in values.get("items", ()))
+    values["parts"] = tuple(values.get("parts", ()))
+    known = {f.name for f in fields(Subject)}
+    return Subject(**{k: v for k, v in values.items() if k in known})
+
+
+def _pruned(value: Any) -> Any:
+    """Drop empty and default values, turn dates and enums into strings."""
+    if isinstance(value, dict):
+        kept = {k: _pruned(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in (None, False, (), [], {}, "")}
+    if isinstance(value, list | tuple):
+        return [_pruned(v) for v in value]
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,40 @@
+"""The engine's word lists: typed groups checked at load, so no rule is switched off silently."""
+
+import pytest
+from pydantic import ValidationError
+
+from bot.core.lexicon import LexiconFile, Mark, Patterns, Words, lexicon, merge
+
+
+def test_a_renamed_word_group_is_an_error():
+    """A word group the code does not know ("smalltalk" for "small_talk") fails validation."""
+    with pytest.raises(ValidationError, match="smalltalk"):
+        LexiconFile.model_validate({"words": {"smalltalk": ["hi"]}})
+
+
+def test_a_renamed_pattern_is_an_error():
+    """A pattern group the code does not know fails validation."""
+    with pytest.raises(ValidationError, match="untill"):
+        LexiconFile.model_validate({"patterns": {"untill": ["until"]}})
+
+
+def test_every_word_group_the_rules_use_has_words():
+    """Each word group is filled by the shipped files, so every rule that reads one is live."""
+    words = lexicon().words
+    empty = [name for name in Words.model_fields if not getattr(words, name)]
+    assert not empty
+
+
+def test_every_mark_but_the_parsers_own_has_a_pattern():
+    """Each mark a rule checks has a pattern in the shipped files, and each pattern a mark."""
+    patterns = lexicon().patterns
+    assert set(Patterns.model_fields) == {m.value for m in Mark} - {Mark.RANGE.value}
+    assert all(getattr(patterns, name) for name in Patterns.model_fields)
+
+
+def test_files_merge_by_joining_lists_and_normalising_words():
+    """Two files' lists are joined and their words normalised (Arabic ي read as Persian ی)."""
+    first = LexiconFile.model_validate({"words": {"thanks": ["merci"]}})
+    second = LexiconFile.model_validate({"words": {"thanks": ["مرسي"]}})
+    merged = merge([first, second])
+    assert merged.words.thanks == ["merci", "مرسی"]
