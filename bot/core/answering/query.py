@@ -97,9 +97,12 @@ class Subject:
     """What a question is about; every field may be empty."""
 
     items: tuple[Ref, ...] = ()
-    # A kind of item or event: "quizzes", "deadlines", "classes".
-    kind: str | None = None
+    # Kinds of item or event: "quizzes", "deadlines", "classes".
+    kinds: tuple[str, ...] = ()
     section: str | None = None
+    # An item named by another: "the quiz after quiz 3" is ``relation`` "after" ``anchor``.
+    anchor: Ref | None = None
+    relation: Literal["after", "before", "same"] | None = None
     # Grading parts by id ("quizzes", "final"); ``unit`` is one of the part's items.
     parts: tuple[str, ...] = ()
     unit: bool = False
@@ -121,17 +124,21 @@ class Filters:
     """What narrows a list or a count."""
 
     section: str | None = None
+    # Deadlines or releases of these kinds of item only: "assignment", "project".
+    item_kinds: tuple[str, ...] = ()
     # Relative to now: "still to come" or "already happened".
     ahead: bool = False
     past: bool = False
     # Relative to the break: "before Nowruz", "after the holiday".
     before_break: bool = False
     after_break: bool = False
-    # A day or range: from ``start`` to ``end`` inclusive.
+    # A day, week, month or range: its name ("today", "next_week", "day", "month") and its
+    # first and last day; a week's days follow from now.
+    span: str | None = None
     start: date | None = None
     end: date | None = None
-    # next / last / first, and how many.
-    order: Literal["next", "last", "first", "penultimate"] | None = None
+    # next / last / first / the last before now / what remains, and how many.
+    order: Literal["next", "last", "first", "penultimate", "latest", "remaining"] | None = None
     limit: int = 1
 
 
@@ -182,6 +189,7 @@ class Query:
         subject = _subject(data.get("subject") or {})
         other = data.get("other")
         filters = dict(data.get("filters") or {})
+        filters["item_kinds"] = tuple(filters.get("item_kinds", ()))
         for name in ("start", "end"):
             if filters.get(name):
                 filters[name] = date.fromisoformat(filters[name])
@@ -205,7 +213,10 @@ class Query:
 def _subject(data: dict[str, Any]) -> Subject:
     values = dict(data)
     values["items"] = tuple(Ref(**ref) for ref in values.get("items", ()))
+    values["kinds"] = tuple(values.get("kinds", ()))
     values["parts"] = tuple(values.get("parts", ()))
+    if values.get("anchor"):
+        values["anchor"] = Ref(**values["anchor"])
     known = {f.name for f in fields(Subject)}
     return Subject(**{k: v for k, v in values.items() if k in known})
 

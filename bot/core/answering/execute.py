@@ -1,0 +1,450 @@
+"""Compute a query's facts from the course model alone: the one place answers are worked out.
+
+Each operation has one function here; :data:`EXECUTORS` maps operations to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+
+from bot.core.answering import grounding
+from bot.core.answering.query import Attr, Op, Query
+from bot.core.answering.results import (
+    AfterDay,
+    Agenda,
+    Ahead,
+    AroundBreak,
+    ClassOnDay,
+    Countdown,
+    Counted,
+    Declined,
+    Done,
+    Entry,
+    Gap,
+    Greeting,
+    ItemFacts,
+    Listed,
+    Missing,
+    Moment,
+    Nearest,
+    OpenWork,
+    Overview,
+    Result,
+    SectionDates,
+    SectionItems,
+    TermEnd,
+    TermStart,
+    Unknown,
+    Weekday,
+    Weights,
+)
+from bot.core.answering.understand import span_bounds
+from bot.core.course import Course, Event, EventKind, Item
+
+Executor = Callable[[Course, Query, datetime], Result]
+# What "nothing on that day" looks ahead to: anything but a plain class.
+_ANY_BUT_CLASS: tuple[EventKind, ...] = ("quiz", "deadline", "workshop", "release")
+_KIND_LIST = {"quiz": "quizzes", "assignment": "assignments", "project": "project"}
+
+
+def execute(course: Course, query: Query, now: datetime) -> Result:
+    """Compute the facts ``query`` asks for, as of ``now``."""
+    result = EXECUTORS[query.op](course, query, now)
+    if Attr.WEEKDAY in query.attrs and query.filters.start is not None:
+        used = result.used if result.answered else ()
+        return Weekday(day=query.filters.start, rest=result, used=used)
+    return result
+
+
+def greet(course: Course, query: Query, now: datetime) -> Result:
+    """Answer a greeting or thanks."""
+    return Greeting(thanks="thanks" in query.notes, used=("greeting",))
+
+
+def decline(course: Course, query: Query, now: datetime) -> Result:
+    """Say why a question is not answered."""
+    if query.reason == "no-such-item":
+        return Missing(refs=query.subject.items, answered=False, declined="no-such-item")
+    person = next((p for p in course.data.staff if p.id == query.subject.person), None)
+    entry = query.subject.entry
+    return Declined(
+        reason=query.reason or "unknown",
+        person=person,
+        entry=entry,
+        answered=False,
+        declined=query.reason,
+        used=(entry,) if entry else (),
+    )
+
+
+def unknown(course: Course, query: Query, now: datetime) -> Result:
+    """Say that the question was not understood."""
+    return Unknown(answered=False)
+
+
+def entry(course: Course, query: Query, now: datetime) -> Result:
+    """Render a knowledge-base entry; one the syllabus does not cover answers nothing."""
+    name = query.subject.entry
+    assert name is not None
+    shown = next((note for note in query.notes if note.startswith("fact:")), name)
+    covered = not any(f"faq:{e.id}" == name and not e.answered for e in course.data.faq)
+    return Entry(entry=shown, used=(name,), answered=covered)
+
+
+def open_work(course: Course, query: Query, now: datetime) -> Result:
+    """Find what is released and not yet due, or the next thing to come out."""
+    kinds = query.subject.kinds
+    work = [i for i in course.items if i.kind in kinds and i.release_at and i.due_at]
+    open_now = tuple(
+        i for i in work if i.release_at and i.due_at and i.release_at <= now < i.due_at
+    )
+    if open_now:
+        return OpenWork(open_items=open_now, used=tuple(i.id for i in open_now))
+    coming = sorted((i for i in work if i.release_at and i.release_at > now), key=_released)
+    if coming:
+        return OpenWork(open_items=(), coming=coming[0], used=(coming[0].id,))
+    return OpenWork(open_items=())
+
+
+def _released(item: Item) -> datetime:
+    assert item.release_at is not None
+    return item.release_at
+
+
+def gap(course: Course, query: Query, now: datetime) -> Result:
+    """Count the days between two items, or from an item's release to its deadline."""
+    items = [grounding.item_named(course, ref) for ref in query.subject.items]
+    found = [item for item in items if item is not None]
+    if len(found) == 1 and Attr.RELEASE in query.attrs:
+        item = found[0]
+        assert item.release_at is not None and item.due_at is not None
+        return Gap(
+            first=Moment(item=item, role="release", at=item.release_at),
+            second=Moment(item=item, role="due", at=item.due_at),
+            used=(item.id,),
+            whole=True,
+        )
+    by_deadline = grounding.by_deadline(query)
+    sides = []
+    for item in found[:2]:
+        at = grounding.moment(item, by_deadline)
+        assert at is not None
+        sides.append(Moment(item=item, role="item", at=at))
+    first, second = sorted(sides, key=lambda side: side.at)
+    return Gap(first=first, second=second, used=(first.item.id, second.item.id), whole=True)
+
+
+def weight(course: Course, query: Query, now: datetime) -> Result:
+    """Give each named grading part's points out of the total."""
+    grading = course.data.grading
+    by_id = {part.id: part for part in grading.parts}
+    parts = tuple(by_id[p] for p in query.subject.parts if p in by_id)
+    used = tuple(f"grading:{p}" for p in query.subject.parts)
+    return Weights(parts=parts, total=grading.total, used=used)
+
+
+def section(course: Course, query: Query, now: datetime) -> Result:
+    """Give when a part of the course starts or ends, and its sessions."""
+    section_id = query.subject.section
+    found = course.section_of(section_id or "")
+    assert found is not None
+    sessions = tuple(s for s in course.sessions if s.section.id == section_id)
+    return SectionDates(
+        section=found,
+        sessions=sessions,
+        attrs=query.attrs,
+        used=(f"section:{found.id}",),
+        # "When does Data LifeCycle start and when does it end?" is one question.
+        whole="whole" in query.notes,
+    )
+
+
+def listing(course: Course, query: Query, now: datetime) -> Result:
+    """List the items of a kind: all of them, or those of one part of the course."""
+    subject = query.subject
+    if subject.section is None:
+        name = _KIND_LIST.get(subject.kinds[0], "workshops")
+        whole = "whole" in query.notes
+        return Entry(entry=f"fact:{name}", used=(f"fact:{name}",), whole=whole)
+    found = course.section_of(subject.section)
+    assert found is not None
+    items = [i for i in course.items if i.section.id == found.id and i.kind in subject.kinds]
+    items.sort(key=lambda i: grounding.moment(i, False) or datetime.max.replace(tzinfo=course.tz))
+    if query.filters.order == "first":
+        items = items[:1]
+    elif query.filters.order == "last":
+        items = items[-1:]
+    return SectionItems(
+        section=found,
+        kinds=subject.kinds,
+        items=tuple(items),
+        used=tuple(i.id for i in items),
+        whole="whole" in query.notes,
+    )
+
+
+def count(course: Course, query: Query, now: datetime) -> Result:
+    """Count the things of a kind: items, TAs, staff, references, sessions, sections."""
+    what = query.subject.kinds[0]
+    things: tuple[object, ...]
+    if what in ("quiz", "assignment", "project", "workshop"):
+        things = tuple(course.items_of(what))  # type: ignore[arg-type]
+    elif what == "ta":
+        things = tuple(course.staff_by_role("lead_ta", "ta"))
+    elif what == "staff":
+        things = tuple(course.data.staff)
+    elif what == "reference":
+        things = tuple(course.data.references)
+    elif what == "class":
+        things = tuple(s for s in course.sessions if not s.cancelled)
+    else:
+        things = tuple(course.data.sections)
+    return Counted(what=what, things=things, used=(f"count:{what}",))
+
+
+def around_break(course: Course, query: Query, now: datetime) -> Result:
+    """Find the first event of each kind after the break, or the last before it."""
+    before = query.filters.before_break
+    events = tuple(
+        event
+        for kind in query.subject.kinds
+        if (event := grounding.around_break(course, kind, before)) is not None
+    )
+    return AroundBreak(
+        before=before, pause=course.breaks[0], events=events, used=tuple(e.key for e in events)
+    )
+
+
+def after_day(course: Course, query: Query, now: datetime) -> Result:
+    """Count the events of each kind after a day, with the next one."""
+    day = query.filters.start
+    assert day is not None
+    start = datetime.combine(day + timedelta(days=1), time(0), tzinfo=course.tz)
+    groups = tuple(
+        (kind, tuple(e for e in course.events if e.kind == kind and e.at >= start))
+        for kind in query.subject.kinds
+    )
+    used = tuple(events[0].source_id for _, events in groups if events)
+    return AfterDay(day=day, groups=groups, used=used)
+
+
+def term(course: Course, query: Query, now: datetime) -> Result:
+    """Give the course's first or last class, and its last deadline."""
+    held = [s for s in course.sessions if not s.cancelled]
+    if Attr.END in query.attrs:
+        last = course.last_event(datetime.max.replace(tzinfo=course.tz), ["deadline"])
+        deadline = last if last is not None and last.item is not None else None
+        return TermEnd(day=held[-1].date, last_deadline=deadline, used=("term:end",))
+    with_classes = Attr.PLACE in query.attrs
+    return TermStart(day=held[0].date, with_classes=with_classes, used=("term:start",))
+
+
+def until(course: Course, query: Query, now: datetime) -> Result:
+    """Count down to the event the query names (or up from it, when it is past)."""
+    event = grounding.countdown_event(course, query, now)
+    assert event is not None
+    return Countdown(event=event, now=now, used=(event.source_id,))
+
+
+def class_on(course: Course, query: Query, now: datetime) -> Result:
+    """Tell whether there is class on a day, and if not, the next class after it."""
+    span = query.filters.span or "day"
+    day, _ = span_bounds(span, now.date(), query.filters.start, query.filters.end)
+    session = course.session_on(day)
+    if session is not None and not session.cancelled:
+        return ClassOnDay(day=day, session=session, used=(f"session:{session.id}",))
+    start = datetime.combine(day + timedelta(days=1), time(0), tzinfo=course.tz)
+    following = course.next_event(start, ["class"])
+    used = (f"session:{following.session.id}",) if following and following.session else ()
+    return ClassOnDay(day=day, session=None, following=following, used=used)
+
+
+def lookup(course: Course, query: Query, now: datetime) -> Result:
+    """Find what is asked of the named items (or of the item another one names)."""
+    subject = query.subject
+    if subject.anchor is not None:
+        related = grounding.neighbour(course, subject, grounding.by_deadline(query))
+        assert related is not None
+        return ItemFacts(items=(related,), attrs=query.attrs, now=now, used=(related.id,))
+    items: list[Item] = []
+    missing = []
+    for ref in subject.items:
+        item = grounding.item_named(course, ref)
+        if item is None:
+            missing.append(ref)
+        elif item not in items:
+            items.append(item)
+    used = [item.id for item in items]
+    day = None
+    if query.filters.span == "day" and query.filters.start is not None:
+        day = agenda(course, query, now, focus=())
+        used.extend(u for u in day.used if u not in used)
+    if subject.entry is not None:
+        used.append(subject.entry)
+    return ItemFacts(
+        items=tuple(items),
+        attrs=query.attrs,
+        now=now,
+        missing=Missing(refs=tuple(missing)) if missing else None,
+        day=day,
+        also=subject.entry,
+        used=tuple(used),
+    )
+
+
+def pick(course: Course, query: Query, now: datetime) -> Result:
+    """Answer next, last, first or the remaining of some kinds."""
+    kinds = query.subject.kinds
+    item_kinds = query.filters.item_kinds
+    order = query.filters.order
+    count = query.filters.limit
+    if order == "penultimate":
+        # "the second to last quiz": the first of the last two.
+        return _listed(course, query, first=False, count=2, keep=1)
+    if order == "remaining":
+        return ahead(course, query, now)
+    if order == "first":
+        return _listed(course, query, first=True, count=count)
+    if order == "last":
+        past = query.filters.past
+        if count > 1 and past:
+            # "I missed the last two sessions": the latest ones before now.
+            return _listed(course, query, first=False, count=count, until=now)
+        if (count > 1 or not past) and now < course.events[-1].at:
+            # "When is the last quiz?" asks for the term's final one, not the latest past one.
+            return _listed(course, query, first=False, count=count)
+        if count > 1:
+            return _listed(course, query, first=False, count=count)
+    future = order == "next"
+    found = tuple(
+        (kind, grounding.nearest(course, kind, item_kinds, now, future)) for kind in kinds
+    )
+    used = tuple(event.source_id for _, event in found if event is not None)
+    return Nearest(future=future, found=found, item_kinds=item_kinds, used=used)
+
+
+def _listed(
+    course: Course,
+    query: Query,
+    *,
+    first: bool,
+    count: int,
+    until: datetime | None = None,
+    keep: int | None = None,
+) -> Result:
+    """List the first or last ``count`` events of the kinds (before ``until``), keeping
+    ``keep``; nothing found is the fallback."""
+    chosen: list[Event] = []
+    for kind in query.subject.kinds:
+        events = [
+            e
+            for e in grounding.matching(course, kind, query.filters.item_kinds)
+            if until is None or e.at <= until
+        ]
+        # "the last two quizzes": as many as asked, in date order.
+        chosen += (events[:count] if first else events[-count:])[:keep]
+    if not chosen:
+        return Unknown(answered=False)
+    return Listed(events=tuple(chosen), used=tuple(e.source_id for e in chosen))
+
+
+def ahead(course: Course, query: Query, now: datetime) -> Result:
+    """List what is still ahead of the kinds, or say that nothing is."""
+    kinds, item_kinds = query.subject.kinds, query.filters.item_kinds
+    events = sorted(
+        (e for kind in kinds for e in grounding.matching(course, kind, item_kinds) if e.at > now),
+        key=lambda e: e.at,
+    )
+    if events:
+        return Ahead(kinds=kinds, events=tuple(events), used=tuple(e.source_id for e in events))
+    last = tuple(
+        found[-1] for kind in kinds if (found := grounding.matching(course, kind, item_kinds))
+    )
+    return Ahead(kinds=kinds, events=(), last=last, used=tuple(e.source_id for e in last))
+
+
+def done(course: Course, query: Query, now: datetime) -> Result:
+    """List the events of the kinds that have already happened."""
+    kinds, item_kinds = query.subject.kinds, query.filters.item_kinds
+    events = sorted(
+        (e for kind in kinds for e in grounding.matching(course, kind, item_kinds) if e.at <= now),
+        key=lambda e: e.at,
+    )
+    return Done(kinds=kinds, events=tuple(events), used=tuple(e.source_id for e in events))
+
+
+def agenda(
+    course: Course, query: Query, now: datetime, focus: tuple[str, ...] | None = None
+) -> Agenda:
+    """List what happens in the day, week, month or range the query names."""
+    span = query.filters.span
+    assert span is not None
+    kinds = query.subject.kinds if focus is None else focus
+    first, last = span_bounds(span, now.date(), query.filters.start, query.filters.end)
+    start = datetime.combine(first, datetime.min.time(), tzinfo=course.tz)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=course.tz)
+    events = tuple(course.events_between(start, end, kinds or None))  # type: ignore[arg-type]
+    topics = Attr.TOPIC in query.attrs
+    if events:
+        used = tuple(e.source_id for e in events)
+        return Agenda(
+            span=span, first=first, last=last, focus=kinds, events=events, topics=topics, used=used
+        )
+    following = course.next_event(end, kinds or _ANY_BUT_CLASS)  # type: ignore[arg-type]
+    used = (following.source_id,) if following is not None else ()
+    return Agenda(
+        span=span,
+        first=first,
+        last=last,
+        focus=kinds,
+        events=(),
+        topics=topics,
+        following=following,
+        used=used,
+    )
+
+
+def _agenda(course: Course, query: Query, now: datetime) -> Result:
+    return agenda(course, query, now)
+
+
+def overview(course: Course, query: Query, now: datetime) -> Result:
+    """Show the next class, quiz and deadline, as /next does."""
+    events = [e for e in course.events if e.at > now][:1]
+    return Overview(now=now, used=tuple(e.source_id for e in events))
+
+
+def remaining(course: Course, query: Query, now: datetime) -> Result:
+    """List everything still ahead this term."""
+    return ahead(course, query, now)
+
+
+EXECUTORS: dict[Op, Executor] = {
+    Op.GREET: greet,
+    Op.DECLINE: decline,
+    Op.UNKNOWN: unknown,
+    Op.ENTRY: entry,
+    Op.OPEN: open_work,
+    Op.GAP: gap,
+    Op.WEIGHT: weight,
+    Op.SECTION: section,
+    Op.LIST: listing,
+    Op.COUNT: count,
+    Op.AROUND_BREAK: around_break,
+    Op.AFTER_DAY: after_day,
+    Op.TERM: term,
+    Op.UNTIL: until,
+    Op.CLASS_ON: class_on,
+    Op.LOOKUP: lookup,
+    Op.PICK: pick,
+    Op.REMAINING: remaining,
+    Op.DONE: done,
+    Op.AGENDA: _agenda,
+    Op.OVERVIEW: overview,
+}
+
+
+def day_of(value: date | datetime) -> date:
+    """Return the calendar day of a date or moment."""
+    return value.date() if isinstance(value, datetime) else value

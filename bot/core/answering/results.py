@@ -1,0 +1,224 @@
+"""The facts an executed query found, before they are worded: one type per kind of answer.
+
+Every result says whether it answers the question (``answered``), which knowledge-base
+entries it drew on (``used``), and why it declines, if it does (``declined``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.core.answering.query import Attr, Ref
+from bot.core.course import Break, ClassSession, Event, Item
+from bot.core.models import GradingPart, Person, Section
+
+
+@dataclass(frozen=True, kw_only=True)
+class Result:
+    """What every result carries besides its facts."""
+
+    used: tuple[str, ...] = ()
+    answered: bool = True
+    declined: str | None = None
+    # Built from the whole question at once ("days between quiz 2 and quiz 3"): not split.
+    whole: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Greeting(Result):
+    thanks: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Declined(Result):
+    """Declined on principle; ``person`` for a phone number the syllabus does not give."""
+
+    reason: str
+    person: Person | None = None
+    entry: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Missing(Result):
+    """Items that do not exist ("quiz 9"), with what does."""
+
+    refs: tuple[Ref, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unknown(Result):
+    """Nothing understood with confidence."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Entry(Result):
+    """A knowledge-base entry rendered whole: an FAQ, a person, a section, a fact."""
+
+    entry: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenWork(Result):
+    open_items: tuple[Item, ...]
+    coming: Item | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Moment:
+    """One side of a gap: an item, and which of its moments ("start", "release", "due")."""
+
+    item: Item
+    role: str
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class Gap(Result):
+    first: Moment
+    second: Moment
+
+    @property
+    def days(self) -> int:
+        """Return the calendar days from the first moment to the second."""
+        return (self.second.at.date() - self.first.at.date()).days
+
+
+@dataclass(frozen=True, kw_only=True)
+class Weights(Result):
+    parts: tuple[GradingPart, ...]
+    total: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class SectionDates(Result):
+    section: Section
+    sessions: tuple[ClassSession, ...]
+    attrs: tuple[Attr, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SectionItems(Result):
+    section: Section
+    kinds: tuple[str, ...]
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Counted(Result):
+    """How many of something there are: ``what`` names it ("quiz", "ta", "class", …)."""
+
+    what: str
+    things: tuple[object, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AroundBreak(Result):
+    before: bool
+    pause: Break
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AfterDay(Result):
+    day: date
+    groups: tuple[tuple[str, tuple[Event, ...]], ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TermStart(Result):
+    day: date
+    with_classes: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class TermEnd(Result):
+    day: date
+    last_deadline: Event | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Countdown(Result):
+    event: Event
+    now: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClassOnDay(Result):
+    day: date
+    session: ClassSession | None
+    # When there is no class that day: the next class after it, if any.
+    following: Event | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ItemFacts(Result):
+    """What a question asks of named items, as of ``now``."""
+
+    items: tuple[Item, ...]
+    attrs: tuple[Attr, ...]
+    now: datetime
+    missing: Missing | None = None
+    # The agenda of the day the question names ("is quiz 4 on 23 Ordibehesht?").
+    day: Agenda | None = None
+    # An FAQ entry the words around the item ask about ("can I submit CA1 late?").
+    also: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Nearest(Result):
+    """The next (or latest past) event of each kind; None where there is none."""
+
+    future: bool
+    found: tuple[tuple[str, Event | None], ...]
+    item_kinds: tuple[str, ...] = ()
+    # One line per kind rather than a paragraph each.
+    compact: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Listed(Result):
+    """Events listed by title and moment (the first or last N of a kind)."""
+
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ahead(Result):
+    """What is still ahead of some kinds; when nothing is, the last of each."""
+
+    kinds: tuple[str, ...]
+    events: tuple[Event, ...]
+    last: tuple[Event, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Done(Result):
+    kinds: tuple[str, ...]
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Agenda(Result):
+    """What happens between two days; when nothing does, the next thing after."""
+
+    span: str
+    first: date
+    last: date
+    focus: tuple[str, ...]
+    events: tuple[Event, ...]
+    topics: bool = False
+    following: Event | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Overview(Result):
+    now: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class Weekday(Result):
+    """A day's weekday, said before the answer to the rest of the question."""
+
+    day: date
+    rest: Result = field(default_factory=Unknown)
