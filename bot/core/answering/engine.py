@@ -7,10 +7,12 @@ into a :class:`Query`, executed against the course and worded in the reply's lan
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from bot.core.answering import dialogue
 from bot.core.answering.clauses import split_clauses, with_antecedents, without_chatter
+from bot.core.answering.dialogue import Context
 from bot.core.answering.execute import execute
 from bot.core.answering.parse import Parser
 from bot.core.answering.query import Op, Query, Subject
@@ -18,9 +20,14 @@ from bot.core.answering.render import render
 from bot.core.answering.results import Nearest, Result
 from bot.core.answering.understand import as_local
 from bot.core.course import Course
-from bot.core.lexicon import Mark
+from bot.core.lexicon import Mark, lexicon
 from bot.core.text import detect_language
 
+LEX = lexicon()
+# Words that ask about something rather than name it: no topic of their own.
+_NOT_TOPICS = frozenset(
+    [*LEX.words.attributes, *LEX.words.follow_up, *LEX.words.refers_back, *LEX.words.greetings]
+)
 # Declines that hold for the whole question, whatever else it asks.
 _FINAL_DECLINES = frozenset({"other-course", "other-term", "other-person", "personal", "solutions"})
 
@@ -39,6 +46,8 @@ class Answer:
     whole: bool = False
     # What the engine understood: one query per part of the question it answered.
     queries: tuple[Query, ...] = ()
+    # What the next message from the same student may lean on ("and quiz 4?").
+    context: Context | None = None
 
     @property
     def unknown(self) -> bool:
@@ -75,14 +84,33 @@ class Engine:
         self.course = course
         self.parser = Parser(course)
 
-    def answer(self, question: str, now: datetime, lang: str | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        now: datetime,
+        lang: str | None = None,
+        context: Context | None = None,
+    ) -> Answer:
         """Answer ``question`` as of ``now``, in ``lang`` or the question's own language.
 
         A question of several parts ("how much is the project worth and how many phases?")
         gets every part the knowledge base covers; chatter around a question is dropped.
+        ``context`` is what the same student's previous answer was about (its
+        :attr:`Answer.context`): a follow-up ("and quiz 4?", "his email?") leans on it.
         """
         reply_lang = lang if lang in ("en", "fa") else detect_language(question)
         now = as_local(now, self.course.tz)
+        fresh = context if context is not None and context.fresh(now) else None
+        answer, last = self._answer_all(question, now, reply_lang, fresh)
+        remembered = dialogue.remember(self.course, last.query, last.result, now)
+        return replace(answer, context=remembered or fresh)
+
+    def _answer_all(
+        self, question: str, now: datetime, reply_lang: str, context: Context | None
+    ) -> tuple[Answer, _Part]:
+        followed = self._follow_up(question, now, reply_lang, context)
+        if followed is not None:
+            return self._answer(followed, reply_lang), followed
         whole = self._one(question, now, reply_lang)
         clauses = split_clauses(self.parser.titles.sub(_unbreakable, question))
         if (
@@ -90,9 +118,11 @@ class Engine:
             or whole.result.whole
             or (whole.answered and whole.used in (("greeting",), ()))
         ):
-            return self._answer(whole, reply_lang)
+            return self._answer(whole, reply_lang), whole
         if not whole.answered and whole.declined in _FINAL_DECLINES:
-            return self._answer(whole, reply_lang)  # "solve CA2 for me, just the mlflow part"
+            return self._answer(
+                whole, reply_lang
+            ), whole  # "solve CA2 for me, just the mlflow part"
         parts: list[_Part] = []
         for clause in with_antecedents(without_chatter(clauses)):
             if parts and parts[-1].declined and not self.parser.has_subject(clause, now):
@@ -104,9 +134,9 @@ class Engine:
         answered = [p for p in parts if p.answered and p.used and p.used != ("greeting",)]
         covered = {entry for p in answered for entry in p.used}
         if not answered or (whole.answered and covered <= set(whole.used)):
-            return self._answer(whole, reply_lang)
+            return self._answer(whole, reply_lang), whole
         if whole.answered and len(answered) < 2:
-            return self._answer(whole, reply_lang)
+            return self._answer(whole, reply_lang), whole
         kept: list[_Part] = []
         seen: set[str] = set()
         for part in answered:
@@ -115,13 +145,44 @@ class Engine:
             seen.update(part.used)
             kept.append(part)
         used = tuple(dict.fromkeys(u for part in kept for u in part.used))
-        return Answer(
+        answer = Answer(
             True,
             "\n\n".join(part.text for part in kept),
             reply_lang,
             used,
             queries=tuple(part.query for part in kept),
         )
+        return answer, kept[-1]
+
+    def _follow_up(
+        self, question: str, now: datetime, lang: str, context: Context | None
+    ) -> _Part | None:
+        """Answer a message that leans on the previous one, or return None when it does not."""
+        q = self.parser.read(question, now)
+        topical = self.parser.names_topic(q, ignore=_NOT_TOPICS)
+        own = dialogue.named(self.course, q, topical)
+        leaning = dialogue.refers_back(q)
+        if context is None:
+            if own.empty() and leaning and self.parser.greeting(q, now) is None:
+                # "When is it due?" with nothing before it: ask which one, don't guess.
+                return self._run(Query(Op.DECLINE, reason="which-one"), now, lang)
+            return None
+        if not own.empty() and not leaning:
+            if not dialogue.asks_only_for(q, own, self.course):
+                return None  # a new question with a subject of its own
+            same = dialogue.with_subject(context.query, own)
+            if same is None:
+                return None
+            same = replace(same, notes=(*same.notes, "follow-up: the same question"))
+            part = self._run(same, now, lang)
+            return part if part.answered else None
+        if leaning or (own.empty() and len(dialogue.content(q)) <= dialogue.SHORT):
+            extra = dialogue.words_for(self.course, context.subject)
+            query = self.parser.parse(dialogue.resolve(question, extra), now)
+            query = replace(query, notes=(*query.notes, f"follow-up: about {extra}"))
+            part = self._run(query, now, lang)
+            return part if part.answered else None
+        return None
 
     def _one(self, text: str, now: datetime, lang: str) -> _Part:
         """Parse, execute and word one question (or one part of one) without splitting it."""

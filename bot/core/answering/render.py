@@ -110,6 +110,8 @@ def _declined(course: Course, result: Declined, lang: str) -> str:
         return t(lang, "answer.no_phone", name=person.name, emails=", ".join(person.emails))
     if reason == "other-person":
         return t(lang, "answer.other_person")
+    if reason == "which-one":
+        return t(lang, "answer.which_one")
     if reason in _SAID_WHY:
         return t(lang, f"answer.why_{reason}", url=course.submit_url)
     return fallback(course, result, lang)

@@ -88,6 +88,10 @@ class Words(_Groups):
     amount: list[str] = Field(default_factory=list)
     chatter: list[str] = Field(default_factory=list)
     question: list[str] = Field(default_factory=list)
+    refers_back: list[str] = Field(default_factory=list)
+    follow_up: list[str] = Field(default_factory=list)
+    attributes: list[str] = Field(default_factory=list)
+    possessive: list[str] = Field(default_factory=list)
 
 
 class Patterns(_Groups):

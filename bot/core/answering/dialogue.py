@@ -1,0 +1,326 @@
+"""Follow-ups across messages, kept as typed slots.
+
+After each answer the engine remembers what it was about (:class:`Context`: the query and
+the subject it resolved to). The next message from the same student, within
+:data:`FOLLOW_UP_WINDOW`, may lean on it:
+
+- it names no subject of its own and points back ("his email?", "when is it due?",
+  "ددلاینش؟", "which weekday is that?"): it borrows the remembered subject;
+- it names only a subject ("and quiz 4?", "فاینال چی؟"): it borrows the remembered
+  operation, asked of the new subject;
+- anything else is a new topic and borrows nothing. After the window, a message that points
+  back at nothing is asked to name its subject.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from bot.core.answering import grounding
+from bot.core.answering.query import Attr, Op, Query, Ref, Subject
+from bot.core.answering.results import Countdown, Listed, Nearest, Result
+from bot.core.answering.understand import Question, kind_of
+from bot.core.course import Course
+from bot.core.lexicon import Mark, lexicon
+from bot.core.text import tokens
+
+# How long the subject of a question stays the subject of the next message.
+FOLLOW_UP_WINDOW = timedelta(minutes=10)
+LEX = lexicon()
+_REFERS_BACK = frozenset(LEX.words.refers_back)
+_FOLLOW_UP = frozenset(LEX.words.follow_up)
+_ATTRIBUTES = frozenset(LEX.words.attributes)
+_POSSESSIVE = tuple(sorted(LEX.words.possessive, key=len, reverse=True))
+_SMALL = frozenset(LEX.words.small_talk) | frozenset(LEX.stopwords) | frozenset(LEX.words.question)
+_ROLE_WORDS = {
+    "instructor": frozenset({"instructor", "professor", "prof", "teacher", "lecturer", "استاد"}),
+    "lead_ta": frozenset({"lead", "head", "اصلی", "هد"}),
+    "ta": frozenset({"ta", "tas", "assistant", "assistants", "دستیار", "دستیاران", "دستیارها"}),
+}
+# Up to this many content words, a message with no subject of its own is a follow-up
+# ("date?", "ساعت چند؟", "in gregorian pls").
+SHORT = 3
+# A remembered answer about more items than this is about their kind, not each one.
+_MOST_ITEMS = 2
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a student's previous question was about, for the next message."""
+
+    query: Query
+    subject: Subject
+    at: datetime
+
+    def fresh(self, now: datetime) -> bool:
+        """Tell whether a message at ``now`` may still lean on this context."""
+        return -FOLLOW_UP_WINDOW <= now - self.at <= FOLLOW_UP_WINDOW
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the context as plain data (JSON-ready)."""
+        subject = Query(Op.LOOKUP, self.subject).to_dict().get("subject", {})
+        return {"query": self.query.to_dict(), "subject": subject, "at": self.at.isoformat()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Context:
+        """Build a context from :meth:`to_dict`'s output."""
+        subject = Query.from_dict({"op": "lookup", "subject": data.get("subject") or {}}).subject
+        return cls(Query.from_dict(data["query"]), subject, datetime.fromisoformat(data["at"]))
+
+
+def remember(course: Course, query: Query, result: Result, now: datetime) -> Context | None:
+    """Return what an answered question was about, or None when it was about nothing."""
+    if not result.answered or query.op in (Op.GREET, Op.UNKNOWN, Op.DECLINE):
+        return None
+    subject = resolved(course, query, result)
+    return Context(query, subject, now) if not subject.empty() else None
+
+
+def resolved(course: Course, query: Query, result: Result) -> Subject:
+    """Return the subject an answer turned out to be about: the items, person, grading parts,
+    section or entry it drew on, and whether it was about their deadlines or releases."""
+    used = result.used
+    items = [item for u in used if (item := course.item_by_id(u)) is not None]
+    kinds = list(query.subject.kinds)
+    if len(items) > _MOST_ITEMS:
+        kinds = list(dict.fromkeys([*kinds, *(item.kind for item in items)]))
+        items = []
+    role = _role(query, result)
+    if role and role not in kinds and items:
+        kinds.append(role)
+    person = next((u.split(":", 1)[1] for u in used if u.startswith("staff:")), None)
+    parts = tuple(u.split(":", 1)[1] for u in used if u.startswith("grading:"))
+    section = next((u.split(":", 1)[1] for u in used if u.startswith("section:")), None)
+    entry = next((u for u in used if u.startswith(("faq:", "staff:"))), None)
+    return Subject(
+        items=tuple(Ref(i.kind, i.number, _workshop_name(i.id)) for i in items),
+        kinds=tuple(kinds),
+        section=section or query.subject.section,
+        parts=parts or query.subject.parts,
+        unit=query.subject.unit,
+        person=person,
+        entry=entry,
+        course=query.subject.course,
+    )
+
+
+def _workshop_name(item_id: str) -> str | None:
+    return item_id.removeprefix("workshop-") if item_id.startswith("workshop-") else None
+
+
+def _role(query: Query, result: Result) -> str | None:
+    """Return "deadline" or "release" when the answer was about that moment of its items."""
+    events = []
+    if isinstance(result, Nearest):
+        events = [e for _, e in result.found if e is not None]
+    elif isinstance(result, Countdown):
+        events = [result.event]
+    elif isinstance(result, Listed):
+        events = list(result.events)
+    kinds = {e.kind for e in events}
+    if kinds == {"deadline"} or Attr.DEADLINE in query.attrs or "deadline" in query.subject.kinds:
+        return "deadline"
+    if kinds == {"release"} or (Attr.RELEASE in query.attrs and Attr.DEADLINE not in query.attrs):
+        return "release"
+    return None
+
+
+def named(course: Course, q: Question, topical: bool) -> Subject:
+    """Return the subject a message names by its own words (empty when it names none).
+
+    ``topical`` says whether its words name a topic of the knowledge base beyond attributes.
+    """
+    items = tuple(Ref(r.kind, r.number, r.name) for r in q.refs)
+    kinds: tuple[str, ...] = tuple(k for k in q.kinds if not items)
+    if "class" in q.focus and not items:
+        kinds = (*kinds, "class")
+    words = set(q.tokens)
+    person = _person(course, q)
+    role = next((name for name, spelled in _ROLE_WORDS.items() if words & spelled), None)
+    parts = tuple(grounding.grading_parts(q)) if not items else ()
+    return Subject(
+        items=items,
+        kinds=kinds,
+        section=grounding.section_named(course, q),
+        parts=parts,
+        person=person,
+        role=role,
+        entry=f"staff:{person}" if person else None,
+        course=topical and not (items or kinds or person or role),
+    )
+
+
+def _person(course: Course, q: Question) -> str | None:
+    """Return the id of the staff member the message names, typos tolerated."""
+    for person in course.data.staff:
+        spellings = {w for name in (person.name, *person.aliases) for w in _words(name)}
+        for token in q.tokens:
+            if token in spellings:
+                return person.id
+            if len(token) >= 5 and any(
+                fuzz.ratio(token, w) >= 85 for w in spellings if len(w) >= 5
+            ):
+                return person.id
+    return None
+
+
+def _words(name: str) -> list[str]:
+    # First names alone are shared by several people ("Hossein", "Ali"): surnames only,
+    # unless the name is a single word.
+    found = tokens(name)
+    return found[-1:] if len(found) > 1 else found
+
+
+def refers_back(q: Question) -> bool:
+    """Tell whether a message points back at something said before ("it", "his", "ایمیلش")."""
+    tokens = q.tokens
+    for index, token in enumerate(tokens):
+        if token in _REFERS_BACK:
+            following = tokens[index + 1] if index + 1 < len(tokens) else ""
+            # "this saturday", "that quiz", "این درس": a determiner before a word of its own.
+            if token not in _DETERMINERS or not following or following in _NOT_NAMES:
+                return True
+        if _possessive(token):
+            return True
+    return False
+
+
+# Words that point back alone but name something when a word follows ("this week").
+_DETERMINERS = frozenset(
+    {"this", "that", "these", "those", "same", "این", "اون", "ان", "همون", "همین"}
+)
+_NOT_NAMES = frozenset(LEX.stopwords) | frozenset(LEX.words.question) | {"one", "ones", "یکی"}
+
+
+def _possessive(token: str) -> bool:
+    """Tell whether a word carries a possessive ending on a word that asks for an attribute
+    ("ددلاینش", "ایمیلش", "deadlinesh", "emailesh")."""
+    for ending in _POSSESSIVE:
+        base = token.removesuffix(ending)
+        if base != token and len(base) >= 3 and base in _ATTRIBUTES | _KNOWN_BASES:
+            return True
+    return False
+
+
+# Latin words a Finglish possessive ending is glued to ("deadlinesh", "emailesh"), and the
+# item words of every language.
+_KNOWN_BASES = frozenset({"deadline", "email", "emaile", "nomre", "tarikh", "date"}) | frozenset(
+    w for words in LEX.kinds.values() for w in words if len(w) >= 3
+)
+
+
+def resolve(text: str, words: str) -> str:
+    """Put the remembered subject's ``words`` where the message points back at it: in place
+    of its first pronoun ("and the one after it?" → "… after CA2 deadline?"), else after it."""
+    for match in _WORD.finditer(text):
+        word = match.group(0)
+        folded = word.casefold()
+        if folded in _REFERS_BACK and folded not in _DETERMINERS | {"one", "ones"}:
+            return f"{text[: match.start()]}{words}{text[match.end() :]}"
+    return f"{text} {words}"
+
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def content(q: Question) -> list[str]:
+    """Return the words that are neither small talk nor a follow-up's fillers."""
+    return [t for t in q.tokens if t not in _SMALL and t not in _FOLLOW_UP and not t.isdigit()]
+
+
+def asks_only_for(q: Question, subject: Subject, course: Course) -> bool:
+    """Tell whether a message says nothing but its subject: "and quiz 4?", "فاینال چی؟"."""
+    names = set(_subject_tokens(course, subject))
+    left = [
+        t
+        for t in q.leftover
+        if t not in _FOLLOW_UP
+        and t not in _SMALL
+        and t not in names
+        and t not in _REFERS_BACK
+        and kind_of(t) is None
+    ]
+    return not left and not q.intents and q.span is None and not q.marks - _NAMING_MARKS
+
+
+# Marks that name a subject rather than ask something of it: "the final exam".
+_NAMING_MARKS = frozenset({Mark.FINAL_EXAM})
+
+
+def _subject_tokens(course: Course, subject: Subject) -> list[str]:
+    words: list[str] = []
+    for part in subject.parts:
+        words += LEX.grading.get(part, [])  # type: ignore[call-overload]
+        # "the final exam", "the final project": "final" is part of the name.
+        words += LEX.order.get("final", [])
+    if subject.person is not None:
+        person = next(p for p in course.data.staff if p.id == subject.person)
+        for name in (person.name, *person.aliases):
+            words += tokens(name)
+    if subject.section is not None:
+        section = course.section_of(subject.section)
+        if section is not None:
+            for name in (section.title.en, section.title.fa, *section.aliases):
+                words += tokens(name)
+    for name, spelled in _ROLE_WORDS.items():
+        if subject.role == name:
+            words += list(spelled)
+    return words
+
+
+def words_for(course: Course, subject: Subject) -> str:
+    """Return words that name ``subject`` for the parser: "CA2 deadline", "Hossein Basafa"."""
+    words: list[str] = []
+    for ref in subject.items:
+        item = grounding.item_named(course, ref)
+        if item is not None:
+            words.append(item.title.en)
+    words += [k for k in subject.kinds if k in ("deadline", "release")]
+    if not subject.items:
+        words += [_KIND_WORDS.get(k, k) for k in subject.kinds if k not in ("deadline", "release")]
+    if subject.person is not None:
+        person = next((p for p in course.data.staff if p.id == subject.person), None)
+        if person is not None:
+            words.append(person.name)
+    elif subject.entry is not None and subject.entry.startswith("faq:"):
+        faq = next((e for e in course.data.faq if f"faq:{e.id}" == subject.entry), None)
+        if faq is not None:
+            words.append(faq.questions.en[0].rstrip("?"))
+    by_id = {part.id: part for part in course.data.grading.parts}
+    words += [by_id[p].name.en for p in subject.parts if p in by_id]
+    if subject.section is not None:
+        section = course.section_of(subject.section)
+        if section is not None:
+            words.append(section.title.en)
+    return " ".join(words)
+
+
+_KIND_WORDS = {
+    "quiz": "quizzes",
+    "assignment": "assignments",
+    "project": "project phases",
+    "workshop": "workshops",
+    "class": "classes",
+}
+
+
+def with_subject(previous: Query, subject: Subject) -> Query | None:
+    """Ask the previous question of a new subject, when the operation can take it."""
+    if previous.op in (Op.WEIGHT, Op.SHARE) and subject.parts:
+        return replace(previous, subject=replace(previous.subject, parts=subject.parts))
+    if previous.op is Op.ENTRY and subject.entry is not None:
+        return replace(previous, subject=Subject(entry=subject.entry))
+    if previous.op in (Op.LOOKUP, Op.UNTIL, Op.LATE, Op.GAP) and subject.items:
+        kept = {f.name: getattr(previous.subject, f.name) for f in fields(Subject)}
+        kept.update(items=subject.items, anchor=None, relation=None, entry=None)
+        if previous.op is Op.GAP:
+            return None
+        return replace(previous, subject=Subject(**kept))
+    if previous.op in (Op.PICK, Op.COUNT, Op.LIST, Op.AGENDA) and subject.kinds:
+        return replace(previous, subject=replace(previous.subject, kinds=subject.kinds))
+    return None
