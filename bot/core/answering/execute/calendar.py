@@ -1,15 +1,12 @@
-"""Compute a query's facts from the course model alone: the one place answers are worked out.
-
-Each operation has one function here; :data:`EXECUTORS` maps operations to them.
-"""
+"""Execute questions about time: what is open, gaps, parts of the course, counts, the break,
+the term, countdowns, next/last/first, what is left or done, spans of days."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from bot.core.answering import grounding
-from bot.core.answering.query import Attr, Op, Query
+from bot.core.answering.query import Attr, Query
 from bot.core.answering.results import (
     AfterDay,
     Agenda,
@@ -18,14 +15,10 @@ from bot.core.answering.results import (
     ClassOnDay,
     Countdown,
     Counted,
-    Declined,
     Done,
     Entry,
     Gap,
-    Greeting,
-    ItemFacts,
     Listed,
-    Missing,
     Moment,
     Nearest,
     OpenWork,
@@ -36,60 +29,14 @@ from bot.core.answering.results import (
     TermEnd,
     TermStart,
     Unknown,
-    Weekday,
-    Weights,
 )
 from bot.core.answering.understand import span_bounds
 from bot.core.course import Course, Event, EventKind, Item
 
-Executor = Callable[[Course, Query, datetime], Result]
-# What "nothing on that day" looks ahead to: anything but a plain class.
 _ANY_BUT_CLASS: tuple[EventKind, ...] = ("quiz", "deadline", "workshop", "release")
+
+
 _KIND_LIST = {"quiz": "quizzes", "assignment": "assignments", "project": "project"}
-
-
-def execute(course: Course, query: Query, now: datetime) -> Result:
-    """Compute the facts ``query`` asks for, as of ``now``."""
-    result = EXECUTORS[query.op](course, query, now)
-    if Attr.WEEKDAY in query.attrs and query.filters.start is not None:
-        used = result.used if result.answered else ()
-        return Weekday(day=query.filters.start, rest=result, used=used)
-    return result
-
-
-def greet(course: Course, query: Query, now: datetime) -> Result:
-    """Answer a greeting or thanks."""
-    return Greeting(thanks="thanks" in query.notes, used=("greeting",))
-
-
-def decline(course: Course, query: Query, now: datetime) -> Result:
-    """Say why a question is not answered."""
-    if query.reason == "no-such-item":
-        return Missing(refs=query.subject.items, answered=False, declined="no-such-item")
-    person = next((p for p in course.data.staff if p.id == query.subject.person), None)
-    entry = query.subject.entry
-    return Declined(
-        reason=query.reason or "unknown",
-        person=person,
-        entry=entry,
-        answered=False,
-        declined=query.reason,
-        used=(entry,) if entry else (),
-    )
-
-
-def unknown(course: Course, query: Query, now: datetime) -> Result:
-    """Say that the question was not understood."""
-    return Unknown(answered=False)
-
-
-def entry(course: Course, query: Query, now: datetime) -> Result:
-    """Render a knowledge-base entry; one the syllabus does not cover answers nothing."""
-    name = query.subject.entry
-    assert name is not None
-    shown = next((note for note in query.notes if note.startswith("fact:")), name)
-    covered = not any(f"faq:{e.id}" == name and not e.answered for e in course.data.faq)
-    return Entry(entry=shown, used=(name,), answered=covered)
 
 
 def open_work(course: Course, query: Query, now: datetime) -> Result:
@@ -133,15 +80,6 @@ def gap(course: Course, query: Query, now: datetime) -> Result:
         sides.append(Moment(item=item, role="item", at=at))
     first, second = sorted(sides, key=lambda side: side.at)
     return Gap(first=first, second=second, used=(first.item.id, second.item.id), whole=True)
-
-
-def weight(course: Course, query: Query, now: datetime) -> Result:
-    """Give each named grading part's points out of the total."""
-    grading = course.data.grading
-    by_id = {part.id: part for part in grading.parts}
-    parts = tuple(by_id[p] for p in query.subject.parts if p in by_id)
-    used = tuple(f"grading:{p}" for p in query.subject.parts)
-    return Weights(parts=parts, total=grading.total, used=used)
 
 
 def section(course: Course, query: Query, now: datetime) -> Result:
@@ -260,39 +198,6 @@ def class_on(course: Course, query: Query, now: datetime) -> Result:
     return ClassOnDay(day=day, session=None, following=following, used=used)
 
 
-def lookup(course: Course, query: Query, now: datetime) -> Result:
-    """Find what is asked of the named items (or of the item another one names)."""
-    subject = query.subject
-    if subject.anchor is not None:
-        related = grounding.neighbour(course, subject, grounding.by_deadline(query))
-        assert related is not None
-        return ItemFacts(items=(related,), attrs=query.attrs, now=now, used=(related.id,))
-    items: list[Item] = []
-    missing = []
-    for ref in subject.items:
-        item = grounding.item_named(course, ref)
-        if item is None:
-            missing.append(ref)
-        elif item not in items:
-            items.append(item)
-    used = [item.id for item in items]
-    day = None
-    if query.filters.span == "day" and query.filters.start is not None:
-        day = agenda(course, query, now, focus=())
-        used.extend(u for u in day.used if u not in used)
-    if subject.entry is not None:
-        used.append(subject.entry)
-    return ItemFacts(
-        items=tuple(items),
-        attrs=query.attrs,
-        now=now,
-        missing=Missing(refs=tuple(missing)) if missing else None,
-        day=day,
-        also=subject.entry,
-        used=tuple(used),
-    )
-
-
 def pick(course: Course, query: Query, now: datetime) -> Result:
     """Answer next, last, first or the remaining of some kinds."""
     kinds = query.subject.kinds
@@ -405,46 +310,12 @@ def agenda(
     )
 
 
-def _agenda(course: Course, query: Query, now: datetime) -> Result:
-    return agenda(course, query, now)
+def remaining(course: Course, query: Query, now: datetime) -> Result:
+    """List everything still ahead this term."""
+    return ahead(course, query, now)
 
 
 def overview(course: Course, query: Query, now: datetime) -> Result:
     """Show the next class, quiz and deadline, as /next does."""
     events = [e for e in course.events if e.at > now][:1]
     return Overview(now=now, used=tuple(e.source_id for e in events))
-
-
-def remaining(course: Course, query: Query, now: datetime) -> Result:
-    """List everything still ahead this term."""
-    return ahead(course, query, now)
-
-
-EXECUTORS: dict[Op, Executor] = {
-    Op.GREET: greet,
-    Op.DECLINE: decline,
-    Op.UNKNOWN: unknown,
-    Op.ENTRY: entry,
-    Op.OPEN: open_work,
-    Op.GAP: gap,
-    Op.WEIGHT: weight,
-    Op.SECTION: section,
-    Op.LIST: listing,
-    Op.COUNT: count,
-    Op.AROUND_BREAK: around_break,
-    Op.AFTER_DAY: after_day,
-    Op.TERM: term,
-    Op.UNTIL: until,
-    Op.CLASS_ON: class_on,
-    Op.LOOKUP: lookup,
-    Op.PICK: pick,
-    Op.REMAINING: remaining,
-    Op.DONE: done,
-    Op.AGENDA: _agenda,
-    Op.OVERVIEW: overview,
-}
-
-
-def day_of(value: date | datetime) -> date:
-    """Return the calendar day of a date or moment."""
-    return value.date() if isinstance(value, datetime) else value

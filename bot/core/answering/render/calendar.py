@@ -1,14 +1,14 @@
-"""Word a result in English or Persian: one function per kind of result, no computation."""
+"""Word answers about time: what is open, gaps, parts of the course, counts, the break, the term,
+countdowns, next/last/first, what is left or done, spans of days."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from bot.core import facts
-from bot.core.answering import entries, grounding
+from bot.core import facts, views
+from bot.core.answering import grounding
 from bot.core.answering.query import Attr
+from bot.core.answering.render.basic import comma
 from bot.core.answering.results import (
     AfterDay,
     Agenda,
@@ -17,34 +17,23 @@ from bot.core.answering.results import (
     ClassOnDay,
     Countdown,
     Counted,
-    Declined,
     Done,
-    Entry,
     Gap,
-    Greeting,
-    ItemFacts,
     Listed,
-    Missing,
     Moment,
     Nearest,
     OpenWork,
     Overview,
-    Result,
     SectionDates,
     SectionItems,
     TermEnd,
     TermStart,
-    Unknown,
-    Weekday,
-    Weights,
 )
-from bot.core.calendar import format_date, format_datetime, format_time, weekday_name
+from bot.core.calendar import format_date, format_datetime, format_time
 from bot.core.course import Course, Event, Item
 from bot.core.i18n import t
 from bot.core.models import Person, Reference
 from bot.core.views import (
-    agenda,
-    assumed_times,
     break_lines,
     event_line,
     event_subject,
@@ -52,102 +41,8 @@ from bot.core.views import (
     next_overview,
 )
 
-Renderer = Callable[[Course, Any, str], str]
-_RENDERERS: dict[type[Result], Renderer] = {}
-# Declines that say why in one line rather than list what the bot can do.
-_SAID_WHY = frozenset({"personal", "solutions", "campus"})
 
-
-def render(course: Course, result: Result, lang: str) -> str:
-    """Word ``result`` in ``lang``."""
-    return _RENDERERS[type(result)](course, result, lang)
-
-
-def renders(kind: type[Result]) -> Callable[[Renderer], Renderer]:
-    """Register the renderer of one kind of result."""
-
-    def register(function: Renderer) -> Renderer:
-        _RENDERERS[kind] = function
-        return function
-
-    return register
-
-
-def _comma(lang: str) -> str:
-    return "، " if lang == "fa" else ", "
-
-
-@renders(Greeting)
-def _greeting(course: Course, result: Greeting, lang: str) -> str:
-    return t(lang, "answer.thanks" if result.thanks else "answer.greeting")
-
-
-@renders(Unknown)
-def fallback(course: Course, result: Result, lang: str) -> str:
-    """Say the question was not understood, and what can be asked."""
-    assignments = course.items_of("assignment")
-    span = (
-        f" ({assignments[0].title.get(lang)}–{assignments[-1].title.get(lang)})"
-        if len(assignments) > 1
-        else ""
-    )
-    return t(lang, "answer.fallback", url=course.submit_url, assignments=span)
-
-
-@renders(Declined)
-def _declined(course: Course, result: Declined, lang: str) -> str:
-    reason = result.reason
-    if result.entry is not None:
-        return entries.render(course, result.entry, lang)
-    if reason == "other-course":
-        info = course.data.course
-        name = f"{info.name.get(lang).split(' (')[0]}{_comma(lang)}{info.code}"
-        return t(lang, "answer.other_course", course=name)
-    if reason == "other-term":
-        return t(lang, "answer.other_term", term=course.data.course.term.get(lang))
-    if reason == "no-phone" and result.person is not None:
-        person: Person = result.person
-        return t(lang, "answer.no_phone", name=person.name, emails=", ".join(person.emails))
-    if reason == "other-person":
-        return t(lang, "answer.other_person")
-    if reason == "which-one":
-        return t(lang, "answer.which_one")
-    if reason in _SAID_WHY:
-        return t(lang, f"answer.why_{reason}", url=course.submit_url)
-    return fallback(course, result, lang)
-
-
-@renders(Missing)
-def _missing(course: Course, result: Missing, lang: str) -> str:
-    lines = []
-    for ref in result.refs:
-        existing = course.items_of(ref.kind)
-        kinds = t(lang, f"kind.{ref.kind}.many")
-        if not existing:
-            lines.append(t(lang, "answer.no_such_kind", kinds=kinds))
-            continue
-        lines.append(
-            t(
-                lang,
-                "answer.no_such_item",
-                kind=t(lang, f"kind.{ref.kind}.one"),
-                n=ref.number or 0,
-                count=len(existing),
-                kinds=kinds,
-                first=existing[0].title.get(lang),
-                last=existing[-1].title.get(lang),
-            )
-        )
-    return "\n".join(lines)
-
-
-@renders(Entry)
-def _entry(course: Course, result: Entry, lang: str) -> str:
-    return entries.render(course, result.entry, lang)
-
-
-@renders(OpenWork)
-def _open(course: Course, result: OpenWork, lang: str) -> str:
+def open_work(course: Course, result: OpenWork, lang: str) -> str:
     if result.open_items:
         lines = [
             t(
@@ -177,8 +72,7 @@ def _side(moment: Moment, lang: str) -> str:
     return title
 
 
-@renders(Gap)
-def _gap(course: Course, result: Gap, lang: str) -> str:
+def gap(course: Course, result: Gap, lang: str) -> str:
     return t(
         lang,
         "answer.days_between",
@@ -190,23 +84,7 @@ def _gap(course: Course, result: Gap, lang: str) -> str:
     )
 
 
-@renders(Weights)
-def _weights(course: Course, result: Weights, lang: str) -> str:
-    return "\n".join(
-        t(
-            lang,
-            "answer.weight",
-            name=part.name.get(lang),
-            points=part.points,
-            total=result.total,
-            percent=round(100 * part.points / result.total),
-        )
-        for part in result.parts
-    )
-
-
-@renders(SectionDates)
-def _section(course: Course, result: SectionDates, lang: str) -> str:
+def section(course: Course, result: SectionDates, lang: str) -> str:
     title = result.section.title.get(lang)
     first, last = result.sessions[0], result.sessions[-1]
     asked = set(result.attrs)
@@ -220,14 +98,13 @@ def _section(course: Course, result: SectionDates, lang: str) -> str:
             start=format_date(first.date, lang),
             end=format_date(last.date, lang),
         )
-        return text + "\n" + _comma(lang).join(format_date(s.date, lang) for s in result.sessions)
+        return text + "\n" + comma(lang).join(format_date(s.date, lang) for s in result.sessions)
     if Attr.END in asked:
         return t(lang, "answer.section_last", title=title, when=format_date(last.date, lang))
     return t(lang, "answer.section_first", title=title, when=format_date(first.date, lang))
 
 
-@renders(SectionItems)
-def _section_items(course: Course, result: SectionItems, lang: str) -> str:
+def section_items(course: Course, result: SectionItems, lang: str) -> str:
     if not result.items:
         names = t(lang, f"kind.{result.kinds[0]}.many")
         return t(lang, "answer.section_none", kinds=names, title=result.section.title.get(lang))
@@ -243,8 +120,7 @@ def _item_day(item: Item) -> date:
     return moment.date()
 
 
-@renders(Counted)
-def _counted(course: Course, result: Counted, lang: str) -> str:
+def counted(course: Course, result: Counted, lang: str) -> str:
     what, things, count = result.what, result.things, len(result.things)
     if what in ("quiz", "assignment", "project", "workshop"):
         items: list[Item] = list(things)  # type: ignore[arg-type]
@@ -277,8 +153,7 @@ def _counted(course: Course, result: Counted, lang: str) -> str:
     return t(lang, "answer.count_sections", count=count, titles=titles)
 
 
-@renders(AroundBreak)
-def _around_break(course: Course, result: AroundBreak, lang: str) -> str:
+def around_break(course: Course, result: AroundBreak, lang: str) -> str:
     key = "answer.before_break" if result.before else "answer.after_break"
     return "\n".join(
         t(
@@ -292,8 +167,7 @@ def _around_break(course: Course, result: AroundBreak, lang: str) -> str:
     )
 
 
-@renders(AfterDay)
-def _after_day(course: Course, result: AfterDay, lang: str) -> str:
+def after_day(course: Course, result: AfterDay, lang: str) -> str:
     day = format_date(result.day, lang)
     lines = []
     for kind, later in result.groups:
@@ -315,16 +189,14 @@ def _after_day(course: Course, result: AfterDay, lang: str) -> str:
     return "\n".join(lines)
 
 
-@renders(TermStart)
-def _term_start(course: Course, result: TermStart, lang: str) -> str:
+def term_start(course: Course, result: TermStart, lang: str) -> str:
     text = t(lang, "answer.course_starts", date=format_date(result.day, lang))
     if result.with_classes:
         text += "\n" + facts.render(course, "classes", lang)
     return text
 
 
-@renders(TermEnd)
-def _term_end(course: Course, result: TermEnd, lang: str) -> str:
+def term_end(course: Course, result: TermEnd, lang: str) -> str:
     text = t(lang, "answer.course_ends", date=format_date(result.day, lang))
     last = result.last_deadline
     if last is not None:
@@ -337,8 +209,7 @@ def _term_end(course: Course, result: TermEnd, lang: str) -> str:
     return text + "\n" + course.data.exams.final.get(lang)
 
 
-@renders(Countdown)
-def _countdown(course: Course, result: Countdown, lang: str) -> str:
+def countdown(course: Course, result: Countdown, lang: str) -> str:
     event, now = result.event, result.now
     title = event_title(event, lang)
     when = format_datetime(event.at, lang)
@@ -352,8 +223,7 @@ def _countdown(course: Course, result: Countdown, lang: str) -> str:
     return t(lang, "answer.until_days", what=title, when=when, days=days)
 
 
-@renders(ClassOnDay)
-def _class_on(course: Course, result: ClassOnDay, lang: str) -> str:
+def class_on(course: Course, result: ClassOnDay, lang: str) -> str:
     session, day = result.session, result.day
     if session is not None:
         hours = f"{format_time(session.starts_at, lang)}–{format_time(session.ends_at, lang)}"
@@ -371,7 +241,7 @@ def _class_on(course: Course, result: ClassOnDay, lang: str) -> str:
             place=course.data.classes.place.get(lang),
         )
         if items:
-            text += "\n" + t(lang, "answer.class_also", items=_comma(lang).join(items))
+            text += "\n" + t(lang, "answer.class_also", items=comma(lang).join(items))
         return text
     lines = [t(lang, "answer.class_no", date=format_date(day, lang))]
     lines += break_lines(course, lang, between=(day, day))
@@ -383,58 +253,6 @@ def _class_on(course: Course, result: ClassOnDay, lang: str) -> str:
         lines.append(t(lang, "answer.next_class", when=when))
     else:
         lines.append(t(lang, "answer.none_next", kinds=t(lang, "kind.class.many")))
-    return "\n".join(lines)
-
-
-@renders(ItemFacts)
-def _item_facts(course: Course, result: ItemFacts, lang: str) -> str:
-    parts = [describe(course, item, result, lang) for item in result.items]
-    if result.day is not None:
-        parts.append(_agenda(course, result.day, lang))
-    if result.also is not None:
-        parts.append(entries.render(course, result.also, lang))
-    if result.missing is not None:
-        parts.append(_missing(course, result.missing, lang))
-    return "\n\n".join(parts)
-
-
-def describe(course: Course, item: Item, result: ItemFacts, lang: str) -> str:
-    """Say what the question asks of an item, in past or future tense as of ``now``."""
-    now, asked = result.now, set(result.attrs)
-    title = item.title.get(lang)
-    topic = item.topic.get(lang) if item.topic else item.section.title.get(lang)
-    place = course.data.classes.place.get(lang)
-    if item.starts_at is not None:
-        when = format_datetime(item.starts_at, lang)
-        tense = "past" if item.starts_at <= now else "future"
-        key = "quiz" if item.kind == "quiz" else "workshop"
-        text = t(lang, f"answer.{key}_{tense}", title=title, when=when, topic=topic, place=place)
-        if item.kind == "workshop" and course.data.times.assumed:
-            text += " " + t(lang, "answer.workshop_assumed")
-        return text
-    assert item.release_at is not None and item.due_at is not None
-    release = t(
-        lang,
-        "answer.released_past" if item.release_at <= now else "answer.released_future",
-        title=title,
-        when=format_date(item.release_at.date(), lang),
-    )
-    due = t(
-        lang,
-        "answer.due_past" if item.due_at <= now else "answer.due_future",
-        title=title,
-        when=format_datetime(item.due_at, lang),
-    )
-    if not item.due_explicit:
-        days = (item.due_at.date() - item.release_at.date()).days
-        due += " " + t(lang, "answer.due_derived", days=days)
-    due = " ".join([due, *assumed_times([item], lang)])
-    due_first = Attr.DEADLINE in asked and Attr.RELEASE not in asked
-    lines = [due, release] if due_first else [release, due]
-    if Attr.TOPIC in asked:
-        lines.insert(0, t(lang, "answer.topic", title=title, topic=topic))
-    if Attr.DEADLINE in asked or item.due_at > now:
-        lines.append(t(lang, "answer.submit", url=course.submit_url))
     return "\n".join(lines)
 
 
@@ -452,7 +270,7 @@ def event_sentence(course: Course, key: str, kind: str, event: Event, lang: str)
         place = course.data.classes.place.get(lang)
         extra = [
             f"{format_time(session.starts_at, lang)}–{format_time(session.ends_at, lang)}"
-            f"{_comma(lang)}{place}"
+            f"{comma(lang)}{place}"
         ]
         for item_id in session.item_ids:
             item = course.item_by_id(item_id)
@@ -474,8 +292,7 @@ def _none_left(course: Course, kinds: tuple[str, ...], last: tuple[Event, ...], 
     return "\n".join(lines)
 
 
-@renders(Nearest)
-def _nearest(course: Course, result: Nearest, lang: str) -> str:
+def nearest(course: Course, result: Nearest, lang: str) -> str:
     lines = []
     for kind, event in result.found:
         if event is None and result.future:
@@ -489,29 +306,25 @@ def _nearest(course: Course, result: Nearest, lang: str) -> str:
     return ("\n" if result.compact else "\n\n").join(lines)
 
 
-@renders(Listed)
-def _listed(course: Course, result: Listed, lang: str) -> str:
+def listed(course: Course, result: Listed, lang: str) -> str:
     return "\n".join(
         f"{event_title(event, lang)}: {format_datetime(event.at, lang)}" for event in result.events
     )
 
 
-@renders(Ahead)
-def _ahead(course: Course, result: Ahead, lang: str) -> str:
+def ahead(course: Course, result: Ahead, lang: str) -> str:
     if result.events:
         return "\n".join(event_line(event, lang) for event in result.events)
     return _none_left(course, result.kinds, result.last, lang)
 
 
-@renders(Done)
-def _done(course: Course, result: Done, lang: str) -> str:
+def done(course: Course, result: Done, lang: str) -> str:
     if not result.events:
         return t(lang, "answer.none_past", kind=t(lang, f"kind.{result.kinds[0]}.one"))
     return "\n".join(f"✓ {event_line(event, lang)[2:]}" for event in result.events)
 
 
-@renders(Agenda)
-def _agenda(course: Course, result: Agenda, lang: str) -> str:
+def agenda(course: Course, result: Agenda, lang: str) -> str:
     first, last = result.first, result.last
     span_text = _span_text(result.span, first, last, lang)
     only_deadlines = result.focus == ("deadline",)
@@ -534,7 +347,7 @@ def _agenda(course: Course, result: Agenda, lang: str) -> str:
     start = datetime.combine(first, datetime.min.time(), tzinfo=course.tz)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=course.tz)
     kinds = tuple(result.focus) if result.focus else None
-    body = agenda(course, start, end, lang, kinds, topics=result.topics)  # type: ignore[arg-type]
+    body = views.agenda(course, start, end, lang, kinds, topics=result.topics)  # type: ignore[arg-type]
     if first == last:
         # One day: the heading already names it, so drop the agenda's date line.
         body = [line.strip() for line in body[1:]]
@@ -555,16 +368,5 @@ def _span_text(span: str, first: date, last: date, lang: str) -> str:
     return t(lang, f"answer.span_{key}", date=format_date(first, lang))
 
 
-@renders(Overview)
-def _overview(course: Course, result: Overview, lang: str) -> str:
+def overview(course: Course, result: Overview, lang: str) -> str:
     return next_overview(course, result.now, lang)
-
-
-@renders(Weekday)
-def _weekday(course: Course, result: Weekday, lang: str) -> str:
-    # The date without its abbreviated weekday, which the line spells out.
-    day = format_date(result.day, lang).split(" ", 1)[1]
-    line = t(lang, "answer.weekday", date=day, weekday=weekday_name(result.day, lang))
-    if result.rest.answered:
-        return f"{line}\n{render(course, result.rest, lang)}"
-    return line

@@ -1,0 +1,71 @@
+"""Turn one question (or one clause of one) into a :class:`Query`.
+
+The readings are tried in the order of :data:`READINGS`: the first that recognises the
+question wins. Each reading looks at what the words say (:class:`Question`) and at the course's
+own vocabulary; none computes an answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from bot.core.answering.parse import calendar, declines, grades, items, retrieve
+from bot.core.answering.parse.vocabulary import Vocabulary
+from bot.core.answering.query import Attr, Op, Query
+from bot.core.answering.understand import Question
+from bot.core.lexicon import Mark
+from bot.core.text import tokens
+
+Reading = Callable[[Vocabulary, Question, datetime], Query | None]
+
+# The readings in order of precedence: the first that recognises a question wins.
+READINGS: tuple[Reading, ...] = (
+    declines.greeting,
+    declines.declined,
+    # Computations, most specific first: a gap names two items, a weight a grading part.
+    calendar.open_work,
+    calendar.gap,
+    grades.weight,
+    calendar.section,
+    calendar.count,
+    calendar.around_break,
+    calendar.after_day,
+    calendar.term,
+    calendar.until,
+    calendar.each,
+    calendar.class_on,
+    # Named items, then questions relative to now, then the knowledge base.
+    items.items,
+    calendar.relative,
+    retrieve.retrieved,
+)
+
+
+class Parser(Vocabulary):
+    """Read questions about one course into queries."""
+
+    def parse(self, text: str, now: datetime) -> Query:
+        """Return the query ``text`` asks, or one of op UNKNOWN."""
+        if not tokens(text):
+            return Query(Op.UNKNOWN)
+        q = self.read(text, now)
+        query = self.parse_question(q, now)
+        if Mark.WEEKDAY in q.marks and q.day is not None and query.op is not Op.DECLINE:
+            # "What weekday is the 18 Ord class?": the weekday in full, before the rest.
+            filters = query.filters if query.filters.start else replace(query.filters, start=q.day)
+            query = replace(query, attrs=(*query.attrs, Attr.WEEKDAY), filters=filters)
+        return query
+
+    def parse_question(self, q: Question, now: datetime) -> Query:
+        """Try each reading in order of precedence; the first that recognises ``q`` wins."""
+        for reading in READINGS:
+            found = reading(self, q, now)
+            if found is not None:
+                return found
+        return Query(Op.UNKNOWN)
+
+    def greeting(self, q: Question, now: datetime) -> Query | None:
+        """Return the greeting ``q`` is, if it is only one."""
+        return declines.greeting(self, q, now)

@@ -1,0 +1,32 @@
+"""The last reading: a knowledge-base entry found by its words, a list of items, or nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.core.answering.parse.vocabulary import Vocabulary
+from bot.core.answering.parse.words import (
+    CONFIDENT,
+)
+from bot.core.answering.query import Op, Query, Subject
+from bot.core.answering.understand import (
+    Question,
+)
+from bot.core.lexicon import lexicon
+
+LEX = lexicon()
+
+
+def retrieved(vocab: Vocabulary, q: Question, now: datetime) -> Query:
+    """Find the knowledge-base entry the question asks for, or a list of items."""
+    terms = vocab.terms(q.tokens)
+    if q.kinds and set(terms) <= set(q.kinds) and not q.marks:
+        # Only item words ("project phases", "quizzes?"): the list of those items.
+        return Query(Op.LIST, Subject(kinds=(q.kinds[0],)))
+    matches = vocab.index.search(terms)
+    if matches and matches[0].score >= CONFIDENT:
+        return Query(Op.ENTRY, Subject(entry=matches[0].entry))
+    if q.kinds and not vocab.unexplained(q):
+        # "quizzes?", "deadlines": list them all.
+        return Query(Op.LIST, Subject(kinds=(q.kinds[0],)))
+    return Query(Op.UNKNOWN)

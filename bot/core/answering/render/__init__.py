@@ -1,0 +1,85 @@
+"""Word a result in English or Persian: one function per kind of result, no computation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.core.answering.render import basic, calendar, grades, items
+from bot.core.answering.results import (
+    AfterDay,
+    Agenda,
+    Ahead,
+    AroundBreak,
+    ClassOnDay,
+    Countdown,
+    Counted,
+    Declined,
+    Done,
+    Entry,
+    Gap,
+    Greeting,
+    ItemFacts,
+    Listed,
+    Missing,
+    Nearest,
+    OpenWork,
+    Overview,
+    Result,
+    SectionDates,
+    SectionItems,
+    TermEnd,
+    TermStart,
+    Unknown,
+    Weekday,
+    Weights,
+)
+from bot.core.calendar import format_date, weekday_name
+from bot.core.course import Course
+from bot.core.i18n import t
+
+Renderer = Callable[[Course, Any, str], str]
+
+
+def render(course: Course, result: Result, lang: str) -> str:
+    """Word ``result`` in ``lang``."""
+    return RENDERERS[type(result)](course, result, lang)
+
+
+def weekday(course: Course, result: Weekday, lang: str) -> str:
+    """Say a day's weekday in full, before the answer to the rest of the question."""
+    # The date without its abbreviated weekday, which the line spells out.
+    day = format_date(result.day, lang).split(" ", 1)[1]
+    line = t(lang, "answer.weekday", date=day, weekday=weekday_name(result.day, lang))
+    if result.rest.answered:
+        return f"{line}\n{render(course, result.rest, lang)}"
+    return line
+
+
+RENDERERS: dict[type[Result], Renderer] = {
+    Greeting: basic.greeting,
+    Unknown: basic.fallback,
+    Declined: basic.declined,
+    Missing: basic.missing,
+    Entry: basic.entry,
+    OpenWork: calendar.open_work,
+    Gap: calendar.gap,
+    Weights: grades.weights,
+    SectionDates: calendar.section,
+    SectionItems: calendar.section_items,
+    Counted: calendar.counted,
+    AroundBreak: calendar.around_break,
+    AfterDay: calendar.after_day,
+    TermStart: calendar.term_start,
+    TermEnd: calendar.term_end,
+    Countdown: calendar.countdown,
+    ClassOnDay: calendar.class_on,
+    ItemFacts: items.item_facts,
+    Nearest: calendar.nearest,
+    Listed: calendar.listed,
+    Ahead: calendar.ahead,
+    Done: calendar.done,
+    Agenda: calendar.agenda,
+    Overview: calendar.overview,
+    Weekday: weekday,
+}

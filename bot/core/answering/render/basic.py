@@ -1,0 +1,86 @@
+"""Word greetings, declines, the fallback, missing items and knowledge-base entries."""
+
+from __future__ import annotations
+
+from bot.core.answering import entries
+from bot.core.answering.results import (
+    Declined,
+    Entry,
+    Greeting,
+    Missing,
+    Result,
+)
+from bot.core.course import Course
+from bot.core.i18n import t
+from bot.core.models import Person
+
+_SAID_WHY = frozenset({"personal", "solutions", "campus"})
+
+
+def comma(lang: str) -> str:
+    """Return the list separator of ``lang``."""
+    return "، " if lang == "fa" else ", "
+
+
+def greeting(course: Course, result: Greeting, lang: str) -> str:
+    return t(lang, "answer.thanks" if result.thanks else "answer.greeting")
+
+
+def fallback(course: Course, result: Result, lang: str) -> str:
+    """Say the question was not understood, and what can be asked."""
+    assignments = course.items_of("assignment")
+    span = (
+        f" ({assignments[0].title.get(lang)}–{assignments[-1].title.get(lang)})"
+        if len(assignments) > 1
+        else ""
+    )
+    return t(lang, "answer.fallback", url=course.submit_url, assignments=span)
+
+
+def declined(course: Course, result: Declined, lang: str) -> str:
+    reason = result.reason
+    if result.entry is not None:
+        return entries.render(course, result.entry, lang)
+    if reason == "other-course":
+        info = course.data.course
+        name = f"{info.name.get(lang).split(' (')[0]}{comma(lang)}{info.code}"
+        return t(lang, "answer.other_course", course=name)
+    if reason == "other-term":
+        return t(lang, "answer.other_term", term=course.data.course.term.get(lang))
+    if reason == "no-phone" and result.person is not None:
+        person: Person = result.person
+        return t(lang, "answer.no_phone", name=person.name, emails=", ".join(person.emails))
+    if reason == "other-person":
+        return t(lang, "answer.other_person")
+    if reason == "which-one":
+        return t(lang, "answer.which_one")
+    if reason in _SAID_WHY:
+        return t(lang, f"answer.why_{reason}", url=course.submit_url)
+    return fallback(course, result, lang)
+
+
+def missing(course: Course, result: Missing, lang: str) -> str:
+    lines = []
+    for ref in result.refs:
+        existing = course.items_of(ref.kind)
+        kinds = t(lang, f"kind.{ref.kind}.many")
+        if not existing:
+            lines.append(t(lang, "answer.no_such_kind", kinds=kinds))
+            continue
+        lines.append(
+            t(
+                lang,
+                "answer.no_such_item",
+                kind=t(lang, f"kind.{ref.kind}.one"),
+                n=ref.number or 0,
+                count=len(existing),
+                kinds=kinds,
+                first=existing[0].title.get(lang),
+                last=existing[-1].title.get(lang),
+            )
+        )
+    return "\n".join(lines)
+
+
+def entry(course: Course, result: Entry, lang: str) -> str:
+    return entries.render(course, result.entry, lang)
