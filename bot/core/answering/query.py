@@ -143,11 +143,22 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class Score:
+    """A fraction of full marks on a grading part, or on one of its items ("CA2", "a phase")."""
+
+    part: str
+    fraction: float
+    # Which of the part's items (CA2 is 2), or None for the whole part.
+    item: int | None = None
+    # One of the part's items, not said which ("if I skip a phase").
+    one: bool = False
+
+
+@dataclass(frozen=True)
 class Given:
     """Numbers the question states: scores per grading part, a delay, free days left."""
 
-    # Fraction of full marks per grading part id ("final": 0.0 when it is skipped).
-    scores: tuple[tuple[str, float], ...] = ()
+    scores: tuple[Score, ...] = ()
     # The score of every part not named in ``scores``, when the question says ("the rest full").
     others: float | None = None
     delay_hours: float | None = None
@@ -194,7 +205,7 @@ class Query:
             if filters.get(name):
                 filters[name] = date.fromisoformat(filters[name])
         given = dict(data.get("given") or {})
-        given["scores"] = tuple(tuple(pair) for pair in given.get("scores", ()))
+        given["scores"] = tuple(Score(**score) for score in given.get("scores", ()))
         if given.get("on_day"):
             given["on_day"] = date.fromisoformat(given["on_day"])
         return cls(

@@ -91,6 +91,52 @@ class Weights(Result):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Portion:
+    """Some grading parts' points, or one item's share of a part (``items`` > 1)."""
+
+    parts: tuple[GradingPart, ...]
+    points: float
+    # How many items the part is shared by, when one item is meant ("one quiz": 7).
+    items: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class Share(Result):
+    portion: Portion
+    total: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Comparison(Result):
+    left: Portion
+    right: Portion
+    # The question asked "is the left worth more (less) than the right?", not "which is more".
+    asked: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Earned:
+    """What a what-if earns on one grading part."""
+
+    part: GradingPart
+    points: float
+    # Each item's fraction of full marks, when the items were scored one by one.
+    items: int = 1
+    assumed: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class WhatIf(Result):
+    earned: tuple[Earned, ...]
+    total: float
+
+    @property
+    def points(self) -> float:
+        """Return the total the scores add up to."""
+        return sum(e.points for e in self.earned)
+
+
+@dataclass(frozen=True, kw_only=True)
 class SectionDates(Result):
     section: Section
     sessions: tuple[ClassSession, ...]

@@ -50,7 +50,7 @@ class _Groups(BaseModel):
     """Named word lists; a key the code does not know is an error, so a renamed YAML key
     cannot silently switch a rule off."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Words(_Groups):
@@ -88,6 +88,20 @@ class Words(_Groups):
     amount: list[str] = Field(default_factory=list)
     chatter: list[str] = Field(default_factory=list)
     question: list[str] = Field(default_factory=list)
+    conditional: list[str] = Field(default_factory=list)
+    score_zero: list[str] = Field(default_factory=list)
+    score_full: list[str] = Field(default_factory=list)
+    score_half: list[str] = Field(default_factory=list)
+    others: list[str] = Field(default_factory=list)
+    except_: list[str] = Field(default_factory=list, alias="except")
+    together: list[str] = Field(default_factory=list)
+    more: list[str] = Field(default_factory=list)
+    less: list[str] = Field(default_factory=list)
+    ratio: list[str] = Field(default_factory=list)
+    share: list[str] = Field(default_factory=list)
+    unit: list[str] = Field(default_factory=list)
+    most: list[str] = Field(default_factory=list)
+    lose_points: list[str] = Field(default_factory=list)
     refers_back: list[str] = Field(default_factory=list)
     follow_up: list[str] = Field(default_factory=list)
     attributes: list[str] = Field(default_factory=list)

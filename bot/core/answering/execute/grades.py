@@ -1,15 +1,17 @@
-"""Execute questions about the grade."""
+"""Execute questions about the grade: weights, shares, comparisons and what-ifs, from the
+course file's grading parts alone."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.answering.query import Query
-from bot.core.answering.results import (
-    Result,
-    Weights,
-)
+from bot.core.answering.query import Query, Score, Subject
+from bot.core.answering.results import Comparison, Earned, Portion, Result, Share, Weights, WhatIf
 from bot.core.course import Course
+from bot.core.models import GradingPart
+
+# The kind of item each grading part is made of; a part with none is one whole (the exam).
+_ITEM_KIND = {"quizzes": "quiz", "assignments": "assignment", "project": "project"}
 
 
 def weight(course: Course, query: Query, now: datetime) -> Result:
@@ -19,3 +21,69 @@ def weight(course: Course, query: Query, now: datetime) -> Result:
     parts = tuple(by_id[p] for p in query.subject.parts if p in by_id)
     used = tuple(f"grading:{p}" for p in query.subject.parts)
     return Weights(parts=parts, total=grading.total, used=used)
+
+
+def items_in(course: Course, part: GradingPart) -> int:
+    """Return how many items a grading part is made of (7 quizzes), 1 for a whole exam."""
+    kind = _ITEM_KIND.get(part.id)
+    return len(course.items_of(kind)) if kind else 1  # type: ignore[arg-type]
+
+
+def portion(course: Course, subject: Subject) -> Portion:
+    """Return the points of a subject's grading parts, or of one item of its one part."""
+    by_id = {part.id: part for part in course.data.grading.parts}
+    parts = tuple(by_id[p] for p in subject.parts if p in by_id)
+    if subject.unit and len(parts) == 1:
+        count = max(1, items_in(course, parts[0]))
+        return Portion(parts=parts, points=parts[0].points / count, items=count)
+    return Portion(parts=parts, points=sum(p.points for p in parts))
+
+
+def share(course: Course, query: Query, now: datetime) -> Result:
+    """Give what part of the grade some parts make up, together or per item."""
+    found = portion(course, query.subject)
+    used = tuple(f"grading:{p.id}" for p in found.parts)
+    return Share(portion=found, total=course.data.grading.total, used=used, whole=True)
+
+
+def compare(course: Course, query: Query, now: datetime) -> Result:
+    """Weigh two groups of grading parts against each other."""
+    assert query.other is not None
+    left, right = portion(course, query.subject), portion(course, query.other)
+    used = tuple(f"grading:{p.id}" for p in (*left.parts, *right.parts))
+    asked = next((note for note in query.notes if note in ("more", "less")), None)
+    return Comparison(left=left, right=right, asked=asked, used=used, whole=True)
+
+
+def what_if(course: Course, query: Query, now: datetime) -> Result:
+    """Add up the grade for the scores a question gives, part by part."""
+    given = query.given
+    earned = []
+    for part in course.data.grading.parts:
+        scores = [s for s in given.scores if s.part == part.id]
+        earned.append(_earned(course, part, scores, given.others))
+    used = tuple(f"grading:{p}" for p in query.subject.parts)
+    total = course.data.grading.total
+    return WhatIf(earned=tuple(earned), total=total, used=used, whole=True)
+
+
+def _earned(course: Course, part: GradingPart, scores: list[Score], others: float | None) -> Earned:
+    """Return what one part earns: its own score, its items' scores, or the rest's."""
+    rest = 1.0 if others is None else others
+    whole = next((s for s in scores if s.item is None and not s.one), None)
+    if whole is not None:
+        return Earned(part=part, points=part.points * whole.fraction)
+    if not scores:
+        return Earned(part=part, points=part.points * rest, assumed=others is None)
+    count = max(1, items_in(course, part))
+    fractions = {s.item: s.fraction for s in scores if s.item is not None}
+    singles = [s.fraction for s in scores if s.one]
+    scored = [fractions.get(number) for number in range(1, count + 1)]
+    # "Skip a phase": any one of the unscored items.
+    for fraction in singles:
+        for index, value in enumerate(scored):
+            if value is None:
+                scored[index] = fraction
+                break
+    points = sum(rest if value is None else value for value in scored) * part.points / count
+    return Earned(part=part, points=points, items=count)

@@ -23,6 +23,9 @@ Reading = Callable[[Vocabulary, Question, datetime], Query | None]
 # The readings in order of precedence: the first that recognises a question wins.
 READINGS: tuple[Reading, ...] = (
     declines.greeting,
+    # Arithmetic on the grade before declines: "the highest total if I skip the final" asks
+    # about the grading scheme, not about someone's grade.
+    grades.arithmetic,
     declines.declined,
     # Computations, most specific first: a gap names two items, a weight a grading part.
     calendar.open_work,

@@ -1,30 +1,394 @@
-"""Readings of questions about the grade: the weight of its parts."""
+"""Readings of questions about the grade: the weight of its parts, their shares, comparisons
+between them, and what-ifs ("if I skip the final and get full marks on the rest?").
+
+The words are read as a list of mentions (a grading part, one of its items, "the rest",
+"except …") and score words ("skip", "full marks", "half", "75%"), clause by clause.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.answering import grounding
 from bot.core.answering.parse.vocabulary import Vocabulary
-from bot.core.answering.query import Attr, Op, Query, Subject
-from bot.core.answering.understand import (
-    Question,
-)
+from bot.core.answering.query import Attr, Given, Op, Query, Score, Subject
+from bot.core.answering.understand import Question, kind_of, read_number
 from bot.core.lexicon import Mark, lexicon
 
 LEX = lexicon()
+_W = LEX.words
+_PART_OF_KIND = {"quiz": "quizzes", "assignment": "assignments", "project": "project"}
+_PART_WORDS = {word: part for part, words in LEX.grading.items() for word in words}
+_FINAL_WORDS = frozenset(LEX.order.get("final", []))
+_CONDITIONAL = frozenset(_W.conditional)
+_ZERO = frozenset(_W.score_zero)
+_FULL = frozenset(_W.score_full)
+_HALF = frozenset(_W.score_half)
+_OTHERS = frozenset(_W.others)
+_EXCEPT = frozenset(_W.except_)
+_TOGETHER = frozenset(_W.together) | {"plus", "+"}
+_MORE = frozenset(_W.more)
+_LESS = frozenset(_W.less)
+_RATIO = frozenset(_W.ratio)
+_SHARE = frozenset(_W.share)
+_UNIT = frozenset(_W.unit)
+_MOST = frozenset(_W.most)
+_ONLY = frozenset({"only", "just", "فقط", "تنها"})
+# "one quiz", "a phase": a single item, as opposed to "every quiz".
+_SINGLE = frozenset({"one", "single", "a", "an", "یک", "یه", "تک", "یکی"})
+_EVERY = frozenset({"every", "each", "all", "هر", "همه", "per"})
+# How far a score word may stand from the part it scores: "skip the final", "فاینال رو ندم".
+_NEAR = 5
+# Where one clause of a what-if ends: "skip the final | but get full marks on the rest".
+_CLAUSE_BREAKS = frozenset({"and", "but", "و", "ولی", "اما", "then", "while"})
+# Between the two sides of a comparison: "the final than the quizzes", "final ya tamrina".
+_SIDES = frozenset({"than", "or", "vs", "versus", "compared", "to", "از", "یا", "نسبت"})
+# Words that speak of the grade: what a share, a comparison or a what-if is about.
+_GRADE = frozenset(
+    [
+        *_W.grade,
+        *_W.weight,
+        *_W.most,
+        *_W.share,
+        *_W.lose_points,
+        *_W.ratio,
+        "total",
+        "points",
+        "point",
+        "worth",
+        "نمره",
+        "نمرم",
+        "نمرش",
+        "بارم",
+        "ارزش",
+        "میشم",
+        "carry",
+        "count",
+        "counts",
+    ]
+)
+# Words that ask for a share of the grade outright, not for someone's mark.
+_WORTH = frozenset(
+    [*_W.weight, *_W.share, "worth", "carry", "carries", "ارزش", "بارم", "نمره", "نمرش", "نمرست"]
+)
+_SELF = frozenset(_W.self) | frozenset({"i", "me", "my", "mine", "من", "نمرم", "نمره‌م"})
+_SOMEONE = frozenset(
+    {"who", "whose", "average", "avg", "highest", "lowest", "anyone", "کی", "میانگین"}
+)
+# Persian grade words under a possessive or plural ending: "ارزششون", "نمره‌هاشون".
+_GRADE_STEMS = ("ارزش", "نمره", "نمرا", "درصد", "بارم")
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|٪|percent|درصد)")
+
+
+@dataclass
+class Mention:
+    """A grading part named at a position: the whole part, one item, or one of its items."""
+
+    part: str
+    at: int
+    item: int | None = None
+    one: bool = False
+    every: bool = False
+    singular: bool = False
+
+    @property
+    def unit(self) -> bool:
+        """Tell whether the mention is one of the part's items rather than all of them."""
+        return self.item is not None or (self.one and not self.every)
+
+
+@dataclass
+class Reading:
+    """What the words say about the grade, in order."""
+
+    mentions: list[Mention] = field(default_factory=list)
+    # Whether the question speaks of the grade at all (points, percent, the total, "the most").
+    about_grade: bool = False
+    others_at: list[int] = field(default_factory=list)
+    except_at: list[int] = field(default_factory=list)
+    scores: list[tuple[int, float]] = field(default_factory=list)
 
 
 def weight(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     """Read "how much is the final exam worth"."""
     words = set(q.tokens)
-    strong = words & set(LEX.words.weight)
+    strong = words & set(_W.weight)
     # "grade" or "نمره" alone may ask for one's own grade; with "how much" it asks a weight.
-    weak = words & set(LEX.words.grade) and words & set(LEX.words.amount)
-    if not (strong or weak or Mark.WEIGHT in q.marks) or words & set(LEX.words.self):
+    weak = words & set(_W.grade) and words & set(_W.amount)
+    if not (strong or weak or Mark.WEIGHT in q.marks) or words & set(_W.self):
         return None
     known = {part.id for part in vocab.course.data.grading.parts}
     parts = tuple(p for p in grounding.grading_parts(q) if p in known)
     if not parts:
         return None
     return Query(Op.WEIGHT, Subject(parts=parts), (Attr.POINTS,))
+
+
+def arithmetic(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
+    """Read a what-if, a comparison or a share of the grade."""
+    grading = vocab.course.data.grading
+    known = tuple(part.id for part in grading.parts)
+    # "out of 21": the total, written as students write it, speaks of the grade too.
+    found = _read(q, known, f"{grading.total:g}")
+    if (not found.mentions and not found.others_at) or not found.about_grade:
+        return None
+    words = set(q.tokens)
+    if words & _CONDITIONAL or words & _MOST:
+        what_if = _what_if(q, found, known)
+        if what_if is not None:
+            return what_if
+    if words & (_SELF | _SOMEONE):
+        return None  # "what grade did I get on CA1", "who got the highest": not the scheme
+    if words & (_MORE | _LESS | _RATIO) or (words & _HALF and not words & _CONDITIONAL):
+        compared = _compare(q, found, known)
+        if compared is not None:
+            return compared
+    return _share(q, found, known)
+
+
+def _read(q: Question, known: tuple[str, ...], total: str) -> Reading:
+    """List the grading parts, "the rest", "except" and the scores the words name."""
+    found = Reading()
+    tokens = q.tokens
+    skip: set[int] = set()
+    for index, token in enumerate(tokens):
+        if index in skip:
+            continue
+        part = _part(tokens, index)
+        if part is not None and part in known:
+            mention = Mention(part, index)
+            _unit(tokens, index, mention, skip)
+            if not _same_as_last(found, mention):
+                found.mentions.append(mention)
+        elif token in _OTHERS and _means_the_rest(tokens, index):
+            found.others_at.append(index)
+        elif token in _EXCEPT or (token == "other" and tokens[index + 1 : index + 2] == ["than"]):
+            found.except_at.append(index)
+        score = _score(token)
+        if score is not None:
+            found.scores.append((index, score))
+        if token in _GRADE or token == total or token.startswith(_GRADE_STEMS):
+            found.about_grade = True
+    for match in _PERCENT.finditer(" ".join(tokens)):
+        position = len(" ".join(tokens)[: match.start()].split())
+        found.scores.append((position, float(match.group(1)) / 100))
+    return found
+
+
+def _part(tokens: list[str], index: int) -> str | None:
+    """Return the grading part the word at ``index`` names, if any."""
+    token = tokens[index]
+    if token in _FINAL_WORDS:
+        following = tokens[index + 1 : index + 3]
+        # "final project" is the project; "final exam" or "final" alone the exam.
+        if any(kind_of(word) == "project" for word in following):
+            return None
+        if any(_PART_WORDS.get(word) == "final" for word in following):
+            return None  # the word after it names the exam
+        return "final"
+    if token in _PART_WORDS:
+        return _PART_WORDS[token]
+    kind = kind_of(token)
+    return _PART_OF_KIND.get(kind) if kind else None
+
+
+def _unit(tokens: list[str], index: int, mention: Mention, skip: set[int]) -> None:
+    """Mark a mention as one item ("CA2", "phase 3", "a quiz") or every item ("each quiz")."""
+    token = tokens[index]
+    after = tokens[index + 1] if index + 1 < len(tokens) else ""
+    if after.isdigit() and int(after) <= 10:
+        mention.item = int(after)
+        skip.add(index + 1)
+        return
+    before = tokens[max(0, index - 2) : index]
+    ordinal = read_number(before[-1]) if before else None
+    if ordinal is not None and ordinal[1]:
+        mention.item = ordinal[0]
+        return
+    # "one quiz", "a single quiz", "one of the quizzes", "یه فاز"; "each quiz", "هر فاز".
+    near = before[-1:] if not before or before[-1] not in _LINKS else before
+    mention.one = bool(set(near) & _SINGLE) or (
+        token in ("phase", "فاز") and "project" not in tokens
+    )
+    mention.every = bool(set(near) & _EVERY)
+    mention.singular = not token.endswith(("s", "ها", "های")) and not (
+        not token.isascii() and token.endswith("ا")
+    )
+
+
+# Words between "one"/"each" and the part it counts: "a single quiz", "one of the quizzes".
+_LINKS = frozenset({"single", "of", "the", "از", "تا"})
+
+
+def _same_as_last(found: Reading, mention: Mention) -> bool:
+    """Tell whether a mention repeats the one before it ("the final exam", "امتحان پایانی")."""
+    if not found.mentions:
+        return False
+    last = found.mentions[-1]
+    if last.part == mention.part and mention.at - last.at <= 2 and last.item == mention.item:
+        last.one = last.one or mention.one
+        return True
+    return False
+
+
+def _means_the_rest(tokens: list[str], index: int) -> bool:
+    """Tell whether "other"/"else"/"بقیه" means the rest of the grade: not "the other
+    courses", "the other one", nor "other quiz" (a part named after it)."""
+    following = tokens[index + 1] if index + 1 < len(tokens) else ""
+    if following and _part(tokens, index + 1) is not None:
+        return False
+    if tokens[index] == "other":
+        return following in _PIECES
+    return following not in _NOT_PIECES
+
+
+# What "the other …" may be followed by when it means the rest of the grade.
+_PIECES = frozenset(
+    {"parts", "components", "things", "stuff", "sections", "pieces", "ones", "items"}
+)
+_NOT_PIECES = frozenset(
+    {"one", "courses", "course", "students", "people", "classes", "universities"}
+)
+
+
+def _score(token: str) -> float | None:
+    if token in _ZERO:
+        return 0.0
+    if token in _FULL:
+        return 1.0
+    if token in _HALF:
+        return 0.5
+    return None
+
+
+def _clauses(q: Question) -> list[tuple[int, int]]:
+    """Return the [start, end) token spans of a question's clauses."""
+    breaks = [i for i, t in enumerate(q.tokens) if t in _CLAUSE_BREAKS]
+    edges = [0, *breaks, len(q.tokens)]
+    return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+
+
+def _what_if(q: Question, found: Reading, known: tuple[str, ...]) -> Query | None:
+    """Read "if I skip the final but get full marks on the rest, what's the most I can get?"."""
+    if not found.scores:
+        return None
+    spans = _clauses(q)
+    # Each clause's own score: the last score word near a part or "the rest" in it.
+    targets = [m.at for m in found.mentions] + found.others_at
+    clause_scores: list[float | None] = []
+    for start, end in spans:
+        inside = [
+            value
+            for at, value in found.scores
+            if start <= at < end and any(abs(at - t) <= _NEAR and start <= t < end for t in targets)
+        ]
+        clause_scores.append(inside[-1] if inside else None)
+    persian = any("\u0600" <= ch <= "\u06ff" for ch in q.text)
+    scores: list[Score] = []
+    others: float | None = None
+    for number, (start, end) in enumerate(spans):
+        value = _inherited(clause_scores, number, persian)
+        if value is None:
+            continue
+        for mention in found.mentions:
+            if not start <= mention.at < end:
+                continue
+            if mention.every and not mention.item:
+                scores.append(Score(mention.part, value))
+            else:
+                one = mention.one and not mention.every and mention.item is None
+                scores.append(Score(mention.part, value, mention.item, one))
+        if any(start <= at < end for at in found.others_at):
+            others = value
+    if not scores:
+        return None
+    if others is None and set(q.tokens) & _ONLY:
+        others = 0.0
+    named = tuple(dict.fromkeys(s.part for s in scores))
+    given_scores = tuple(_whole_first(scores))
+    return Query(
+        Op.WHAT_IF,
+        Subject(parts=named),
+        (Attr.POINTS,),
+        given=Given(scores=given_scores, others=others),
+    )
+
+
+def _inherited(values: list[float | None], number: int, persian: bool) -> float | None:
+    """Return a clause's score, or that of the clause it continues ("CA2 and CA3")."""
+    if values[number] is not None:
+        return values[number]
+    # Persian puts the verb last ("پروژه و فاینال رو کامل بگیرم"): the next clause's score.
+    order = [number + 1, number - 1] if persian else [number - 1, number + 1]
+    for other in order:
+        if 0 <= other < len(values) and values[other] is not None:
+            return values[other]
+    return None
+
+
+def _whole_first(scores: list[Score]) -> list[Score]:
+    """Drop a whole part's score where its items are scored one by one ("CAs … CA1, CA2")."""
+    itemised = {s.part for s in scores if s.item is not None or s.one}
+    kept = [s for s in scores if s.item is not None or s.one or s.part not in itemised]
+    return list(dict.fromkeys(kept))
+
+
+def _compare(q: Question, found: Reading, known: tuple[str, ...]) -> Query | None:
+    """Read "is the final worth more than all seven quizzes together?"."""
+    split = next((i for i, t in enumerate(q.tokens) if t in _SIDES), None)
+    mentions = found.mentions
+    if split is not None:
+        left = [m for m in mentions if m.at < split]
+        right = [m for m in mentions if m.at > split]
+        others_right = any(at > split for at in found.others_at)
+    else:
+        left, right, others_right = mentions[:1], mentions[1:], bool(found.others_at)
+    if not left and right and split is not None:
+        left, right = right[:1], right[1:]  # "which is more, the final or the quizzes?"
+    left_parts = tuple(dict.fromkeys(m.part for m in left))
+    right_parts = tuple(dict.fromkeys(m.part for m in right))
+    if others_right and not right_parts:
+        right_parts = tuple(p for p in known if p not in left_parts)
+    if not left_parts or not right_parts or set(left_parts) & set(right_parts):
+        return None
+    return Query(
+        Op.COMPARE,
+        Subject(parts=left_parts, unit=any(m.unit for m in left)),
+        (Attr.POINTS,),
+        other=Subject(parts=right_parts, unit=any(m.unit for m in right)),
+        notes=_asked(q, split),
+    )
+
+
+def _asked(q: Question, split: int | None) -> tuple[str, ...]:
+    """Return ("more",) or ("less",) when the question asks whether one side is worth more
+    (less) than the other, rather than which is more or by how much."""
+    words = set(q.tokens)
+    if split is None or q.tokens[split] not in ("than", "از") or words & _RATIO:
+        return ()
+    if words & _LESS:
+        return ("less",)
+    return ("more",) if words & _MORE else ()
+
+
+def _share(q: Question, found: Reading, known: tuple[str, ...]) -> Query | None:
+    """Read "what percent is everything except the final?", "how much is one quiz?"."""
+    words = set(q.tokens)
+    parts = tuple(dict.fromkeys(m.part for m in found.mentions))
+    if found.except_at:
+        parts = tuple(p for p in known if p not in parts)
+    elif found.others_at:
+        parts = known  # "the final and everything else"
+    # "one quiz", "each phase", "CA2" worth: one item's share; a named item ("CA1") only
+    # when its worth is asked outright.
+    single = any(m.one or (m.every and m.singular) or m.item for m in found.mentions)
+    unit = single and bool(words & _WORTH)
+    together = bool(words & _TOGETHER) or bool(found.except_at) or bool(found.others_at)
+    if not parts or (len(parts) > 1 and not together):
+        return None
+    if not (words & _SHARE or unit or len(parts) > 1):
+        return None
+    attrs = (Attr.PERCENT,) if words & _SHARE else (Attr.POINTS,)
+    return Query(Op.SHARE, Subject(parts=parts, unit=unit and len(parts) == 1), attrs)

@@ -12,6 +12,7 @@ from bot.core.answering.results import (
     Ahead,
     AroundBreak,
     ClassOnDay,
+    Comparison,
     Countdown,
     Counted,
     Declined,
@@ -28,11 +29,13 @@ from bot.core.answering.results import (
     Result,
     SectionDates,
     SectionItems,
+    Share,
     TermEnd,
     TermStart,
     Unknown,
     Weekday,
     Weights,
+    WhatIf,
 )
 from bot.core.calendar import format_date, weekday_name
 from bot.core.course import Course
@@ -65,6 +68,9 @@ RENDERERS: dict[type[Result], Renderer] = {
     OpenWork: calendar.open_work,
     Gap: calendar.gap,
     Weights: grades.weights,
+    Share: grades.share,
+    Comparison: grades.compare,
+    WhatIf: grades.what_if,
     SectionDates: calendar.section,
     SectionItems: calendar.section_items,
     Counted: calendar.counted,
