@@ -81,6 +81,9 @@ class Late(StrEnum):
     LATEST = "latest"  # the last moment an item may be submitted
     MAX_DELAY = "max_delay"  # how late one submission may be at most
     FREE = "free"  # how much delay is forgiven over the term
+    FREE_LEFT = "free_left"  # how much of it is left after the delays already used
+    COVERED = "covered"  # whether the forgiven days cover some delays, and what is charged
+    RATE = "rate"  # what each hour (or day) of delay costs once the free days are used
 
 
 @dataclass(frozen=True)
@@ -162,8 +165,12 @@ class Given:
     # The score of every part not named in ``scores``, when the question says ("the rest full").
     others: float | None = None
     delay_hours: float | None = None
+    # Delays already taken, or several to add up ("2 days on CA1, 3 on CA2"), in hours.
+    delays: tuple[float, ...] = ()
     # Free late days left (None: not said; the answer states its assumption).
     free_days_left: float | None = None
+    # How many submissions a delay applies to ("5 days late on each of the 3 CAs").
+    times: int = 1
     # A day the student wants to submit on: "can I send phase 1 on 25 Farvardin?"
     on_day: date | None = None
 
@@ -206,6 +213,7 @@ class Query:
                 filters[name] = date.fromisoformat(filters[name])
         given = dict(data.get("given") or {})
         given["scores"] = tuple(Score(**score) for score in given.get("scores", ()))
+        given["delays"] = tuple(given.get("delays", ()))
         if given.get("on_day"):
             given["on_day"] = date.fromisoformat(given["on_day"])
         return cls(

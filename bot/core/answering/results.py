@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.core.answering.query import Attr, Ref
+from bot.core.answering.query import Attr, Late, Ref
 from bot.core.course import Break, ClassSession, Event, Item
 from bot.core.models import GradingPart, Person, Section
 
@@ -134,6 +134,33 @@ class WhatIf(Result):
     def points(self) -> float:
         """Return the total the scores add up to."""
         return sum(e.points for e in self.earned)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LateFacts(Result):
+    """The late policy applied to a question: its numbers, and what they give."""
+
+    question: Late
+    max_days: float
+    free_days: float
+    # Percent of the task's grade lost per hour of delay once the forgiven days are used.
+    rate: float
+    item: Item | None = None
+    delay_hours: float | None = None
+    # Forgiven days left before this delay; None when the question does not say.
+    free_left: float | None = None
+    # Hours of the delay that are charged, and the percent of the task's grade they cost.
+    charged_hours: float | None = None
+    percent: float | None = None
+    # The item's points, if its part's items weigh the same ("CA2": 1 of 21).
+    item_points: float | None = None
+    due: datetime | None = None
+    latest: datetime | None = None
+    now: datetime | None = None
+    on_day: date | None = None
+    delays: tuple[float, ...] = ()
+    times: int = 1
+    in_hours: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -102,6 +102,15 @@ class Words(_Groups):
     unit: list[str] = Field(default_factory=list)
     most: list[str] = Field(default_factory=list)
     lose_points: list[str] = Field(default_factory=list)
+    late: list[str] = Field(default_factory=list)
+    free_days: list[str] = Field(default_factory=list)
+    used_up: list[str] = Field(default_factory=list)
+    left_over: list[str] = Field(default_factory=list)
+    hour_units: list[str] = Field(default_factory=list)
+    day_units: list[str] = Field(default_factory=list)
+    week_units: list[str] = Field(default_factory=list)
+    latest: list[str] = Field(default_factory=list)
+    how_much: list[str] = Field(default_factory=list)
     refers_back: list[str] = Field(default_factory=list)
     follow_up: list[str] = Field(default_factory=list)
     attributes: list[str] = Field(default_factory=list)
@@ -128,6 +137,8 @@ class Patterns(_Groups):
     other_term: list[str] = Field(default_factory=list)
     season_year: list[str] = Field(default_factory=list)
     weight: list[str] = Field(default_factory=list)
+    until_when: list[str] = Field(default_factory=list)
+    past_deadline: list[str] = Field(default_factory=list)
 
 
 class Mark(StrEnum):
@@ -150,6 +161,8 @@ class Mark(StrEnum):
     OTHER_TERM = "other_term"
     SEASON_YEAR = "season_year"
     WEIGHT = "weight"
+    UNTIL_WHEN = "until_when"
+    PAST_DEADLINE = "past_deadline"
     # Set by the parser, not by a pattern: a range of days was read ("10-20 Farvardin").
     RANGE = "range"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.core.answering.execute import basic, calendar, grades, items
+from bot.core.answering.execute import basic, calendar, grades, items, policy
 from bot.core.answering.query import Attr, Op, Query
 from bot.core.answering.results import Result, Weekday
 from bot.core.course import Course
@@ -36,6 +36,7 @@ EXECUTORS: dict[Op, Executor] = {
     Op.SHARE: grades.share,
     Op.COMPARE: grades.compare,
     Op.WHAT_IF: grades.what_if,
+    Op.LATE: policy.late,
     Op.SECTION: calendar.section,
     Op.LIST: calendar.listing,
     Op.COUNT: calendar.count,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from bot.core.answering.parse import calendar, declines, grades, items, retrieve
+from bot.core.answering.parse import calendar, declines, grades, items, policy, retrieve
 from bot.core.answering.parse.vocabulary import Vocabulary
 from bot.core.answering.query import Attr, Op, Query
 from bot.core.answering.understand import Question
@@ -23,6 +23,8 @@ Reading = Callable[[Vocabulary, Question, datetime], Query | None]
 # The readings in order of precedence: the first that recognises a question wins.
 READINGS: tuple[Reading, ...] = (
     declines.greeting,
+    # The late policy's arithmetic: "CA2 two days late after my free days: how much?"
+    policy.late,
     # Arithmetic on the grade before declines: "the highest total if I skip the final" asks
     # about the grading scheme, not about someone's grade.
     grades.arithmetic,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.core.answering.render import basic, calendar, grades, items
+from bot.core.answering.render import basic, calendar, grades, items, policy
 from bot.core.answering.results import (
     AfterDay,
     Agenda,
@@ -21,6 +21,7 @@ from bot.core.answering.results import (
     Gap,
     Greeting,
     ItemFacts,
+    LateFacts,
     Listed,
     Missing,
     Nearest,
@@ -71,6 +72,7 @@ RENDERERS: dict[type[Result], Renderer] = {
     Share: grades.share,
     Comparison: grades.compare,
     WhatIf: grades.what_if,
+    LateFacts: policy.late,
     SectionDates: calendar.section,
     SectionItems: calendar.section_items,
     Counted: calendar.counted,

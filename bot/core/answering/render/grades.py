@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.answering.render.basic import comma
-from bot.core.answering.render.numbers import amount, percent
+from bot.core.answering.render.numbers import amount, percent, points
 from bot.core.answering.results import Comparison, Portion, Share, Weights, WhatIf
 from bot.core.course import Course
 from bot.core.i18n import t
@@ -37,12 +37,6 @@ def _side(found: Portion, lang: str) -> str:
         kind = _ITEM_KIND.get(found.parts[0].id, "quiz")
         return t(lang, "grade.one_of", kind=t(lang, f"kind.{kind}.one"))
     return _names(found, lang)
-
-
-def _points(value: float, lang: str) -> str:
-    """Write "1 point", "2 points" ("۲ نمره")."""
-    key = "grade.point" if abs(value - 1) < 1e-9 else "grade.points"
-    return t(lang, key, n=amount(value, lang))
 
 
 def share(course: Course, result: Share, lang: str) -> str:
@@ -83,7 +77,7 @@ def compare(course: Course, result: Comparison, lang: str) -> str:
         "right": _side(right, lang),
         "left_points": amount(left.points, lang),
         "right_points": amount(right.points, lang),
-        "difference": _points(abs(left.points - right.points), lang),
+        "difference": points(abs(left.points - right.points), lang),
     }
     if abs(left.points - right.points) < 1e-9:
         line = t(lang, "grade.same", **values)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.calendar import to_persian_digits
+from bot.core.i18n import t
 
 
 def amount(value: float, lang: str) -> str:
@@ -26,3 +27,9 @@ def _local(text: str, lang: str) -> str:
         return text
     # Persian digits, the Persian decimal separator and percent sign.
     return to_persian_digits(text).replace(".", "٫").replace("%", "٪")
+
+
+def points(value: float, lang: str) -> str:
+    """Write a number of points with its noun: "1 point", "2 points", "۲ نمره"."""
+    key = "grade.point" if abs(value - 1) < 1e-9 else "grade.points"
+    return t(lang, key, n=amount(value, lang))

@@ -1,0 +1,359 @@
+"""Readings of questions about the late policy: may something go in late, what a delay
+costs after the forgiven days, the latest moment an item may be submitted, how much delay
+is forgiven and how much of it is left.
+
+Durations ("36 hours", "four and a half days", "۳ روز", "2 free days left") are read with
+the role their neighbours give them: a delay, forgiven days left, or forgiven days used.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.answering.parse.vocabulary import Vocabulary, ref
+from bot.core.answering.query import Given, Late, Op, Query, Ref, Subject
+from bot.core.answering.understand import Question, reading
+from bot.core.lexicon import Mark, lexicon
+
+LEX = lexicon()
+Refs = tuple[Ref, ...]
+_W = LEX.words
+_LATE = frozenset(_W.late)
+_FREE = frozenset(_W.free_days)
+_USED = frozenset(_W.used_up) | {"no", "none", "without", "نداشته", "ندارم", "نمونده", "نداریم"}
+_LEFT = frozenset(_W.left_over)
+_HOURS = frozenset(_W.hour_units)
+_DAYS = frozenset(_W.day_units)
+_WEEKS = frozenset(_W.week_units)
+_LATEST = frozenset(_W.latest)
+_HOW_MUCH = frozenset(_W.how_much)
+_MOST = frozenset(_W.most) | {"most", "maximum", "max", "حداکثر", "بیشترین"}
+_PER = frozenset({"per", "each", "every", "an", "a", "هر"})
+_EACH = frozenset({"each", "every", "all", "هر", "همه", "همه‌ی"})
+_CAN = frozenset(
+    {
+        "can",
+        "could",
+        "may",
+        "allowed",
+        "possible",
+        "accept",
+        "accepted",
+        "ok",
+        "okay",
+        "fine",
+        "میشه",
+        "میتونم",
+        "میتونیم",
+        "قبول",
+        "مجازه",
+        "اجازه",
+        "میپذیرن",
+        "ممکنه",
+    }
+)
+_COVER = frozenset({"cover", "covers", "covered", "enough", "کافی", "کافیه", "پوشش"})
+_TERM = frozenset({"term", "semester", "total", "overall", "ترم", "کل", "کلا", "مجموع", "جمعا"})
+_CHARGED = frozenset({"penalised", "penalized", "charged", "جریمه", "جریمش"})
+_UNIT = r"(?:hours?|hrs?|h|days?|weeks?|ساعت|روز|روزه|هفته)"
+_NUMBER = r"(?:\d+(?:\.\d+)?|[a-z\u0600-\u06ff]+)"
+# "36 hours", "4.5 days", "four and a half days", "2 free days", "۱ روز و نیم".
+_DURATION = re.compile(
+    rf"(?<![\w.]){_NUMBER}(?: and a half)?(?: (?:free|grace|late|extra|ازاد|مجاز|تاخیر))?"
+    rf" {_UNIT}(?: و نیم)?(?![\w])"
+)
+_HALF_UNIT = re.compile(rf"\bhalf an? {_UNIT}\b|نیم {_UNIT}")
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A length of time named at a word position, with the role its neighbours give it."""
+
+    hours: float
+    at: int
+    role: str  # "delay", "left" (forgiven days left) or "used" (forgiven days used)
+
+
+def late(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
+    """Read a question the late policy answers with a computation."""
+    words = set(q.tokens)
+    items = tuple(ref(r) for r in q.refs)
+    for kind in (_latest, _max_delay, _rate, _free, _covered, _penalty, _allowed):
+        found = kind(vocab, q, words, items, now)
+        if found is not None:
+            return found
+    return None
+
+
+def _about_late(q: Question, words: set[str]) -> bool:
+    return bool(words & _LATE) or Mark.PAST_DEADLINE in q.marks
+
+
+def words_of(q: Question) -> list[str]:
+    """Return the question's words as read (Finglish in Persian script), decimals kept."""
+    return _WORD.findall(reading(q.text))
+
+
+_WORD = re.compile(r"\d+(?:\.\d+)?|[a-z\u0600-\u06ff]+")
+
+
+def durations(q: Question) -> list[Duration]:
+    """Return the lengths of time a question names, each with its role."""
+    words = words_of(q)
+    text = " ".join(words)
+    starts = {m.start(): i for i, m in enumerate(re.finditer(r"\S+", text))}
+    found: list[Duration] = []
+    for match in _DURATION.finditer(text):
+        hours = _hours(match.group(0))
+        if hours is not None:
+            at = starts.get(match.start(), 0)
+            found.append(Duration(hours, at, _role(words, at, len(match.group(0).split()))))
+    for match in _HALF_UNIT.finditer(text):
+        hours = _unit_hours(match.group(0).split()[-1]) / 2
+        at = starts.get(match.start(), 0)
+        found.append(Duration(hours, at, _role(words, at, 3)))
+    return found
+
+
+def _unit_hours(unit: str) -> float:
+    if unit in _HOURS:
+        return 1.0
+    if unit in _WEEKS:
+        return 24.0 * 7
+    return 24.0
+
+
+def _hours(phrase: str) -> float | None:
+    """Return the hours of "36 hours", "two days", "four and a half days", "۱ روز و نیم"."""
+    parts = phrase.split()
+    number = parts[0]
+    if re.fullmatch(r"\d+(?:\.\d+)?", number):
+        value = float(number)
+    elif number in ("a", "an", "یه", "یک"):
+        value = 1.0
+    elif number in LEX.cardinals:
+        value = float(LEX.cardinals[number])
+    else:
+        return None
+    unit = next(p for p in reversed(parts) if re.fullmatch(_UNIT, p))
+    if "half" in parts or "نیم" in parts[1:]:
+        value += 0.5
+    return value * _unit_hours(unit)
+
+
+def _role(words: list[str], at: int, size: int) -> str:
+    """Tell a delay from forgiven days left or used, by the nearest word that says which:
+    "3 days late", "2 free days left", "12 of my allowed days used". A cue across a question
+    word ("4 days. how many free days are left?") belongs to the question, not the number."""
+    best: tuple[int, str] | None = None
+    for index in range(max(0, at - 4), min(len(words), at + size + 5)):
+        cue = _cue(words[index])
+        if cue is None or _asked_between(words, index, at, size):
+            continue
+        distance = (
+            0 if at <= index < at + size else min(abs(index - at), abs(index - at - size + 1))
+        )
+        if best is None or distance < best[0]:
+            best = (distance, cue)
+    if best is None or best[1] == "late":
+        return "delay"
+    if best[1] == "free":
+        near = set(words[max(0, at - 4) : at + size + 5])
+        return "left" if near & _LEFT else "used"
+    return best[1]
+
+
+def _cue(word: str) -> str | None:
+    """Return which role a word gives a duration next to it, if any."""
+    if word in _FREE:
+        return "free"
+    if word in _LATE or word.startswith(_LATE_STEMS):
+        return "late"
+    if word in _LEFT:
+        return "left"
+    if word in _USED:
+        return "used"
+    return None
+
+
+def _asked_between(words: list[str], index: int, at: int, size: int) -> bool:
+    """Tell whether a question word stands between a cue and a duration."""
+    low, high = (index, at) if index < at else (at + size, index)
+    return bool(set(words[low:high]) & _ASKING)
+
+
+_ASKING = frozenset({"how", "many", "much", "what", "چند", "چقدر", "چقد"})
+
+
+# Persian late words under an ending: "تاخیرمو", "تاخیرها".
+_LATE_STEMS = ("تاخیر", "دیر")
+
+
+def _bare_days(q: Question, found: list[Duration]) -> list[float]:
+    """Return numbers listed beside durations without a unit of their own: the 3 in "4 days on
+    CA1 and 3 on phase 1", read in the unit of the duration before them."""
+    words = words_of(q)
+    taken = {d.at for d in found}
+    unit = 24.0 if not found or found[0].hours % 24 == 0 else 1.0
+    extra = []
+    for index, word in enumerate(words):
+        previous = words[index - 1] if index else ""
+        if not word.isdigit() or index in taken or int(word) > 30:
+            continue
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if previous in _ITEM_WORDS or re.fullmatch(_UNIT, following):
+            continue
+        if any(d.at < index for d in found):
+            extra.append(int(word) * unit)
+    return extra
+
+
+_ITEM_WORDS = frozenset(w for words in LEX.kinds.values() for w in words) | {"ca", "ph", "phase"}
+
+
+def _free_left(q: Question, words: set[str], found: list[Duration], allowed: float) -> float | None:
+    """Return the forgiven days left, when the question says: none, some, or all but some."""
+    left = [d.hours / 24 for d in found if d.role == "left"]
+    if left:
+        return left[0]
+    used = [d.hours / 24 for d in found if d.role == "used"]
+    if used and words & _USED:
+        return max(0.0, allowed - sum(used))
+    if words & _USED and (words & _FREE or words & {"all", "همه", "15"} or words & _LATE):
+        return 0.0  # "all my free days are used", "روزای مجازم تموم شده"
+    return None
+
+
+def _latest(
+    vocab: Vocabulary, q: Question, words: set[str], items: Refs, now: datetime
+) -> Query | None:
+    """Read "the latest I can submit CA1 with the maximum delay", "until when can I still
+    send it?" (its deadline passed)."""
+    if Mark.UNTIL_WHEN not in q.marks and not words & _LATEST:
+        return None
+    if not items:
+        return None
+    still = words & (_LEFT | {"now", "alan", "الان", "still"})
+    if not (_about_late(q, words) or words & _MOST or still):
+        return None
+    return Query(Op.LATE, Subject(items=items), late=Late.LATEST)
+
+
+def _max_delay(
+    vocab: Vocabulary, q: Question, words: set[str], items: Refs, now: datetime
+) -> Query | None:
+    """Read "at most how many hours late can one submission be?"."""
+    if not (words & _MOST and _about_late(q, words)) or words & _FREE:
+        return None
+    if any(d.role == "delay" for d in durations(q)):
+        return None
+    return Query(Op.LATE, Subject(items=items), late=Late.MAX_DELAY, notes=_unit_note(words))
+
+
+def _unit_note(words: set[str]) -> tuple[str, ...]:
+    return ("hours",) if words & _HOURS else ()
+
+
+def _rate(
+    vocab: Vocabulary, q: Question, words: set[str], items: Refs, now: datetime
+) -> Query | None:
+    """Read "is the penalty per hour or per day?", "every 24 hours of delay costs how much?"."""
+    if not _about_late(q, words) and not words & _FREE:
+        return None
+    said = words_of(q)
+    per = None
+    for index, word in enumerate(said[:-1]):
+        following = said[index + 1]
+        unit = following in _HOURS | _DAYS
+        if (word in _PER - {"a", "an"} and (unit or following.isdigit())) or (
+            word in ("a", "an") and following in _HOURS
+        ):
+            per = index
+            break
+    if per is None:
+        return None
+    after = [d for d in durations(q) if d.at > per]
+    hours = after[0].hours if after else (1.0 if said[per + 1] in _HOURS else 24.0)
+    return Query(Op.LATE, Subject(items=items), late=Late.RATE, given=Given(delay_hours=hours))
+
+
+def _free(
+    vocab: Vocabulary, q: Question, words: set[str], items: Refs, now: datetime
+) -> Query | None:
+    """Read "how many days of delay are forgiven over the term?", "how many are left?"."""
+    if not (words & _FREE and (words & _LATE or words & _DAYS or words & _HOURS)):
+        return None
+    found = durations(q)
+    if words & _LEFT and not [d for d in found if d.role == "left"]:
+        spent = tuple(d.hours for d in found) + tuple(_bare_days(q, found))
+        if spent and not words & _HOW_MUCH - {"many", "what"}:
+            given = Given(delays=spent)
+            return Query(Op.LATE, Subject(items=items), late=Late.FREE_LEFT, given=given)
+    if found or not (words & _TERM or words & {"many", "چند", "how"}):
+        return None
+    return Query(Op.LATE, late=Late.FREE, notes=_unit_note(words))
+
+
+def _covered(
+    vocab: Vocabulary, q: Question, words: set[str], items: Refs, now: datetime
+) -> Query | None:
+    """Read "5 days late on each of the 3 CAs: do my free days cover it?"."""
+    if not (words & _COVER or words & _CHARGED) or not words & _EACH:
+        return None
+    times = _times(q.tokens)
+    delays = [d for d in durations(q) if d.role == "delay"]
+    if times is None or not delays:
+        return None
+    given = Given(delay_hours=delays[0].hours, times=times)
+    return Query(Op.LATE, Subject(items=items), late=Late.COVERED, given=given)
+
+
+def _times(tokens: list[str]) -> int | None:
+    """Find "each of the 3 CAs", "all 3 assignments", "هر ۶ تا تحویلی": how many."""
+    for index, token in enumerate(tokens):
+        if token not in _EACH:
+            continue
+        for word in tokens[index + 1 : index + 5]:
+            if word.isdigit() and 1 < int(word) <= 20:
+                return int(word)
+            if word in LEX.cardinals and 1 < LEX.cardinals[word] <= 20:
+                return LEX.cardinals[word]
+    return None
+
+
+def _penalty(
+    vocab: Vocabulary, q: Question, words: set[str], items: Refs, now: datetime
+) -> Query | None:
+    """Read "all my free days are used; 10 hours late costs how much?"."""
+    if not (_about_late(q, words) or words & _FREE) or not words & _HOW_MUCH:
+        return None
+    found = durations(q)
+    delays = [d for d in found if d.role == "delay"]
+    if not delays:
+        return None
+    allowed = vocab.course.data.policies.late.free_delay_days
+    left = _free_left(q, words, found, allowed)
+    given = Given(delay_hours=delays[-1].hours, free_days_left=left)
+    return Query(Op.LATE, Subject(items=items), late=Late.PENALTY, given=given)
+
+
+def _allowed(
+    vocab: Vocabulary, q: Question, words: set[str], items: Refs, now: datetime
+) -> Query | None:
+    """Read "can I submit CA2 two days late?", "can I send phase 1 on 25 Farvardin?"."""
+    if not words & _CAN:
+        return None
+    found = durations(q)
+    delays = [d for d in found if d.role == "delay"]
+    on_day = q.day if q.span == "day" and items else None
+    if not (_about_late(q, words) and (delays or items)) and on_day is None:
+        return None
+    allowed = vocab.course.data.policies.late.free_delay_days
+    given = Given(
+        delay_hours=delays[-1].hours if delays else None,
+        free_days_left=_free_left(q, words, found, allowed),
+        on_day=on_day,
+    )
+    return Query(Op.LATE, Subject(items=items), late=Late.ALLOWED, given=given)
