@@ -1,5 +1,7 @@
 """The engine's word lists: typed groups checked at load, so no rule is switched off silently."""
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -38,3 +40,38 @@ def test_files_merge_by_joining_lists_and_normalising_words():
     second = LexiconFile.model_validate({"words": {"thanks": ["مرسي"]}})
     merged = merge([first, second])
     assert merged.words.thanks == ["merci", "مرسی"]
+
+
+def _duplicate_keys(path):
+    """List the keys a YAML file repeats in one mapping (YAML keeps the last one silently)."""
+    import yaml
+
+    found = []
+
+    def walk(node):
+        if isinstance(node, yaml.MappingNode):
+            keys = [key.value for key, _ in node.value]
+            found.extend(k for k in set(keys) if keys.count(k) > 1)
+            for _, value in node.value:
+                walk(value)
+        elif isinstance(node, yaml.SequenceNode):
+            for value in node.value:
+                walk(value)
+
+    walk(yaml.compose(path.read_text(encoding="utf-8")))
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        [
+            *(Path(__file__).parents[1] / "bot" / "core" / "lexicon").glob("*.yaml"),
+            *(Path(__file__).parents[1] / "bot" / "locales").glob("*.yaml"),
+        ]
+    ),
+    ids=lambda path: path.name,
+)
+def test_word_and_string_files_repeat_no_key(path):
+    """No lexicon or locale file gives a key twice, where the first would be lost unseen."""
+    assert _duplicate_keys(path) == []

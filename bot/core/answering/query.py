@@ -96,6 +96,24 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class Point:
+    """A moment a gap is measured from or to: an item (at its release, deadline or own
+    time), a day, the first or last event of a kind (around the break), or now."""
+
+    item: Ref | None = None
+    # "release" or "deadline" (or "due": the deadline of the item just named) of the item;
+    # "by-deadline" for its deadline where it has one, else its own moment; None for its own
+    # moment (a quiz's start).
+    role: str | None = None
+    day: date | None = None
+    # The first or last event of a kind: "the first class", "the last class before Nowruz".
+    kind: str | None = None
+    order: Literal["first", "last"] | None = None
+    around_break: Literal["before", "after"] | None = None
+    now: bool = False
+
+
+@dataclass(frozen=True)
 class Subject:
     """What a question is about; every field may be empty."""
 
@@ -143,6 +161,8 @@ class Filters:
     # next / last / first / the last before now / what remains, and how many.
     order: Literal["next", "last", "first", "penultimate", "latest", "remaining"] | None = None
     limit: int = 1
+    # Only events on this day of the week (Python's numbering: Monday is 0).
+    weekday: int | None = None
 
 
 @dataclass(frozen=True)
@@ -183,8 +203,10 @@ class Query:
     subject: Subject = Subject()
     attrs: tuple[Attr, ...] = ()
     filters: Filters = Filters()
-    # The other side of a comparison or a gap.
+    # The other side of a comparison.
     other: Subject | None = None
+    # The moments a gap is measured between, in the order the question names them.
+    points: tuple[Point, ...] = ()
     given: Given = Given()
     late: Late | None = None
     # Why a question is declined (``Op.DECLINE``): "other-course", "solutions", ….
@@ -216,8 +238,10 @@ class Query:
         given["delays"] = tuple(given.get("delays", ()))
         if given.get("on_day"):
             given["on_day"] = date.fromisoformat(given["on_day"])
+        points = tuple(_point(point) for point in data.get("points", ()))
         return cls(
             op=Op(data["op"]),
+            points=points,
             subject=subject,
             attrs=tuple(Attr(a) for a in data.get("attrs", ())),
             filters=Filters(**filters),
@@ -227,6 +251,15 @@ class Query:
             reason=data.get("reason"),
             notes=tuple(data.get("notes", ())),
         )
+
+
+def _point(data: dict[str, Any]) -> Point:
+    values = dict(data)
+    if values.get("item"):
+        values["item"] = Ref(**values["item"])
+    if values.get("day"):
+        values["day"] = date.fromisoformat(values["day"])
+    return Point(**values)
 
 
 def _subject(data: dict[str, Any]) -> Subject:

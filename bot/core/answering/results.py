@@ -7,7 +7,7 @@ entries it drew on (``used``), and why it declines, if it does (``declined``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.core.answering.query import Attr, Late, Ref
 from bot.core.course import Break, ClassSession, Event, Item
@@ -66,22 +66,55 @@ class OpenWork(Result):
 
 @dataclass(frozen=True, kw_only=True)
 class Moment:
-    """One side of a gap: an item, and which of its moments ("start", "release", "due")."""
+    """One side of a gap: an item and which of its moments ("item", "release", "due",
+    "deadline"), a day ("day"), or the first or last class ("first", "last")."""
 
-    item: Item
+    item: Item | None
     role: str
     at: datetime
+    # For the first or last class: relative to the break ("before", "after"), if said.
+    around_break: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class Gap(Result):
     first: Moment
     second: Moment
+    in_hours: bool = False
 
     @property
     def days(self) -> int:
         """Return the calendar days from the first moment to the second."""
         return (self.second.at.date() - self.first.at.date()).days
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lasting(Result):
+    """How long something lasts: a class, a week of classes, a part of the course, a task."""
+
+    what: str  # "class", "week", "section", or an item kind
+    sessions: int = 1
+    # One class's length, or a task's days to submit.
+    each: timedelta
+    days: tuple[str, ...] = ()
+    section: Section | None = None
+    # The printed lengths, where they differ from the policy's ("26, 19 and 33 days").
+    printed: tuple[int, ...] = ()
+    unit: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CountedEvents(Result):
+    """How many events of some kinds pass a count's filters, with the events."""
+
+    kinds: tuple[str, ...]
+    events: tuple[Event, ...]
+    section: Section | None = None
+    now: datetime | None = None
+    conditions: tuple[str, ...] = ()
+    first: date | None = None
+    last: date | None = None
+    weekday: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

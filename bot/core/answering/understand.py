@@ -683,3 +683,20 @@ def span_bounds(
 def as_local(now: datetime, tz: tzinfo) -> datetime:
     """Return ``now`` in the course's timezone (naive values are taken as already local)."""
     return now.replace(tzinfo=tz) if now.tzinfo is None else now.astimezone(tz)
+
+
+def days_named(question: Question, term: Term) -> list[tuple[int, date]]:
+    """Return every day the question names, each with the position of its first word."""
+    scratch = Question(text=question.text, tokens=question.tokens)
+    found: list[tuple[int, date]] = []
+    after = 0
+    while True:
+        seen = set(scratch.consumed)
+        day = _explicit_day(scratch, term, after)
+        if day is None:
+            return found
+        taken = scratch.consumed - seen
+        if not taken:  # an ISO date, which has no word position
+            return [*found, (0, day)]
+        found.append((min(taken), day))
+        after = max(taken) + 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.core.answering.execute import basic, calendar, grades, items, policy
+from bot.core.answering.execute import basic, calendar, grades, items, policy, spans
 from bot.core.answering.query import Attr, Op, Query
 from bot.core.answering.results import Result, Weekday
 from bot.core.course import Course
@@ -31,7 +31,7 @@ EXECUTORS: dict[Op, Executor] = {
     Op.UNKNOWN: basic.unknown,
     Op.ENTRY: basic.entry,
     Op.OPEN: calendar.open_work,
-    Op.GAP: calendar.gap,
+    Op.GAP: spans.gap,
     Op.WEIGHT: grades.weight,
     Op.SHARE: grades.share,
     Op.COMPARE: grades.compare,
@@ -40,6 +40,7 @@ EXECUTORS: dict[Op, Executor] = {
     Op.SECTION: calendar.section,
     Op.LIST: calendar.listing,
     Op.COUNT: calendar.count,
+    Op.DURATION: spans.duration,
     Op.AROUND_BREAK: calendar.around_break,
     Op.AFTER_DAY: calendar.after_day,
     Op.TERM: calendar.term,

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from bot.core.answering import grounding
-from bot.core.answering.query import Attr, Query
+from bot.core.answering.execute import spans
+from bot.core.answering.query import Attr, Filters, Query
 from bot.core.answering.results import (
     AfterDay,
     Agenda,
@@ -17,9 +18,7 @@ from bot.core.answering.results import (
     Counted,
     Done,
     Entry,
-    Gap,
     Listed,
-    Moment,
     Nearest,
     OpenWork,
     Overview,
@@ -57,29 +56,6 @@ def open_work(course: Course, query: Query, now: datetime) -> Result:
 def _released(item: Item) -> datetime:
     assert item.release_at is not None
     return item.release_at
-
-
-def gap(course: Course, query: Query, now: datetime) -> Result:
-    """Count the days between two items, or from an item's release to its deadline."""
-    items = [grounding.item_named(course, ref) for ref in query.subject.items]
-    found = [item for item in items if item is not None]
-    if len(found) == 1 and Attr.RELEASE in query.attrs:
-        item = found[0]
-        assert item.release_at is not None and item.due_at is not None
-        return Gap(
-            first=Moment(item=item, role="release", at=item.release_at),
-            second=Moment(item=item, role="due", at=item.due_at),
-            used=(item.id,),
-            whole=True,
-        )
-    by_deadline = grounding.by_deadline(query)
-    sides = []
-    for item in found[:2]:
-        at = grounding.moment(item, by_deadline)
-        assert at is not None
-        sides.append(Moment(item=item, role="item", at=at))
-    first, second = sorted(sides, key=lambda side: side.at)
-    return Gap(first=first, second=second, used=(first.item.id, second.item.id), whole=True)
 
 
 def section(course: Course, query: Query, now: datetime) -> Result:
@@ -123,7 +99,10 @@ def listing(course: Course, query: Query, now: datetime) -> Result:
 
 
 def count(course: Course, query: Query, now: datetime) -> Result:
-    """Count the things of a kind: items, TAs, staff, references, sessions, sections."""
+    """Count the things of a kind: items, TAs, staff, references, sessions, sections; or
+    the events that pass the query's filters."""
+    if query.filters != Filters():
+        return spans.counted(course, query, now)
     what = query.subject.kinds[0]
     things: tuple[object, ...]
     if what in ("quiz", "assignment", "project", "workshop"):

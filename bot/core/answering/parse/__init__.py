@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from bot.core.answering.parse import calendar, declines, grades, items, policy, retrieve
+from bot.core.answering.parse import calendar, declines, grades, items, policy, retrieve, spans
 from bot.core.answering.parse.vocabulary import Vocabulary
 from bot.core.answering.query import Attr, Op, Query
 from bot.core.answering.understand import Question
@@ -32,7 +32,11 @@ READINGS: tuple[Reading, ...] = (
     # Computations, most specific first: a gap names two items, a weight a grading part.
     calendar.open_work,
     calendar.gap,
+    spans.between,
     grades.weight,
+    # How long, and how many under a filter, before a part of the course's own reading.
+    spans.duration,
+    spans.counted,
     calendar.section,
     calendar.count,
     calendar.around_break,

@@ -27,7 +27,7 @@ from bot.core.answering.parse.words import (
     TOWARDS_WORDS,
     UNIT_WORDS,
 )
-from bot.core.answering.query import Attr, Filters, Op, Query, Subject
+from bot.core.answering.query import Attr, Filters, Op, Point, Query, Subject
 from bot.core.answering.understand import (
     Question,
     kind_of,
@@ -54,7 +54,8 @@ def gap(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
         item = grounding.item_named(vocab.course, q.refs[0])
         if item is None or item.release_at is None or item.due_at is None:
             return None
-        return Query(Op.GAP, Subject(items=(ref(q.refs[0]),)), (Attr.RELEASE, Attr.DEADLINE))
+        one = ref(q.refs[0])
+        return Query(Op.GAP, points=(Point(item=one, role="release"), Point(item=one, role="due")))
     relative = q.relation is not None and Mark.UNTIL in q.marks
     if not (Mark.BETWEEN in q.marks or relative) or len(q.refs) < 2:
         return None
@@ -63,8 +64,9 @@ def gap(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
         item = grounding.item_named(vocab.course, named)
         if item is None or grounding.moment(item, by_deadline) is None:
             return None
-    refs = tuple(ref(r) for r in q.refs[:2])
-    return Query(Op.GAP, Subject(items=refs), (Attr.DEADLINE,) if by_deadline else ())
+    # Placed by their deadlines where they have one, but named by their titles.
+    role = "by-deadline" if by_deadline else None
+    return Query(Op.GAP, points=tuple(Point(item=ref(r), role=role) for r in q.refs[:2]))
 
 
 def section(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.core.answering.render import basic, calendar, grades, items, policy
+from bot.core.answering.render import basic, calendar, grades, items, policy, spans
 from bot.core.answering.results import (
     AfterDay,
     Agenda,
@@ -15,12 +15,14 @@ from bot.core.answering.results import (
     Comparison,
     Countdown,
     Counted,
+    CountedEvents,
     Declined,
     Done,
     Entry,
     Gap,
     Greeting,
     ItemFacts,
+    Lasting,
     LateFacts,
     Listed,
     Missing,
@@ -73,6 +75,8 @@ RENDERERS: dict[type[Result], Renderer] = {
     Comparison: grades.compare,
     WhatIf: grades.what_if,
     LateFacts: policy.late,
+    Lasting: spans.lasting,
+    CountedEvents: spans.counted,
     SectionDates: calendar.section,
     SectionItems: calendar.section_items,
     Counted: calendar.counted,

@@ -64,16 +64,27 @@ def open_work(course: Course, result: OpenWork, lang: str) -> str:
 
 
 def _side(moment: Moment, lang: str) -> str:
+    """Name one side of a gap: "Quiz 3", "The release of CA1", "the first class"."""
+    if moment.item is None:
+        if moment.role in ("first", "last"):
+            key = f"answer.{moment.role}_class"
+            if moment.around_break is not None:
+                key += f"_{moment.around_break}_break"
+            return t(lang, key)
+        return t(lang, "answer.the_day") if moment.role == "day" else t(lang, "answer.now")
     title = moment.item.title.get(lang)
     if moment.role == "release":
         return t(lang, "answer.release_of", title=title)
     if moment.role == "due":
         return t(lang, "answer.due_of", title=title)
+    if moment.role == "deadline":
+        return t(lang, "answer.deadline_of", title=title)
     return title
 
 
 def gap(course: Course, result: Gap, lang: str) -> str:
-    return t(
+    """Say how many days (or hours) lie between two moments, with their dates."""
+    text = t(
         lang,
         "answer.days_between",
         first=_side(result.first, lang),
@@ -82,6 +93,10 @@ def gap(course: Course, result: Gap, lang: str) -> str:
         second_when=format_date(result.second.at.date(), lang),
         days=result.days,
     )
+    if result.in_hours:
+        hours = (result.second.at - result.first.at).total_seconds() / 3600
+        text += " " + t(lang, "answer.hours_between", hours=round(hours))
+    return text[:1].upper() + text[1:]
 
 
 def section(course: Course, result: SectionDates, lang: str) -> str:
