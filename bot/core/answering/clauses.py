@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bot.core.answering.understand import kind_of, reading, tokenize
 from bot.core.lexicon import lexicon
@@ -99,3 +100,60 @@ def with_antecedents(clauses: list[str]) -> list[str]:
             clause = f"{clause} {' '.join(subject)}"
         result.append(clause)
     return result
+
+
+@dataclass(frozen=True)
+class Core:
+    """The part of a message that asks, and the telling just before it ("I missed class
+    yesterday. … What are they?": the question is the last sentence)."""
+
+    asking: str
+    context: str
+
+
+# Sentence ends, an ellipsis included: "My laptop died last week… can you tell me …".
+_SENTENCE = re.compile(r"(?<=[.!?؟…\n])\s+|(?<=…)(?=\S)")
+# "my brother asked what this course is about": the question after the reporting verb.
+_REPORTED = re.compile(
+    r"\b(?:asked|asks|asking|wondered|wonders|wondering|wants to know|wanted to know"
+    r"|want to know)\b\s+(?:me\s+|us\s+)?(?=(?:what|when|where|who|how|which|why|if|whether)\b)"
+    r"|(?:پرسید|میپرسه|می پرسه|پرسیده|میخواد بدونه|می‌خواد بدونه)\s+(?:که\s+)?",
+    re.IGNORECASE,
+)
+
+
+def core_of(text: str) -> Core | None:
+    """Return the asking part of a message that also tells something, or None when the
+    message is all question (or all telling)."""
+    reported = _REPORTED.search(text)
+    if reported is not None and reported.end() < len(text):
+        return Core(text[reported.end() :].strip(), text[: reported.start()].strip())
+    sentences = [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
+    if len(sentences) < 2:
+        return None
+    asking = [i for i, sentence in enumerate(sentences) if _asks_sentence(sentence)]
+    if not asking or len(asking) == len(sentences):
+        return None
+    first = asking[0]
+    telling = [s for s in sentences[:first] if not _only_greeting(s)]
+    if not telling:
+        return None
+    # The telling just before the question is what a "they" or "it" in it points at.
+    return Core(" ".join(sentences[i] for i in asking), telling[-1])
+
+
+def _asks_sentence(sentence: str) -> bool:
+    """Tell whether a sentence asks: a question mark, or a question or request word first."""
+    if "?" in sentence or "؟" in sentence:
+        return True
+    words = reading(sentence).replace("'", "").split()
+    return bool(words) and words[0] in _OPENERS
+
+
+_OPENERS = frozenset(lexicon().words.question) | {"tell", "list", "show", "please", "بگو", "بگید"}
+
+
+def _only_greeting(sentence: str) -> bool:
+    greetings = set(lexicon().words.greetings) | set(lexicon().words.chatter)
+    words = tokenize(sentence)
+    return all(word in greetings for word in words)

@@ -11,7 +11,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.core.answering import dialogue
-from bot.core.answering.clauses import split_clauses, with_antecedents, without_chatter
+from bot.core.answering.clauses import (
+    Core,
+    core_of,
+    split_clauses,
+    with_antecedents,
+    without_chatter,
+)
 from bot.core.answering.dialogue import Context
 from bot.core.answering.execute import execute
 from bot.core.answering.parse import Parser
@@ -21,12 +27,16 @@ from bot.core.answering.results import Nearest, Result
 from bot.core.answering.understand import as_local
 from bot.core.course import Course
 from bot.core.lexicon import Mark, lexicon
-from bot.core.text import detect_language
+from bot.core.text import detect_language, tokens
 
 LEX = lexicon()
 # Words that ask about something rather than name it: no topic of their own.
 _NOT_TOPICS = frozenset(
     [*LEX.words.attributes, *LEX.words.follow_up, *LEX.words.refers_back, *LEX.words.greetings]
+)
+# Words of a telling sentence that say nothing about what a later question points at.
+_TOLD_NOISE = frozenset(
+    [*LEX.stopwords, *LEX.words.chatter, *LEX.words.speaker, *LEX.words.greetings]
 )
 # Declines that hold for the whole question, whatever else it asks.
 _FINAL_DECLINES = frozenset({"other-course", "other-term", "other-person", "personal", "solutions"})
@@ -111,6 +121,26 @@ class Engine:
         followed = self._follow_up(question, now, reply_lang, context)
         if followed is not None:
             return self._answer(followed, reply_lang), followed
+        answer, last = self._answer_whole(question, now, reply_lang)
+        core = core_of(question)
+        if core is not None and (not answer.answered or self._told_the_time(last.query, core, now)):
+            # The question inside the chatter: what it asks, not what the telling around it
+            # says ("I was sick yesterday", "my friend at another university").
+            asked = self._core(core, now, reply_lang)
+            if asked is not None and asked[0].answered:
+                return asked
+        return answer, last
+
+    def _told_the_time(self, query: Query, core: Core, now: datetime) -> bool:
+        """Tell whether an answer's day or week came from the telling around a question
+        ("I attended the first session yesterday. … What are they?")."""
+        if query.filters.span is None and query.op not in (Op.PICK, Op.OVERVIEW):
+            return False
+        asked = self.parser.read(core.asking, now)
+        return asked.span is None and not (asked.wants_next or asked.wants_last)
+
+    def _answer_whole(self, question: str, now: datetime, reply_lang: str) -> tuple[Answer, _Part]:
+        """Answer a message as a whole, or part by part when it asks several things."""
         whole = self._one(question, now, reply_lang)
         clauses = split_clauses(self.parser.titles.sub(_unbreakable, question))
         if (
@@ -183,6 +213,18 @@ class Engine:
             part = self._run(query, now, lang)
             return part if part.answered else None
         return None
+
+    def _core(self, core: Core, now: datetime, lang: str) -> tuple[Answer, _Part] | None:
+        """Answer the asking part of a message; a question that names nothing of its own
+        ("What are they?") is about the telling just before it."""
+        q = self.parser.read(core.asking, now)
+        if not dialogue.refers_back(q):
+            alone = self._answer_whole(core.asking, now, lang)
+            if not alone[0].unknown:
+                return alone
+        told = " ".join(t for t in tokens(core.context) if t not in _TOLD_NOISE)
+        answer, last = self._answer_whole(dialogue.resolve(core.asking, told), now, lang)
+        return None if answer.unknown else (answer, last)
 
     def _one(self, text: str, now: datetime, lang: str) -> _Part:
         """Parse, execute and word one question (or one part of one) without splitting it."""

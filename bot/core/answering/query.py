@@ -273,11 +273,19 @@ def _subject(data: dict[str, Any]) -> Subject:
     return Subject(**{k: v for k, v in values.items() if k in known})
 
 
+# Fields whose default is a count of one: left out like the other defaults.
+_COUNTS = frozenset({"limit", "times"})
+
+
 def _pruned(value: Any) -> Any:
     """Drop empty and default values, turn dates and enums into strings."""
     if isinstance(value, dict):
         kept = {k: _pruned(v) for k, v in value.items()}
-        return {k: v for k, v in kept.items() if v not in (None, False, (), [], {}, "")}
+        return {
+            k: v
+            for k, v in kept.items()
+            if v not in (None, False, (), [], {}, "") and not (k in _COUNTS and v == 1)
+        }
     if isinstance(value, list | tuple):
         return [_pruned(v) for v in value]
     if isinstance(value, StrEnum):

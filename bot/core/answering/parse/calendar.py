@@ -3,6 +3,7 @@ term, the break, next/last/first and spans of days."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from typing import Literal
 
@@ -178,7 +179,8 @@ def term(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
         return None
     if words & set(LEX.words.time_of_day) or words & OTHER_NOUNS:
         return None  # "the first book on the list" is about the references, not the term
-    starts = bool(words & START_WORDS)
+    # "the first time I'm caught", "بار اول": a first time, not the course's start.
+    starts = bool(words & START_WORDS) and not _first_time(q.tokens)
     ends = bool(words & END_WORDS)
     if starts == ends:
         return None
@@ -312,6 +314,17 @@ def _countable(q: Question) -> str | None:
     if not triggers:
         return next((f for tok in tokens if (f := _count_of(tok)) is not None), None)
     return None
+
+
+def _first_time(tokens: list[str]) -> bool:
+    """Tell whether "first" is said of a time or occasion ("first time", "بار اول")."""
+    pairs = set(itertools.pairwise(tokens))
+    return bool(pairs & _FIRST_TIME)
+
+
+_FIRST_TIME = frozenset(
+    {("first", "time"), ("بار", "اول"), ("اولین", "بار"), ("دفعه", "اول"), ("اولین", "دفعه")}
+)
 
 
 def _says_first(q: Question) -> bool:
