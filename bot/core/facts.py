@@ -215,6 +215,11 @@ def quizzes(course: Course, lang: str) -> str:
     return f"{course.data.exams.quizzes.get(lang)}\n{listing}"
 
 
+def quiz_rules(course: Course, lang: str) -> str:
+    """Say how the quizzes are held, without listing them."""
+    return course.data.exams.quizzes.get(lang)
+
+
 def final_exam(course: Course, lang: str) -> str:
     """Say what is known about the final exam."""
     return course.data.exams.final.get(lang)
@@ -311,6 +316,7 @@ FACTS: dict[str, Callable[[Course, str], str]] = {
     "quera": quera,
     "quizzes": quizzes,
     "final_exam": final_exam,
+    "quiz_rules": quiz_rules,
     "assignments": assignments,
     "project": project,
     "workshops": workshops,

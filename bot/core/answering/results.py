@@ -40,6 +40,16 @@ class Declined(Result):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Unsaid(Result):
+    """An attribute the syllabus does not give, with the one related fact it has."""
+
+    attribute: str
+    item: Item | None = None
+    # A knowledge-base entry or fact to add ("fact:final_exam", "staff:zarezadeh").
+    related: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Missing(Result):
     """Items that do not exist ("quiz 9"), with what does."""
 

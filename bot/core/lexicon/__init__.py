@@ -29,6 +29,10 @@ Count = Literal[
     "quiz", "assignment", "project", "workshop", "ta", "staff", "reference", "class", "section"
 ]
 Grading = Literal["project", "assignments", "quizzes", "final"]
+# Attributes the syllabus does not give, asked of something it does have.
+Unsaid = Literal[
+    "format", "mode", "length", "makeup", "dataset", "details", "chapters", "deliverable", "office"
+]
 
 FILES = ("en.yaml", "fa.yaml", "finglish.yaml")
 
@@ -187,6 +191,8 @@ class LexiconFile(BaseModel):
     gregorian_months: dict[int, list[str]] = Field(default_factory=dict)
     counts: dict[Count, list[str]] = Field(default_factory=dict)
     grading: dict[Grading, list[str]] = Field(default_factory=dict)
+    # Regular expressions over the normalised question, one list per attribute.
+    unsaid: dict[Unsaid, list[str]] = Field(default_factory=dict)
     words: Words = Field(default_factory=Words)
     stopwords: list[str] = Field(default_factory=list)
     synonyms: dict[str, str] = Field(default_factory=dict)

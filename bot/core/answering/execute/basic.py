@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.answering import grounding
 from bot.core.answering.query import Query
 from bot.core.answering.results import (
     Declined,
@@ -12,6 +13,7 @@ from bot.core.answering.results import (
     Missing,
     Result,
     Unknown,
+    Unsaid,
 )
 from bot.core.course import Course
 
@@ -27,6 +29,8 @@ def decline(course: Course, query: Query, now: datetime) -> Result:
     """Say why a question is not answered."""
     if query.reason == "no-such-item":
         return Missing(refs=query.subject.items, answered=False, declined="no-such-item")
+    if query.reason == "unsaid":
+        return _unsaid(course, query)
     person = next((p for p in course.data.staff if p.id == query.subject.person), None)
     entry = query.subject.entry
     return Declined(
@@ -51,3 +55,27 @@ def entry(course: Course, query: Query, now: datetime) -> Result:
     shown = next((note for note in query.notes if note.startswith("fact:")), name)
     covered = not any(f"faq:{e.id}" == name and not e.answered for e in course.data.faq)
     return Entry(entry=shown, used=(name,), answered=covered)
+
+
+def _unsaid(course: Course, query: Query) -> Result:
+    """Say what the syllabus lacks, and find the one related fact it does give."""
+    subject = query.subject
+    item = next((found for r in subject.items if (found := grounding.item_named(course, r))), None)
+    related = None
+    if item is None:
+        related = (
+            subject.entry
+            or ("fact:final_exam" if subject.parts else None)
+            or {"quiz": "fact:quiz_rules", "workshop": "fact:workshops"}.get(
+                subject.kinds[0] if subject.kinds else ""
+            )
+        )
+    used = (item.id,) if item is not None else ((related,) if related else ())
+    return Unsaid(
+        attribute=query.notes[0] if query.notes else "details",
+        item=item,
+        related=related,
+        answered=False,
+        declined="unsaid",
+        used=used,
+    )

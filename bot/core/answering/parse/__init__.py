@@ -29,6 +29,8 @@ READINGS: tuple[Reading, ...] = (
     # about the grading scheme, not about someone's grade.
     grades.arithmetic,
     declines.declined,
+    # What the syllabus does not say of something it has: "will the final be multiple choice?"
+    declines.unsaid,
     # Computations, most specific first: a gap names two items, a weight a grading part.
     calendar.open_work,
     calendar.gap,

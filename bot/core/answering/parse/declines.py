@@ -1,12 +1,13 @@
-"""Greetings, and questions declined on principle: other courses, terms or people, one's own
-records, solving the homework, campus life."""
+"""Greetings, questions declined on principle (other courses, terms or people, one's own
+records, solving the homework, campus life), and attributes the syllabus does not give."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from bot.core.answering import scope
-from bot.core.answering.parse.vocabulary import Vocabulary
+from bot.core.answering.parse.vocabulary import Vocabulary, ref
 from bot.core.answering.parse.words import (
     CONTACT_WORDS,
     FOR_ME_WORDS,
@@ -17,11 +18,10 @@ from bot.core.answering.parse.words import (
     THANKS,
     WHEN_WORDS,
 )
-from bot.core.answering.query import Op, Query, Subject
-from bot.core.answering.understand import (
-    Question,
-)
-from bot.core.lexicon import Mark, lexicon
+from bot.core.answering.query import Attr, Op, Query, Subject
+from bot.core.answering.understand import Question, reading
+from bot.core.lexicon import Mark, Unsaid, lexicon
+from bot.core.text import tokens
 
 LEX = lexicon()
 
@@ -80,3 +80,72 @@ def _asks_for_solutions(question: Question) -> bool:
     if Mark.SOLUTIONS in question.marks:
         return True
     return len(words & SOLVE_WORDS) >= 2 or bool(words & SOLVE_WORDS and words & FOR_ME_WORDS)
+
+
+def unsaid(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
+    """Read a question about something the syllabus has, asking what it does not say: the
+    final exam's format, a quiz's length, a make-up quiz, the project's dataset, an
+    assignment's exact content, the exam's chapters, a workshop's exercise, an office."""
+    text = reading(q.text)
+    subject = _unsaid_subject(vocab, q)
+    if subject is None:
+        return None
+    asks_when = bool(set(q.tokens) & WHEN_WORDS or q.intents & {"release", "due"})
+    for name in _UNSAID_FOR.get(_subject_kind(subject, q), ()):
+        if name == "details" and asks_when:
+            continue  # "when is phase 1 due exactly": the date, which the syllabus gives
+        if name == "deliverable" and set(q.kinds) - {"workshop"}:
+            continue  # "the assignment out the day of the MLflow workshop"
+        if _UNSAID[name].search(text):
+            return Query(Op.DECLINE, subject, (Attr.MISSING,), reason="unsaid", notes=(name,))
+    return None
+
+
+def _unsaid_subject(vocab: Vocabulary, q: Question) -> Subject | None:
+    """Return what an unsaid attribute is asked of: an item, a kind, the exam, a person."""
+    items = tuple(ref(r) for r in q.refs)
+    if items:
+        return Subject(items=items)
+    if Mark.FINAL_EXAM in q.marks or set(q.tokens) & _EXAM_WORDS:
+        return Subject(parts=("final",))
+    if q.kinds:
+        return Subject(kinds=(q.kinds[0],))
+    person = next(
+        (
+            p.id
+            for p in vocab.course.data.staff
+            if set(q.tokens) & {w for name in (p.name, *p.aliases) for w in tokens(name)[-1:]}
+        ),
+        None,
+    )
+    if person is not None or set(q.tokens) & _INSTRUCTOR_WORDS:
+        found = person or next(p.id for p in vocab.course.data.staff if p.role == "instructor")
+        return Subject(person=found, entry=f"staff:{found}")
+    return None
+
+
+def _subject_kind(subject: Subject, q: Question) -> str:
+    if subject.person is not None:
+        return "person"
+    if subject.parts:
+        return "exam"
+    kind = subject.items[0].kind if subject.items else subject.kinds[0]
+    return kind
+
+
+# Which unsaid attributes may be asked of which subjects.
+_UNSAID_FOR: dict[str, tuple[Unsaid, ...]] = {
+    "exam": ("format", "mode", "chapters", "length", "makeup"),
+    # Quizzes are held in person in class, on their section's topic: said in the syllabus.
+    "quiz": ("format", "length", "makeup"),
+    "project": ("dataset", "details"),
+    "assignment": ("dataset", "details"),
+    "workshop": ("deliverable",),
+    "person": ("office",),
+}
+_UNSAID = {
+    name: re.compile("|".join(f"(?:{p})" for p in patterns))
+    for name, patterns in LEX.unsaid.items()
+}
+_EXAM_WORDS = frozenset({"exam", "exams", "امتحان", "فاینال", "finals"})
+_INSTRUCTOR_WORDS = frozenset({"instructor", "professor", "prof", "teacher", "dr", "استاد", "دکتر"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core import facts
 from bot.core.answering import entries
 from bot.core.answering.results import (
     Declined,
@@ -9,6 +10,7 @@ from bot.core.answering.results import (
     Greeting,
     Missing,
     Result,
+    Unsaid,
 )
 from bot.core.course import Course
 from bot.core.i18n import t
@@ -84,3 +86,16 @@ def missing(course: Course, result: Missing, lang: str) -> str:
 
 def entry(course: Course, result: Entry, lang: str) -> str:
     return entries.render(course, result.entry, lang)
+
+
+def unsaid(course: Course, result: Unsaid, lang: str) -> str:
+    """Say the syllabus does not give what was asked, then the one related fact it has."""
+    lines = [t(lang, "unsaid.head", what=t(lang, f"unsaid.{result.attribute}"))]
+    if result.item is not None:
+        item = result.item
+        when = facts.item_when(item, lang)
+        line = t(lang, "facts.item_line", title=item.title.get(lang), when=when)
+        lines.append(line.lstrip("• "))
+    elif result.related is not None:
+        lines.append(entries.render(course, result.related, lang))
+    return "\n".join(lines)
