@@ -50,6 +50,7 @@ READINGS: tuple[Reading, ...] = (
     # Named items, then questions relative to now, then the knowledge base.
     items.items,
     calendar.relative,
+    retrieve.lead_ta,
     retrieve.retrieved,
 )
 

@@ -94,7 +94,9 @@ def unsaid(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     for name in _UNSAID_FOR.get(_subject_kind(subject, q), ()):
         if name == "details" and asks_when:
             continue  # "when is phase 1 due exactly": the date, which the syllabus gives
-        if name == "deliverable" and set(q.kinds) - {"workshop"}:
+        if name == "deliverable" and (
+            any(r.kind != "workshop" for r in q.refs) or Mark.SAME_DAY in q.marks
+        ):
             continue  # "the assignment out the day of the MLflow workshop"
         if _UNSAID[name].search(text):
             return Query(Op.DECLINE, subject, (Attr.MISSING,), reason="unsaid", notes=(name,))

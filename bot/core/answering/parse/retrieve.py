@@ -30,3 +30,18 @@ def retrieved(vocab: Vocabulary, q: Question, now: datetime) -> Query:
         # "quizzes?", "deadlines": list them all.
         return Query(Op.LIST, Subject(kinds=(q.kinds[0],)))
     return Query(Op.UNKNOWN)
+
+
+def lead_ta(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
+    """Read "lead TA mail", "head TA?", "تی ای اصلی کیه": the lead TA, not every TA."""
+    words = set(q.tokens)
+    if not (words & _LEAD and (words & _TA or "ta" in words)) or q.refs:
+        return None
+    lead = next((p for p in vocab.course.data.staff if p.role == "lead_ta"), None)
+    if lead is None:
+        return None
+    return Query(Op.ENTRY, Subject(entry=f"staff:{lead.id}", person=lead.id, role="lead_ta"))
+
+
+_LEAD = frozenset({"lead", "head", "main", "chief", "senior", "اصلی", "ارشد", "هد", "سر"})
+_TA = frozenset({"ta", "tas", "assistant", "دستیار", "تی", "تیای", "دستیاران"})

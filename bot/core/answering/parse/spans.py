@@ -71,7 +71,9 @@ def points(vocab: Vocabulary, q: Question, now: datetime) -> list[Point]:
     for index, token in enumerate(tokens):
         item = _item_at(vocab, tokens, index)
         if item is not None:
-            found.append((index, Point(item=item, role=_role(tokens, index))))
+            # "فاز دوم پروژه": the phase and the project name one item, not two.
+            if not found or found[-1][1].item != item or index - found[-1][0] > 3:
+                found.append((index, Point(item=item, role=_role(tokens, index))))
             continue
         if index in named_days:
             found.append((index, Point(day=named_days[index])))

@@ -12,7 +12,10 @@ CONFIDENT = 0.5
 # A second topic next to an item ("CA1 … late?") must match this well to be answered too.
 ALSO_ASKED = 0.6
 # Terms that name items or their dates rather than a topic of their own.
-ITEM_TERMS = frozenset({"quiz", "assignment", "project", "workshop", "deadline", "date", "time"})
+ITEM_TERMS = frozenset(
+    {"quiz", "assignment", "project", "workshop", "deadline", "date", "time"}
+    | {"تاریخ", "زمان", "ساعت", "روز", "وقت", "تاریخش", "کی"}
+)
 SMALL_TALK = frozenset(LEX.words.small_talk)
 GREETINGS = frozenset(LEX.words.greetings)
 THANKS = frozenset(LEX.words.thanks)
