@@ -25,6 +25,7 @@ from bot.core.answering import grounding
 from bot.core.answering.query import Attr, Op, Query, Ref, Subject
 from bot.core.answering.results import Countdown, Listed, Nearest, Result
 from bot.core.answering.understand import Question, kind_of
+from bot.core.calendar import format_date
 from bot.core.course import Course
 from bot.core.lexicon import Mark, lexicon
 from bot.core.text import tokens
@@ -56,6 +57,9 @@ class Context:
     query: Query
     subject: Subject
     at: datetime
+    # Everything the last few messages asked the same question of ("quizzes", then "and the
+    # final?"): what "their sum" or "them" points back at.
+    together: Subject | None = None
 
     def fresh(self, now: datetime) -> bool:
         """Tell whether a message at ``now`` may still lean on this context."""
@@ -63,22 +67,62 @@ class Context:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the context as plain data (JSON-ready)."""
-        subject = Query(Op.LOOKUP, self.subject).to_dict().get("subject", {})
-        return {"query": self.query.to_dict(), "subject": subject, "at": self.at.isoformat()}
+        data = {
+            "query": self.query.to_dict(),
+            "subject": _subject_data(self.subject),
+            "at": self.at.isoformat(),
+        }
+        if self.together is not None:
+            data["together"] = _subject_data(self.together)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Context:
         """Build a context from :meth:`to_dict`'s output."""
-        subject = Query.from_dict({"op": "lookup", "subject": data.get("subject") or {}}).subject
-        return cls(Query.from_dict(data["query"]), subject, datetime.fromisoformat(data["at"]))
+        together = data.get("together")
+        return cls(
+            Query.from_dict(data["query"]),
+            _subject_of(data.get("subject") or {}),
+            datetime.fromisoformat(data["at"]),
+            _subject_of(together) if together is not None else None,
+        )
 
 
-def remember(course: Course, query: Query, result: Result, now: datetime) -> Context | None:
+def _subject_data(subject: Subject) -> dict[str, Any]:
+    found: dict[str, Any] = Query(Op.LOOKUP, subject).to_dict().get("subject", {})
+    return found
+
+
+def _subject_of(data: dict[str, Any]) -> Subject:
+    return Query.from_dict({"op": "lookup", "subject": data}).subject
+
+
+def remember(
+    course: Course,
+    query: Query,
+    result: Result,
+    now: datetime,
+    previous: Context | None = None,
+) -> Context | None:
     """Return what an answered question was about, or None when it was about nothing."""
     if not result.answered or query.op in (Op.GREET, Op.UNKNOWN, Op.DECLINE):
         return None
     subject = resolved(course, query, result)
-    return Context(query, subject, now) if not subject.empty() else None
+    if subject.empty():
+        return None
+    together = subject
+    if previous is not None and SAME_QUESTION in query.notes:
+        before = previous.together or previous.subject
+        together = replace(
+            subject,
+            items=tuple(dict.fromkeys((*before.items, *subject.items))),
+            parts=tuple(dict.fromkeys((*before.parts, *subject.parts))),
+        )
+    return Context(query, subject, now, together)
+
+
+# A query asked again of a new subject ("and quiz 4?") carries this note.
+SAME_QUESTION = "follow-up: the same question"
 
 
 def resolved(course: Course, query: Query, result: Result) -> Subject:
@@ -130,11 +174,9 @@ def _role(query: Query, result: Result) -> str | None:
     return None
 
 
-def named(course: Course, q: Question, topical: bool) -> Subject:
-    """Return the subject a message names by its own words (empty when it names none).
-
-    ``topical`` says whether its words name a topic of the knowledge base beyond attributes.
-    """
+def named(course: Course, q: Question) -> Subject:
+    """Return the subject a message names by its own words (empty when it names none): its
+    items, kinds, part of the course, grading parts, person or staff role."""
     items = tuple(Ref(r.kind, r.number, r.name) for r in q.refs)
     kinds: tuple[str, ...] = tuple(k for k in q.kinds if not items)
     if "class" in q.focus and not items:
@@ -151,7 +193,6 @@ def named(course: Course, q: Question, topical: bool) -> Subject:
         person=person,
         role=role,
         entry=f"staff:{person}" if person else None,
-        course=topical and not (items or kinds or person or role),
     )
 
 
@@ -176,10 +217,13 @@ def _words(name: str) -> list[str]:
     return found[-1:] if len(found) > 1 else found
 
 
-def refers_back(q: Question) -> bool:
-    """Tell whether a message points back at something said before ("it", "his", "ایمیلش")."""
+def refers_back(q: Question, *, singular: bool = False) -> bool:
+    """Tell whether a message points back at something said before ("it", "his", "ایمیلش");
+    with ``singular``, at one thing ("they" and "them" often mean the staff)."""
     tokens = q.tokens
     for index, token in enumerate(tokens):
+        if singular and token in _PLURAL:
+            continue
         if token in _REFERS_BACK:
             following = tokens[index + 1] if index + 1 < len(tokens) else ""
             # "this saturday", "that quiz", "این درس": a determiner before a word of its own.
@@ -190,6 +234,7 @@ def refers_back(q: Question) -> bool:
     return False
 
 
+_PLURAL = frozenset({"they", "them", "their", "those", "these", "ones", "اونا", "انها"})
 # Words that point back alone but name something when a word follows ("this week").
 _DETERMINERS = frozenset(
     {"this", "that", "these", "those", "same", "این", "اون", "ان", "همون", "همین"}
@@ -214,18 +259,62 @@ _KNOWN_BASES = frozenset({"deadline", "email", "emaile", "nomre", "tarikh", "dat
 )
 
 
-def resolve(text: str, words: str) -> str:
-    """Put the remembered subject's ``words`` where the message points back at it: in place
-    of its first pronoun ("and the one after it?" → "… after CA2 deadline?"), else after it."""
-    for match in _WORD.finditer(text):
-        word = match.group(0)
-        folded = word.casefold()
-        if folded in _REFERS_BACK and folded not in _DETERMINERS | {"one", "ones"}:
+def resolve(text: str, words: str, day: str | None = None) -> str:
+    """Put the remembered subject's ``words`` where the message points back at it: "that
+    day" becomes its ``day``; its first pronoun ("and the one after it?" → "… after CA2?"),
+    else the end of the message, gets ``words``."""
+    if day is not None:
+        replaced, count = _THAT_DAY.subn(day, text, count=1)
+        if count:
+            return replaced
+    found = list(_WORD.finditer(text))
+    for index, match in enumerate(found):
+        word = match.group(0).casefold()
+        following = found[index + 1].group(0).casefold() if index + 1 < len(found) else ""
+        alone = word not in _DETERMINERS or not following or following in _NOT_NAMES
+        if word in _REFERS_BACK and word not in ("one", "ones") and alone:
             return f"{text[: match.start()]}{words}{text[match.end() :]}"
     return f"{text} {words}"
 
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# "that day", "the same day", "اون روز", "همون روز", "oon rooz".
+_THAT_DAY = re.compile(
+    r"\b(?:that|the same|this) day\b|(?:اون|همون|همان|آن|همین) ?روز|\b(?:oon|hamun|hamoon) rooz\b",
+    re.IGNORECASE,
+)
+
+
+def opens_follow_up(q: Question) -> bool:
+    """Tell whether a message opens as a follow-up: "and …", "what about …", "so …",
+    "پس …", or ends in "… چی؟" (what about …?)."""
+    words = q.tokens
+    if not words:
+        return False
+    if words[0] in _OPENERS or words[:2] in (["what", "about"], ["how", "about"]):
+        return True
+    return words[-1] == "چی" and len(words) <= 4
+
+
+_OPENERS = frozenset({"and", "so", "then", "also", "و", "پس", "خب", "حالا", "بعد"})
+
+
+def plural_back(q: Question) -> bool:
+    """Tell whether a message points back at several things: "them", "their", "جمعشون"."""
+    words = set(q.tokens)
+    if words & {"them", "they", "their", "those", "these", "both", "اونا", "همشون", "هردو"}:
+        return True
+    return any(w.endswith(("شون", "eshun", "shun")) and len(w) > 5 for w in words)
+
+
+def day_of(course: Course, subject: Subject) -> str | None:
+    """Return the day of the remembered item, in words the parser reads: "1 Khordad 1402"."""
+    for ref in subject.items:
+        item = grounding.item_named(course, ref)
+        moment = item.starts_at or item.release_at if item is not None else None
+        if moment is not None:
+            return format_date(moment.date(), "en").split(" ", 1)[1].split(" (")[0]
+    return None
 
 
 def content(q: Question) -> list[str]:
@@ -273,14 +362,16 @@ def _subject_tokens(course: Course, subject: Subject) -> list[str]:
     return words
 
 
-def words_for(course: Course, subject: Subject) -> str:
-    """Return words that name ``subject`` for the parser: "CA2 deadline", "Hossein Basafa"."""
+def words_for(course: Course, subject: Subject, *, role: bool = True) -> str:
+    """Return words that name ``subject`` for the parser: "CA2 deadline", "Hossein Basafa";
+    without ``role``, the item alone ("the one after CA2" is another assignment)."""
     words: list[str] = []
     for ref in subject.items:
         item = grounding.item_named(course, ref)
         if item is not None:
             words.append(item.title.en)
-    words += [k for k in subject.kinds if k in ("deadline", "release")]
+    if role:
+        words += [k for k in subject.kinds if k in ("deadline", "release")]
     if not subject.items:
         words += [_KIND_WORDS.get(k, k) for k in subject.kinds if k not in ("deadline", "release")]
     if subject.person is not None:

@@ -24,12 +24,16 @@ from bot.core.answering.parse import Parser
 from bot.core.answering.query import Op, Query, Subject
 from bot.core.answering.render import render
 from bot.core.answering.results import Nearest, Result
-from bot.core.answering.understand import as_local
+from bot.core.answering.understand import Question, as_local
 from bot.core.course import Course
 from bot.core.lexicon import Mark, lexicon
 from bot.core.text import detect_language, tokens
 
 LEX = lexicon()
+# "the one after it", "before that": another item relative to the remembered one.
+_RELATIVE_WORDS = frozenset(
+    [*LEX.order.get("after", []), *LEX.order.get("before", []), "next", "previous", "other"]
+)
 # Words that ask about something rather than name it: no topic of their own.
 _NOT_TOPICS = frozenset(
     [*LEX.words.attributes, *LEX.words.follow_up, *LEX.words.refers_back, *LEX.words.greetings]
@@ -112,7 +116,7 @@ class Engine:
         now = as_local(now, self.course.tz)
         fresh = context if context is not None and context.fresh(now) else None
         answer, last = self._answer_all(question, now, reply_lang, fresh)
-        remembered = dialogue.remember(self.course, last.query, last.result, now)
+        remembered = dialogue.remember(self.course, last.query, last.result, now, fresh)
         return replace(answer, context=remembered or fresh)
 
     def _answer_all(
@@ -120,7 +124,7 @@ class Engine:
     ) -> tuple[Answer, _Part]:
         followed = self._follow_up(question, now, reply_lang, context)
         if followed is not None:
-            return self._answer(followed, reply_lang), followed
+            return followed
         answer, last = self._answer_whole(question, now, reply_lang)
         core = core_of(question)
         if core is not None and (not answer.answered or self._told_the_time(last.query, core, now)):
@@ -186,16 +190,24 @@ class Engine:
 
     def _follow_up(
         self, question: str, now: datetime, lang: str, context: Context | None
-    ) -> _Part | None:
-        """Answer a message that leans on the previous one, or return None when it does not."""
+    ) -> tuple[Answer, _Part] | None:
+        """Answer a message that leans on the previous one, or return None when it does not.
+
+        A message that names only a subject ("and quiz 4?") is asked the previous question;
+        one that points back, opens as a follow-up or is a few words naming nothing ("his
+        email?", "what about with the maximum delay?", "date?") borrows the previous subject.
+        """
         q = self.parser.read(question, now)
-        topical = self.parser.names_topic(q, ignore=_NOT_TOPICS)
-        own = dialogue.named(self.course, q, topical)
+        own = dialogue.named(self.course, q)
         leaning = dialogue.refers_back(q)
         if context is None:
-            if own.empty() and leaning and self.parser.greeting(q, now) is None:
+            # One clause, pointing back at one thing ("when is it due?", "his email?"); "they"
+            # alone is as often the staff as anything said before.
+            single = len(split_clauses(question)) == 1 and dialogue.refers_back(q, singular=True)
+            if own.empty() and single and self.parser.greeting(q, now) is None:
                 # "When is it due?" with nothing before it: ask which one, don't guess.
-                return self._run(Query(Op.DECLINE, reason="which-one"), now, lang)
+                part = self._run(Query(Op.DECLINE, reason="which-one"), now, lang)
+                return self._answer(part, lang), part
             return None
         if not own.empty() and not leaning:
             if not dialogue.asks_only_for(q, own, self.course):
@@ -203,16 +215,27 @@ class Engine:
             same = dialogue.with_subject(context.query, own)
             if same is None:
                 return None
-            same = replace(same, notes=(*same.notes, "follow-up: the same question"))
-            part = self._run(same, now, lang)
-            return part if part.answered else None
-        if leaning or (own.empty() and len(dialogue.content(q)) <= dialogue.SHORT):
-            extra = dialogue.words_for(self.course, context.subject)
-            query = self.parser.parse(dialogue.resolve(question, extra), now)
-            query = replace(query, notes=(*query.notes, f"follow-up: about {extra}"))
-            part = self._run(query, now, lang)
-            return part if part.answered else None
-        return None
+            part = self._run(replace(same, notes=(*same.notes, dialogue.SAME_QUESTION)), now, lang)
+            return (self._answer(part, lang), part) if part.answered else None
+        opens = dialogue.opens_follow_up(q)
+        short = own.empty() and len(dialogue.content(q)) <= dialogue.SHORT
+        if not (leaning or opens or short):
+            return None
+        if short and not (leaning or opens) and self._stands_alone(q, now):
+            return None  # "grading?" after "when is quiz 3?": a topic of its own
+        subject = context.together if dialogue.plural_back(q) and context.together else None
+        subject = subject or context.subject
+        # "the one after it": another of its kind, placed by the same moment.
+        relative = bool(set(q.tokens) & _RELATIVE_WORDS)
+        words = dialogue.words_for(self.course, subject, role=not relative)
+        text = dialogue.resolve(question, words, dialogue.day_of(self.course, subject))
+        answer, last = self._answer_whole(text, now, lang)
+        return (answer, last) if answer.answered else None
+
+    def _stands_alone(self, q: Question, now: datetime) -> bool:
+        """Tell whether a short message names a topic of the knowledge base on its own."""
+        query = self.parser.parse_question(q, now)
+        return query.op is Op.ENTRY and self.parser.names_topic(q, ignore=_NOT_TOPICS)
 
     def _core(self, core: Core, now: datetime, lang: str) -> tuple[Answer, _Part] | None:
         """Answer the asking part of a message; a question that names nothing of its own

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
+from bot.core.answering import grounding
 from bot.core.answering.parse import calendar, declines, grades, items, policy, retrieve, spans
 from bot.core.answering.parse.vocabulary import Vocabulary
 from bot.core.answering.query import Attr, Op, Query
@@ -63,6 +64,13 @@ class Parser(Vocabulary):
         if not tokens(text):
             return Query(Op.UNKNOWN)
         q = self.read(text, now)
+        if Mark.WEEKDAY in q.marks and q.refs and q.span == "this_week":
+            q.span = None  # "چه روزی از هفته است": which day of the week, not this week
+        if Mark.WEEKDAY in q.marks and q.day is None and q.refs:
+            # "Which weekday is quiz 3?": the item's own day.
+            item = grounding.item_named(self.course, q.refs[0])
+            moment = item.starts_at or item.release_at if item is not None else None
+            q.day = moment.date() if moment is not None else None
         query = self.parse_question(q, now)
         if Mark.WEEKDAY in q.marks and q.day is not None and query.op is not Op.DECLINE:
             # "What weekday is the 18 Ord class?": the weekday in full, before the rest.

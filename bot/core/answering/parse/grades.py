@@ -77,6 +77,7 @@ _SELF = frozenset(_W.self) | frozenset({"i", "me", "my", "mine", "من", "نمر
 _SOMEONE = frozenset(
     {"who", "whose", "average", "avg", "highest", "lowest", "anyone", "کی", "میانگین"}
 )
+_MUCH = frozenset({"much", "چقدر", "چقد"})
 # Persian grade words under a possessive or plural ending: "ارزششون", "نمره‌هاشون".
 _GRADE_STEMS = ("ارزش", "نمره", "نمرا", "درصد", "بارم")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|٪|percent|درصد)")
@@ -106,6 +107,8 @@ class Reading:
     mentions: list[Mention] = field(default_factory=list)
     # Whether the question speaks of the grade at all (points, percent, the total, "the most").
     about_grade: bool = False
+    # Whether it asks how much, or what parts make together ("how much is one quiz").
+    weighs: bool = False
     others_at: list[int] = field(default_factory=list)
     except_at: list[int] = field(default_factory=list)
     scores: list[tuple[int, float]] = field(default_factory=list)
@@ -132,7 +135,11 @@ def arithmetic(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     known = tuple(part.id for part in grading.parts)
     # "out of 21": the total, written as students write it, speaks of the grade too.
     found = _read(q, known, f"{grading.total:g}")
-    if (not found.mentions and not found.others_at) or not found.about_grade:
+    # "If I skip the CAs and get the rest in full …" speaks of the grade by its scores alone,
+    # "how much is one of the quizzes" or "their sum" by the parts it weighs.
+    scored = bool(found.scores and found.others_at and found.mentions)
+    weighs = found.weighs and (len(found.mentions) > 1 or any(m.one for m in found.mentions))
+    if not (found.mentions or found.others_at) or not (found.about_grade or scored or weighs):
         return None
     words = set(q.tokens)
     if words & _CONDITIONAL or words & _MOST:
@@ -171,6 +178,8 @@ def _read(q: Question, known: tuple[str, ...], total: str) -> Reading:
             found.scores.append((index, score))
         if token in _GRADE or token == total or token.startswith(_GRADE_STEMS):
             found.about_grade = True
+        if token in _MUCH or token in _TOGETHER:
+            found.weighs = True
     for match in _PERCENT.finditer(" ".join(tokens)):
         position = len(" ".join(tokens)[: match.start()].split())
         found.scores.append((position, float(match.group(1)) / 100))
@@ -210,7 +219,7 @@ def _unit(tokens: list[str], index: int, mention: Mention, skip: set[int]) -> No
     # "one quiz", "a single quiz", "one of the quizzes", "یه فاز"; "each quiz", "هر فاز".
     near = before[-1:] if not before or before[-1] not in _LINKS else before
     mention.one = bool(set(near) & _SINGLE) or (
-        token in ("phase", "فاز") and "project" not in tokens
+        token in ("phase", "فاز") and not {"project", "پروژه"} & set(tokens)
     )
     mention.every = bool(set(near) & _EVERY)
     mention.singular = not token.endswith(("s", "ها", "های")) and not (
@@ -384,7 +393,9 @@ def _share(q: Question, found: Reading, known: tuple[str, ...]) -> Query | None:
     # "one quiz", "each phase", "CA2" worth: one item's share; a named item ("CA1") only
     # when its worth is asked outright.
     single = any(m.one or (m.every and m.singular) or m.item for m in found.mentions)
-    unit = single and bool(words & _WORTH)
+    # "how much is one quiz": "much" asks a worth of one of a part's items, not of "CA2".
+    one = any(m.one or (m.every and m.singular) for m in found.mentions)
+    unit = single and bool(words & _WORTH or (one and words & _MUCH))
     together = bool(words & _TOGETHER) or bool(found.except_at) or bool(found.others_at)
     if not parts or (len(parts) > 1 and not together):
         return None

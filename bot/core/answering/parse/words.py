@@ -49,6 +49,7 @@ FOCUS_KINDS: dict[str, EventKind] = {
     "deadline": "deadline",
     "class": "class",
     "workshop": "workshop",
+    "release": "release",
 }
 # The event an item kind is placed by when it has no date of its own: its release.
 EVENT_OF_KIND: dict[str, str] = {
