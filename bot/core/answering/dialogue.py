@@ -274,7 +274,9 @@ def resolve(text: str, words: str, day: str | None = None) -> str:
         alone = word not in _DETERMINERS or not following or following in _NOT_NAMES
         if word in _REFERS_BACK and word not in ("one", "ones") and alone:
             return f"{text[: match.start()]}{words}{text[match.end() :]}"
-    return f"{text} {words}"
+    # Before the closing question mark, so the words stay in the question's clause.
+    body = text.rstrip().rstrip("?؟!.")
+    return f"{body} {words}{text.rstrip()[len(body) :]}"
 
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -332,6 +334,7 @@ def asks_only_for(q: Question, subject: Subject, course: Course) -> bool:
         and t not in _SMALL
         and t not in names
         and t not in _REFERS_BACK
+        and t not in _OTHER
         and kind_of(t) is None
     ]
     return not left and not q.intents and q.span is None and not q.marks - _NAMING_MARKS
@@ -415,3 +418,21 @@ def with_subject(previous: Query, subject: Subject) -> Query | None:
     if previous.op in (Op.PICK, Op.COUNT, Op.LIST, Op.AGENDA) and subject.kinds:
         return replace(previous, subject=replace(previous.subject, kinds=subject.kinds))
     return None
+
+
+def the_other(course: Course, q: Question, own: Subject, remembered: Subject) -> Subject:
+    """Read "the other workshop" after one was asked about as the rest of that kind."""
+    if own.items or len(own.kinds) != 1 or not set(q.tokens) & _OTHER:
+        return own
+    asked = {(r.kind, r.number, r.name) for r in remembered.items}
+    rest = [
+        Ref(i.kind, i.number, _workshop_name(i.id))
+        for i in course.items_of(own.kinds[0])  # type: ignore[arg-type]
+        if (i.kind, i.number, _workshop_name(i.id)) not in asked
+    ]
+    if not asked or not rest or len(rest) == len(course.items_of(own.kinds[0])):  # type: ignore[arg-type]
+        return own
+    return replace(own, items=tuple(rest), kinds=())
+
+
+_OTHER = frozenset({"other", "another", "دیگه", "دیگر", "دیگری", "dige"})

@@ -212,6 +212,8 @@ class Engine:
         if not own.empty() and not leaning:
             if not dialogue.asks_only_for(q, own, self.course):
                 return None  # a new question with a subject of its own
+            # "and the other workshop?": the one of that kind not yet asked about.
+            own = dialogue.the_other(self.course, q, own, context.subject)
             same = dialogue.with_subject(context.query, own)
             if same is None:
                 return None

@@ -3,6 +3,8 @@ rendered as the text of an answer."""
 
 from __future__ import annotations
 
+import re
+
 from bot.core import facts
 from bot.core.answering.retrieval import Document, content_terms
 from bot.core.calendar import format_date
@@ -11,13 +13,17 @@ from bot.core.i18n import t
 from bot.core.models import LANGS
 from bot.core.text import tokens
 
+_ADDRESS = re.compile(r"\S+@\S+|https?://\S+")
+
 
 def documents(course: Course) -> list[Document]:
     """Build the phrasings the retrieval index matches against."""
     docs: list[Document] = []
 
     def add(entry: str, text: str, *, is_answer: bool = False) -> None:
-        terms = frozenset(content_terms(tokens(text)))
+        # An address's pieces ("gmail", "com", "https") are no words a student asks with,
+        # and would pull typos ("come") toward the staff.
+        terms = frozenset(content_terms(tokens(_ADDRESS.sub(" ", text))))
         docs.append(Document(entry, terms, is_answer))
 
     for faq in course.data.faq:

@@ -19,7 +19,7 @@ from bot.core.answering.understand import (
     PAST_WORDS,
     Question,
 )
-from bot.core.lexicon import lexicon
+from bot.core.lexicon import Mark, lexicon
 
 LEX = lexicon()
 
@@ -53,6 +53,8 @@ def items(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
 
 def _also_asked(vocab: Vocabulary, q: Question) -> str | None:
     """Find an FAQ entry that the words around an item reference ask about."""
+    if Mark.WEEKDAY in q.marks:
+        return None  # "which day of the week is it": the weekday line answers it
     # Words the parser already read as tense or order ("did I miss …") ask nothing more.
     words = [
         tok

@@ -231,9 +231,10 @@ def _latest(
 ) -> Query | None:
     """Read "the latest I can submit CA1 with the maximum delay", "until when can I still
     send it?" (its deadline passed)."""
-    if Mark.UNTIL_WHEN not in q.marks and not words & _LATEST:
-        return None
     if not items:
+        return None
+    most_late = bool(words & _MOST) and _about_late(q, words)
+    if Mark.UNTIL_WHEN not in q.marks and not words & _LATEST and not most_late:
         return None
     still = words & (_LEFT | {"now", "alan", "الان", "still"})
     if not (_about_late(q, words) or words & _MOST or still):

@@ -42,6 +42,11 @@ _REMAINING = frozenset(LEX.order.get("remaining", [])) | {"still", "upcoming", "
 _SO_FAR = frozenset({"already", "far", "تاحالا", "تاکنون", "had", "happened"})
 _YET = frozenset({"yet", "هنوز"})
 _NEGATIVE = frozenset({"not", "havent", "hasnt", "isnt", "arent", "نشده", "نشدن", "نیومده"})
+# A single item's time as a whole: "how many days is it in total", "کلا چند روز وقت داره".
+# "for it": the time one has for an item, not what is left of it ("چند روز وقت داریم براش").
+_WINDOW = frozenset(
+    {"total", "altogether", "overall", "whole", "کلا", "کل", "جمعا", "براش", "برای", "براشون"}
+)
 _PER = frozenset({"per", "a", "each", "every", "در", "هر", "ای"})
 _TOTAL = frozenset({"altogether", "total", "together", "in all"})
 # The kinds of event a count is about, by what it counts.
@@ -56,6 +61,10 @@ def between(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     if not asks:
         return None
     found = points(vocab, q, now)
+    if len(found) == 1 and found[0].item is not None and words & _WINDOW:
+        # "how many days is phase 3 in total": from its release to its deadline.
+        item = found[0].item
+        found = [Point(item=item, role="release"), Point(item=item, role="due")]
     if len(found) < 2 or any(point.now for point in found):
         return None  # from now on is a countdown
     attrs = (Attr.HOURS,) if words & _HOURS and not words & DAY_WORDS else ()
