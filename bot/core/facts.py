@@ -210,14 +210,18 @@ def _item_list(course: Course, lang: str, kind: str, head: str, **values: object
 
 
 def quizzes(course: Course, lang: str) -> str:
-    """Explain the quizzes and list their dates."""
+    """Explain the quizzes, where they are held, and list their dates."""
     listing = _item_list(course, lang, "quiz", "facts.quizzes_head")
-    return f"{course.data.exams.quizzes.get(lang)}\n{listing}"
+    return f"{quiz_rules(course, lang)}\n{listing}"
 
 
 def quiz_rules(course: Course, lang: str) -> str:
-    """Say how the quizzes are held, without listing them."""
-    return course.data.exams.quizzes.get(lang)
+    """Say how the quizzes are held and where, without listing them."""
+    data = course.data.classes
+    where = t(
+        lang, "facts.quiz_place", place=data.place.get(lang), start=format_time(data.start, lang)
+    )
+    return f"{course.data.exams.quizzes.get(lang)}\n{where}"
 
 
 def final_exam(course: Course, lang: str) -> str:
