@@ -243,10 +243,9 @@ class Engine:
         """Answer the asking part of a message; a question that names nothing of its own
         ("What are they?") is about the telling just before it."""
         q = self.parser.read(core.asking, now)
-        if not dialogue.refers_back(q):
-            alone = self._answer_whole(core.asking, now, lang)
-            if not alone[0].unknown:
-                return alone
+        alone = self._answer_whole(core.asking, now, lang)
+        if alone[0].answered or (not alone[0].unknown and not dialogue.refers_back(q)):
+            return alone
         told = " ".join(t for t in tokens(core.context) if t not in _TOLD_NOISE)
         answer, last = self._answer_whole(dialogue.resolve(core.asking, told), now, lang)
         return None if answer.unknown else (answer, last)

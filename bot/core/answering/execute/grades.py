@@ -50,6 +50,8 @@ def compare(course: Course, query: Query, now: datetime) -> Result:
     """Weigh two groups of grading parts against each other."""
     assert query.other is not None
     left, right = portion(course, query.subject), portion(course, query.other)
+    if "half" in query.notes:
+        right = Portion(parts=(), points=course.data.grading.total / 2)
     used = tuple(f"grading:{p.id}" for p in (*left.parts, *right.parts))
     asked = next((note for note in query.notes if note in ("more", "less")), None)
     return Comparison(left=left, right=right, asked=asked, used=used, whole=True)

@@ -22,6 +22,8 @@ _W = LEX.words
 _PART_OF_KIND = {"quiz": "quizzes", "assignment": "assignments", "project": "project"}
 _PART_WORDS = {word: part for part, words in LEX.grading.items() for word in words}
 _FINAL_WORDS = frozenset(LEX.order.get("final", []))
+_GRADE_NOUNS = frozenset({"grade", "score", "mark", "نمره", "نمرم", "nomre"})
+_ENDINGS = tuple(sorted(LEX.endings, key=len, reverse=True))
 _CONDITIONAL = frozenset(_W.conditional)
 _ZERO = frozenset(_W.score_zero)
 _FULL = frozenset(_W.score_full)
@@ -78,8 +80,13 @@ _SOMEONE = frozenset(
     {"who", "whose", "average", "avg", "highest", "lowest", "anyone", "کی", "میانگین"}
 )
 _MUCH = frozenset({"much", "چقدر", "چقد"})
+_ASKS_NUMBER = frozenset(
+    {"much", "many", "what", "total", "چقدر", "چقد", "چند", "چنده", "چندتا", "max", "most"}
+)
+_WHEN = frozenset({"when", "date", "کی", "تاریخ", "kei"})
 # Persian grade words under a possessive or plural ending: "ارزششون", "نمره‌هاشون".
 _GRADE_STEMS = ("ارزش", "نمره", "نمرا", "درصد", "بارم")
+_OUT_OF = re.compile(r"\b(\d+(?:\.\d+)?) (?:of|از|out of) (\d+(?:\.\d+)?)\b")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|٪|percent|درصد)")
 
 
@@ -111,6 +118,7 @@ class Reading:
     weighs: bool = False
     others_at: list[int] = field(default_factory=list)
     except_at: list[int] = field(default_factory=list)
+    only_at: list[int] = field(default_factory=list)
     scores: list[tuple[int, float]] = field(default_factory=list)
 
 
@@ -137,12 +145,19 @@ def arithmetic(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     found = _read(q, known, f"{grading.total:g}")
     # "If I skip the CAs and get the rest in full …" speaks of the grade by its scores alone,
     # "how much is one of the quizzes" or "their sum" by the parts it weighs.
-    scored = bool(found.scores and found.others_at and found.mentions)
-    weighs = found.weighs and (len(found.mentions) > 1 or any(m.one for m in found.mentions))
+    words = set(q.tokens)
+    asks_number = bool(words & _ASKS_NUMBER) and not words & _WHEN
+    compares = bool(words & (_MORE | _LESS | _RATIO))
+    scored = bool(found.scores or found.except_at) and bool(found.mentions or found.others_at)
+    scored = scored and (bool(found.others_at) or compares or bool(words & _CONDITIONAL))
+    many = len(found.mentions) > 1 or any(m.one for m in found.mentions)
+    weighs = found.weighs and many and asks_number
     if not (found.mentions or found.others_at) or not (found.about_grade or scored or weighs):
         return None
-    words = set(q.tokens)
-    if words & _CONDITIONAL or words & _MOST:
+    # Scores said of two parts or more ("10 of 12 on the project, the final 2 of 4") are a
+    # what-if even without an "if".
+    asks_total = asks_number or bool(words & _MOST)
+    if asks_total and (words & _CONDITIONAL or words & _MOST or len(found.scores) > 1):
         what_if = _what_if(q, found, known)
         if what_if is not None:
             return what_if
@@ -173,6 +188,8 @@ def _read(q: Question, known: tuple[str, ...], total: str) -> Reading:
             found.others_at.append(index)
         elif token in _EXCEPT or (token == "other" and tokens[index + 1 : index + 2] == ["than"]):
             found.except_at.append(index)
+        elif token in _ONLY:
+            found.only_at.append(index)
         score = _score(token)
         if score is not None:
             found.scores.append((index, score))
@@ -180,15 +197,24 @@ def _read(q: Question, known: tuple[str, ...], total: str) -> Reading:
             found.about_grade = True
         if token in _MUCH or token in _TOGETHER:
             found.weighs = True
-    for match in _PERCENT.finditer(" ".join(tokens)):
-        position = len(" ".join(tokens)[: match.start()].split())
+    joined = " ".join(tokens)
+    for match in _PERCENT.finditer(joined):
+        position = len(joined[: match.start()].split())
         found.scores.append((position, float(match.group(1)) / 100))
+    # "10 of 12", "۲ از ۴", "2 out of 4": a part of that part's points.
+    for match in _OUT_OF.finditer(joined):
+        whole = float(match.group(2))
+        if whole > 0 and float(match.group(1)) <= whole:
+            position = len(joined[: match.start()].split())
+            found.scores.append((position, float(match.group(1)) / whole))
     return found
 
 
 def _part(tokens: list[str], index: int) -> str | None:
     """Return the grading part the word at ``index`` names, if any."""
     token = tokens[index]
+    if token in _FINAL_WORDS and index and tokens[index - 1] in _GRADE_NOUNS:
+        return None  # "final grade", "نمره نهایی": the grade, not the final exam
     if token in _FINAL_WORDS:
         following = tokens[index + 1 : index + 3]
         # "final project" is the project; "final exam" or "final" alone the exam.
@@ -199,6 +225,11 @@ def _part(tokens: list[str], index: int) -> str | None:
         return "final"
     if token in _PART_WORDS:
         return _PART_WORDS[token]
+    # "فاینالو", "امتحانه": a part's name under a Persian ending.
+    for ending in _ENDINGS:
+        base = token.removesuffix(ending)
+        if base != token and base in _PART_WORDS and not token.isascii():
+            return _PART_WORDS[base]
     kind = kind_of(token)
     return _PART_OF_KIND.get(kind) if kind else None
 
@@ -280,49 +311,79 @@ def _clauses(q: Question) -> list[tuple[int, int]]:
 
 
 def _what_if(q: Question, found: Reading, known: tuple[str, ...]) -> Query | None:
-    """Read "if I skip the final but get full marks on the rest, what's the most I can get?"."""
-    if not found.scores:
+    """Read "if I skip the final but get full marks on the rest, what's the most I can get?":
+    each part (or "the rest") takes the score word nearest it in its clause; a part named
+    with none takes the score of the clause it is listed with ("CA2 and CA3")."""
+    if not found.scores and not found.except_at:
         return None
     spans = _clauses(q)
-    # Each clause's own score: the last score word near a part or "the rest" in it.
-    targets = [m.at for m in found.mentions] + found.others_at
-    clause_scores: list[float | None] = []
-    for start, end in spans:
-        inside = [
-            value
-            for at, value in found.scores
-            if start <= at < end and any(abs(at - t) <= _NEAR and start <= t < end for t in targets)
-        ]
-        clause_scores.append(inside[-1] if inside else None)
     persian = any("\u0600" <= ch <= "\u06ff" for ch in q.text)
+    targets = [(m.at, m) for m in found.mentions] + [(at, None) for at in found.others_at]
+    own: dict[int, float] = {}
+    for at, _ in targets:
+        value = _nearest_score(found, at, spans, persian)
+        if value is not None:
+            own[at] = value
+    clause_scores = [
+        next((own[at] for at, _ in targets if start <= at < end and at in own), None)
+        for start, end in spans
+    ]
     scores: list[Score] = []
     others: float | None = None
-    for number, (start, end) in enumerate(spans):
-        value = _inherited(clause_scores, number, persian)
+    for at, mention in targets:
+        number = next(i for i, (start, end) in enumerate(spans) if start <= at < end)
+        value = own.get(at, _inherited(clause_scores, number, persian))
+        value = _excepted(found, at, value)
         if value is None:
             continue
-        for mention in found.mentions:
-            if not start <= mention.at < end:
-                continue
-            if mention.every and not mention.item:
-                scores.append(Score(mention.part, value))
-            else:
-                one = mention.one and not mention.every and mention.item is None
-                scores.append(Score(mention.part, value, mention.item, one))
-        if any(start <= at < end for at in found.others_at):
+        if mention is None:
             others = value
-    if not scores:
+        elif mention.every and not mention.item:
+            scores.append(Score(mention.part, value))
+        else:
+            one = mention.one and not mention.every and mention.item is None
+            scores.append(Score(mention.part, value, mention.item, one))
+    if not scores and others is None:
         return None
     if others is None and set(q.tokens) & _ONLY:
-        others = 0.0
-    named = tuple(dict.fromkeys(s.part for s in scores))
-    given_scores = tuple(_whole_first(scores))
+        others = 0.0  # "only the project and the final in full"
+    named = tuple(dict.fromkeys(s.part for s in scores)) or known
     return Query(
         Op.WHAT_IF,
         Subject(parts=named),
         (Attr.POINTS,),
-        given=Given(scores=given_scores, others=others),
+        given=Given(scores=tuple(_whole_first(scores)), others=others),
     )
+
+
+def _nearest_score(
+    found: Reading, at: int, spans: list[tuple[int, int]], persian: bool
+) -> float | None:
+    """Return the score word nearest a part in its clause, within reach; a tie goes to the
+    word after the part in Persian (the verb comes last), before it in English."""
+    start, end = next((s, e) for s, e in spans if s <= at < e)
+    best: tuple[int, int, float] | None = None
+    for position, value in found.scores:
+        distance = abs(position - at)
+        if not start <= position < end or distance > _NEAR:
+            continue
+        after = position > at
+        rank = (distance, 0 if after == persian else 1, value)
+        if best is None or rank[:2] < best[:2]:
+            best = rank
+    return best[2] if best is not None else None
+
+
+def _excepted(found: Reading, at: int, value: float | None) -> float | None:
+    """Score a part named after "without"/"except"/"بدون" as none, one after "only" in
+    full; a "without" reaches until the next "only" or "i.e."."""
+    for position in found.only_at:
+        if position < at and not any(position < e < at for e in found.except_at):
+            return 1.0
+    for position in found.except_at:
+        if position < at and not any(position < o < at for o in found.only_at):
+            return 0.0 if at - position <= 2 * _NEAR else value
+    return value
 
 
 def _inherited(values: list[float | None], number: int, persian: bool) -> float | None:
@@ -360,6 +421,15 @@ def _compare(q: Question, found: Reading, known: tuple[str, ...]) -> Query | Non
     right_parts = tuple(dict.fromkeys(m.part for m in right))
     if others_right and not right_parts:
         right_parts = tuple(p for p in known if p not in left_parts)
+    if left_parts and not right_parts and set(q.tokens) & _HALF:
+        # "is the project more than half the grade?": against half the total.
+        return Query(
+            Op.COMPARE,
+            Subject(parts=left_parts, unit=any(m.unit for m in left)),
+            (Attr.POINTS,),
+            other=Subject(parts=(), unit=True),
+            notes=(*_asked(q, split), "half"),
+        )
     if not left_parts or not right_parts or set(left_parts) & set(right_parts):
         return None
     return Query(

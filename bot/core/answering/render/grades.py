@@ -33,6 +33,8 @@ def _names(found: Portion, lang: str) -> str:
 
 def _side(found: Portion, lang: str) -> str:
     """Name one side of a comparison: "Final exam", "one quiz", "Quizzes, Assignments"."""
+    if not found.parts:
+        return t(lang, "grade.half")
     if found.items > 1:
         kind = _ITEM_KIND.get(found.parts[0].id, "quiz")
         return t(lang, "grade.one_of", kind=t(lang, f"kind.{kind}.one"))
