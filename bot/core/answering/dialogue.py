@@ -224,6 +224,8 @@ def refers_back(q: Question, *, singular: bool = False) -> bool:
     for index, token in enumerate(tokens):
         if singular and token in _PLURAL:
             continue
+        if token == "that" and index and tokens[index - 1] not in _NOT_NAMES:
+            continue  # "a submission that's late": a relative pronoun, pointing at nothing
         if token in _REFERS_BACK:
             following = tokens[index + 1] if index + 1 < len(tokens) else ""
             # "this saturday", "that quiz", "این درس": a determiner before a word of its own.

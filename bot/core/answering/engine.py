@@ -204,6 +204,7 @@ class Engine:
             # One clause, pointing back at one thing ("when is it due?", "his email?"); "they"
             # alone is as often the staff as anything said before.
             single = len(split_clauses(question)) == 1 and dialogue.refers_back(q, singular=True)
+            single = single and len(dialogue.content(q)) <= dialogue.SHORT + 1
             if own.empty() and single and self.parser.greeting(q, now) is None:
                 # "When is it due?" with nothing before it: ask which one, don't guess.
                 part = self._run(Query(Op.DECLINE, reason="which-one"), now, lang)

@@ -191,6 +191,8 @@ class Given:
     free_days_left: float | None = None
     # How many submissions a delay applies to ("5 days late on each of the 3 CAs").
     times: int = 1
+    # A share of a task's grade the question names ("until I lose 30%"), in percent.
+    percent: float | None = None
     # A day the student wants to submit on: "can I send phase 1 on 25 Farvardin?"
     on_day: date | None = None
 

@@ -204,6 +204,8 @@ class LateFacts(Result):
     delays: tuple[float, ...] = ()
     times: int = 1
     in_hours: bool = False
+    # The share of the grade the question asks the delay for ("until I lose 30%").
+    wanted_percent: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -38,6 +38,7 @@ def late(course: Course, query: Query, now: datetime) -> Result:
         on_day=given.on_day,
         delays=given.delays,
         times=given.times,
+        wanted_percent=given.percent,
         in_hours="hours" in query.notes,
         used=(*((item.id,) if item is not None else ()), "faq:late-policy"),
         whole=True,
@@ -70,6 +71,9 @@ def _worked_out(facts: LateFacts) -> LateFacts:
         return replace(
             facts, delay_hours=total, charged_hours=charged, percent=charged * facts.rate
         )
+    if facts.question is Late.RATE and facts.wanted_percent is not None:
+        # "How late until I lose 30%?": the hours that cost that much.
+        return replace(facts, delay_hours=facts.wanted_percent / facts.rate)
     if facts.question is Late.RATE:
         hours = delay if delay is not None else 1.0
         return replace(facts, delay_hours=hours, percent=hours * facts.rate)

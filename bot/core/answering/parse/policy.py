@@ -29,6 +29,7 @@ _DAYS = frozenset(_W.day_units)
 _WEEKS = frozenset(_W.week_units)
 _LATEST = frozenset(_W.latest)
 _HOW_MUCH = frozenset(_W.how_much)
+_FULL = frozenset({"full", "whole", "all", "entire", "کامل", "همه", "تمام"})
 _MOST = frozenset(_W.most) | {"most", "maximum", "max", "حداکثر", "بیشترین"}
 _PER = frozenset({"per", "each", "every", "an", "a", "هر"})
 _EACH = frozenset({"each", "every", "all", "هر", "همه", "همه‌ی"})
@@ -184,6 +185,24 @@ def _asked_between(words: list[str], index: int, at: int, size: int) -> bool:
     return bool(set(words[low:high]) & _ASKING)
 
 
+# Words that ask what a delay costs, not how much delay is left.
+_LOSS = frozenset(
+    {
+        "percent",
+        "percentage",
+        "lose",
+        "cost",
+        "costs",
+        "deducted",
+        "deduct",
+        "penalty",
+        "درصد",
+        "کم",
+        "کسر",
+        "جریمه",
+    }
+)
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?) ?(?:%|percent|درصد)")
 _ASKING = frozenset({"how", "many", "much", "what", "چند", "چقدر", "چقد"})
 
 
@@ -233,11 +252,19 @@ def _latest(
     send it?" (its deadline passed)."""
     if not items:
         return None
+    # "with the maximum delay", "if I use the full 5 days".
     most_late = bool(words & _MOST) and _about_late(q, words)
+    most = vocab.course.data.policies.late.max_delay_days * 24
+    said = words_of(q)
+    full = any(
+        d.hours == most and any(w in _FULL for w in said[max(0, d.at - 2) : d.at])
+        for d in durations(q)
+    )
+    most_late = most_late or full
     if Mark.UNTIL_WHEN not in q.marks and not words & _LATEST and not most_late:
         return None
     still = words & (_LEFT | {"now", "alan", "الان", "still"})
-    if not (_about_late(q, words) or words & _MOST or still):
+    if not (_about_late(q, words) or words & _MOST or still or full):
         return None
     return Query(Op.LATE, Subject(items=items), late=Late.LATEST)
 
@@ -286,13 +313,15 @@ def _free(
     """Read "how many days of delay are forgiven over the term?", "how many are left?"."""
     if not (words & _FREE and (words & _LATE or words & _DAYS or words & _HOURS)):
         return None
+    if items and q.span == "day":
+        return None  # "if I send phase 1 on 21 Farvardin": that day's delay, not the total
     found = durations(q)
     if words & _LEFT and not [d for d in found if d.role == "left"]:
         spent = tuple(d.hours for d in found) + tuple(_bare_days(q, found))
-        if spent and not words & _HOW_MUCH - {"many", "what"}:
+        if spent and not words & _LOSS:
             given = Given(delays=spent)
             return Query(Op.LATE, Subject(items=items), late=Late.FREE_LEFT, given=given)
-    if found or not (words & _TERM or words & {"many", "چند", "how"}):
+    if found or words & _LOSS or not (words & _TERM or words & {"many", "چند", "how"}):
         return None
     return Query(Op.LATE, late=Late.FREE, notes=_unit_note(words))
 
@@ -327,17 +356,31 @@ def _times(tokens: list[str]) -> int | None:
 def _penalty(
     vocab: Vocabulary, q: Question, words: set[str], items: Refs, now: datetime
 ) -> Query | None:
-    """Read "all my free days are used; 10 hours late costs how much?"."""
-    if not (_about_late(q, words) or words & _FREE) or not words & _HOW_MUCH:
+    """Read "all my free days are used; 10 hours late costs how much?", "I sent CA1 on
+    1 Farvardin: what do I lose?"."""
+    dated = bool(items) and q.span == "day" and bool(words & _LOSS)
+    if not (_about_late(q, words) or words & _FREE or dated) or not words & _HOW_MUCH:
         return None
     found = durations(q)
     delays = [d for d in found if d.role == "delay"]
-    if not delays:
-        return None
+    # "I submitted CA2 on 12 Ordibehesht": the delay is the days from its deadline.
+    on_day = q.day if q.span == "day" and items and not delays else None
+    if not delays and on_day is None:
+        return _hours_for(q, words, items)
     allowed = vocab.course.data.policies.late.free_delay_days
     left = _free_left(q, words, found, allowed)
-    given = Given(delay_hours=delays[-1].hours, free_days_left=left)
+    given = Given(
+        delay_hours=delays[-1].hours if delays else None, free_days_left=left, on_day=on_day
+    )
     return Query(Op.LATE, Subject(items=items), late=Late.PENALTY, given=given)
+
+
+def _hours_for(q: Question, words: set[str], items: Refs) -> Query | None:
+    """Read "how many hours late until I lose 30%?": the delay that costs a given share."""
+    asked = [float(m.group(1)) for m in _PERCENT.finditer(reading(q.text))]
+    if not asked or not words & (_HOURS | _DAYS):
+        return None
+    return Query(Op.LATE, Subject(items=items), late=Late.RATE, given=Given(percent=asked[0]))
 
 
 def _allowed(

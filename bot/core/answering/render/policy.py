@@ -111,10 +111,12 @@ def _allowed(course: Course, facts: LateFacts, lang: str) -> str:
     numbers = _numbers(facts, lang)
     if facts.on_day is not None and facts.latest is not None and facts.due is not None:
         key = "late.on_day_yes" if facts.on_day <= facts.latest.date() else "late.on_day_no"
+        late_by = (facts.on_day - facts.due.date()).days
         return t(
             lang,
             key,
             day=format_date(facts.on_day, lang),
+            late=t(lang, "late.days", n=amount(late_by, lang)),
             title=_title(facts, lang),
             due=format_datetime(facts.due, lang),
             latest=format_datetime(facts.latest, lang),
@@ -211,6 +213,18 @@ def _covered(course: Course, facts: LateFacts, lang: str) -> str:
 
 def _rate(course: Course, facts: LateFacts, lang: str) -> str:
     numbers = _numbers(facts, lang)
+    if facts.wanted_percent is not None and facts.delay_hours is not None:
+        line = t(
+            lang,
+            "late.hours_for",
+            percent=percent(facts.wanted_percent, lang),
+            hours=amount(facts.delay_hours, lang),
+            **numbers,
+        )
+        if facts.delay_hours > facts.max_days * 24:
+            most = percent(facts.max_days * 24 * facts.rate, lang)
+            line += " " + t(lang, "late.hours_for_capped", most=most, **numbers)
+        return line
     lines = [t(lang, "late.rate", day_rate=amount(facts.rate * 24, lang), **numbers)]
     hours = facts.delay_hours
     if hours is not None and hours not in (1.0, 24.0) and facts.percent is not None:
