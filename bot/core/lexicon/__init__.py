@@ -31,7 +31,20 @@ Count = Literal[
 Grading = Literal["project", "assignments", "quizzes", "final"]
 # Attributes the syllabus does not give, asked of something it does have.
 Unsaid = Literal[
-    "format", "mode", "length", "makeup", "dataset", "details", "chapters", "deliverable", "office"
+    "format",
+    "mode",
+    "length",
+    "makeup",
+    "dataset",
+    "details",
+    "chapters",
+    "deliverable",
+    "office",
+    "language",
+    "grader",
+    "graded",
+    "questions",
+    "split",
 ]
 
 FILES = ("en.yaml", "fa.yaml", "finglish.yaml")

@@ -137,12 +137,12 @@ def _subject_kind(subject: Subject, q: Question) -> str:
 
 # Which unsaid attributes may be asked of which subjects.
 _UNSAID_FOR: dict[str, tuple[Unsaid, ...]] = {
-    "exam": ("format", "mode", "chapters", "length", "makeup"),
+    "exam": ("format", "mode", "chapters", "length", "makeup", "questions"),
     # Quizzes are held in person in class, on their section's topic: said in the syllabus.
-    "quiz": ("format", "length", "makeup"),
-    "project": ("dataset", "details"),
-    "assignment": ("dataset", "details"),
-    "workshop": ("deliverable",),
+    "quiz": ("format", "length", "makeup", "questions"),
+    "project": ("split", "language", "dataset", "grader", "details"),
+    "assignment": ("language", "dataset", "grader", "details"),
+    "workshop": ("graded", "deliverable"),
     "person": ("office",),
 }
 _UNSAID = {

@@ -61,7 +61,12 @@ def _also_asked(vocab: Vocabulary, q: Question) -> str | None:
         for tok in q.leftover
         if tok not in INTENT_WORDS and tok not in SMALL_TALK and tok not in PAST_WORDS
     ]
-    terms = [term for term in vocab.terms(words) if term not in ITEM_TERMS]
+    # Typos are read as what they mean first: "ddline" is a deadline, which asks nothing more.
+    terms = [
+        term
+        for term in vocab.terms(words)
+        if term not in ITEM_TERMS and vocab.index.correct(term) not in ITEM_TERMS
+    ]
     matches = vocab.index.search(terms)
     if (
         matches
