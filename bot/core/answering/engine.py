@@ -24,6 +24,7 @@ from bot.core.answering.parse import Parser
 from bot.core.answering.query import Op, Query, Subject
 from bot.core.answering.render import render
 from bot.core.answering.results import Nearest, Result
+from bot.core.answering.retrieval import Index
 from bot.core.answering.understand import Question, as_local
 from bot.core.course import Course
 from bot.core.lexicon import Mark, lexicon
@@ -97,6 +98,11 @@ class Engine:
     def __init__(self, course: Course) -> None:
         self.course = course
         self.parser = Parser(course)
+
+    @property
+    def index(self) -> Index:
+        """Return the retrieval index over the knowledge base's entries."""
+        return self.parser.index
 
     def answer(
         self,
