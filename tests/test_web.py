@@ -317,6 +317,24 @@ async def test_root_page_follows_accept_language(site: Site) -> None:
     assert '<html lang="fa" dir="rtl">' in fa.text
     assert '<html lang="en" dir="ltr">' in en.text
     assert missing.status_code == 404
+    # A shared cache must not hand one reader's language to another.
+    assert fa.headers["vary"] == en.headers["vary"] == "Accept-Language"
+
+
+async def test_every_deadline_and_release_ends_on_its_own_day(site: Site, holder: Holder) -> None:
+    """No moment in the feed runs past midnight: a 23:59 deadline ends at 23:59:59 the same
+    day, so calendar apps show it on one day; each still has a start before its end."""
+    async with client(site) as http:
+        body = (await http.get("/calendar/en.ics")).content
+    events = icalendar.Calendar.from_ical(body).walk("VEVENT")
+    tz = holder.course.tz
+    for event in events:
+        start = event["DTSTART"].dt.astimezone(tz)
+        end = event["DTEND"].dt.astimezone(tz)
+        assert start < end and start.date() == end.date(), event["SUMMARY"]
+    deadline = next(e for e in events if str(e["UID"]) == "deadline-ca-1@mlsd")
+    assert deadline["DTSTART"].dt.astimezone(tz).strftime("%H:%M") == "23:59"
+    assert deadline["DTEND"].dt.astimezone(tz).strftime("%H:%M:%S") == "23:59:59"
 
 
 async def test_page_counts_down_from_the_server_clock(site: Site) -> None:

@@ -137,3 +137,25 @@ def test_empty_weeks_say_which_week_is_empty(
             next_week = browser.find_element(By.ID, "next-week").text.splitlines()
             assert this_week == [this_heading, this_empty], lang
             assert next_week == [next_heading, next_empty], lang
+
+
+def test_past_quizzes_and_deadlines_turn_grey_and_dates_never_wrap(
+    base_url: str, settings: Settings, clock: Clock
+) -> None:
+    """Once past, quizzes and deadlines are as grey as past classes; a card's Gregorian date
+    stays on one line on a narrow phone, in both languages."""
+    course = load_course(settings.course_path())
+    ca1_due = next(e for e in course.events if e.key == "deadline:ca-1").at
+    clock.now = ca1_due + timedelta(days=1)
+    with chromium(320, 700) as browser:
+        for lang in ("en", "fa"):
+            browser.get(f"{base_url}/{lang}")
+            past = browser.find_elements(By.CSS_SELECTOR, "#term .ev.past")
+            colours = {e.get_attribute("class"): e.value_of_css_property("color") for e in past}
+            assert {"ev quiz past", "ev deadline past", "ev class past"} <= set(colours), lang
+            assert set(colours.values()) == {"rgba(153, 153, 153, 1)"}, (lang, colours)
+            future = browser.find_element(By.CSS_SELECTOR, "#term .ev.quiz:not(.past)")
+            assert future.value_of_css_property("color") != "rgba(153, 153, 153, 1)"
+            for date in browser.find_elements(By.CSS_SELECTOR, ".card .greg"):
+                lines = browser.execute_script("return arguments[0].getClientRects().length", date)
+                assert lines == 1, (lang, date.text)

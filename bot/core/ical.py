@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from icalendar import Alarm, Calendar, Event
 
@@ -13,7 +13,8 @@ from bot.core.course import Course, EventKind
 from bot.core.course import Event as CourseEvent
 from bot.core.views import assumed_times, event_title
 
-# Deadlines and releases are moments; give them a short block so calendar apps show them.
+# Deadlines and releases are moments; give them a short block so calendar apps show them,
+# cut at the end of their day.
 _MOMENT = timedelta(minutes=15)
 KINDS: tuple[EventKind, ...] = ("class", "quiz", "release", "deadline", "workshop")
 
@@ -34,7 +35,10 @@ def event_uid(course: Course, event: CourseEvent) -> str:
 def _end(course: Course, event: CourseEvent) -> datetime:
     if event.kind in ("class", "quiz", "workshop"):
         return event.at + course.class_length()
-    return event.at + _MOMENT
+    # A 23:59 deadline must not run past midnight: calendar apps would show it on two days.
+    local = event.at.astimezone(course.tz)
+    last_second = datetime.combine(local.date(), time(23, 59, 59), tzinfo=course.tz)
+    return min(event.at + _MOMENT, max(last_second, event.at))
 
 
 def _description(event: CourseEvent, lang: str) -> str | None:

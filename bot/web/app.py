@@ -177,7 +177,11 @@ def create_app(site: Site) -> Starlette:
             telegram=deep_links(site.bot_username()),
         )
         html = render_page(site.course(), site.clock(), lang, links)
-        return HTMLResponse(html, headers={"Cache-Control": "no-cache", "Content-Language": lang})
+        headers = {"Cache-Control": "no-cache", "Content-Language": lang}
+        if "lang" not in request.path_params:
+            # "/" picks the language from Accept-Language: a shared cache must key on it.
+            headers["Vary"] = "Accept-Language"
+        return HTMLResponse(html, headers=headers)
 
     routes = [Route("/healthz", healthz)]
     if site.pages:

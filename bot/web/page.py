@@ -136,8 +136,9 @@ h2{font-size:1.1rem;margin:.4rem 0}h3{font-size:1rem;margin:.8rem 0 .2rem}
 .card{background:#fff;border:1px solid #ddd;border-radius:.6rem;padding:.6rem .9rem}
 .card p{margin:.2rem 0}.what{font-weight:600}
 .countdown{font-size:1.5rem;font-variant-numeric:tabular-nums;color:#0b57d0}
-.greg{color:#666;font-size:.85em;font-weight:normal}ul{margin:0;padding-inline-start:1.2rem}
-.past{color:#999}.quiz{color:#b3261e}.deadline{color:#8a4b00;font-weight:600}
+.greg{color:#666;font-size:.85em;font-weight:normal;white-space:nowrap}
+ul{margin:0;padding-inline-start:1.2rem}.quiz{color:#b3261e}.deadline{color:#8a4b00;font-weight:600}
+.ev.past{color:#999;font-weight:normal}
 .today{color:#0b57d0}a{color:#0b57d0}section{margin:1rem 0}.howto,.tz{font-size:.9rem;color:#555}
 """
 
