@@ -123,3 +123,36 @@ async def test_refused_updates_never_run_nor_wait() -> None:
         await asyncio.gather(*tasks)
         gc.collect()
     assert [n for kind, n in recorder.events if kind == "end"] == [1, 3, 5]
+
+
+async def test_a_stop_keeps_what_has_not_started_and_cuts_short_what_runs_too_long() -> None:
+    """After drain, queued updates are handed to ``keep`` at once (never started); the one
+    running is cut short once the grace is over, and nothing waits longer than that."""
+    kept: list[int] = []
+    order = PerChatOrder(8, keep=lambda item: kept.append(item.update_id) is None)
+    recorder = Recorder()
+    recorder.hold(1)  # never released: a reply the Bot API never answers
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        updates = [update(n, chat_id=1) for n in range(1, 5)] + [update(9, chat_id=2)]
+        recorder.hold(9)
+        tasks = await feed(order, recorder, updates)
+        await asyncio.sleep(0.05)  # 1 and 9 are running, the rest of chat 1 waits its turn
+        order.drain(0.2)
+        late = await feed(order, recorder, [update(10, chat_id=3)])
+        await asyncio.wait_for(asyncio.gather(*tasks, *late), timeout=2)
+        gc.collect()
+    assert sorted(kept) == [2, 3, 4, 10]
+    assert [n for kind, n in recorder.events if kind == "start"] == [1, 9]
+    assert not [n for kind, n in recorder.events if kind == "end"]  # both cut short
+    assert order.kept == 4 and order.chats_in_flight == 0
+
+
+async def test_an_update_kept_at_the_last_stop_is_handled_once() -> None:
+    """An update queued again from the last stop runs once, even if Telegram sends it again."""
+    order, recorder = PerChatOrder(8), Recorder()
+    order.expect_again([5])
+    tasks = await feed(order, recorder, [update(5, chat_id=1), update(5, chat_id=1)])
+    tasks += await feed(order, recorder, [update(6, chat_id=1), update(6, chat_id=1)])
+    await asyncio.gather(*tasks)
+    assert [n for kind, n in recorder.events if kind == "end"] == [5, 6, 6]

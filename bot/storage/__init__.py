@@ -1,8 +1,9 @@
 """The bot's state in SQL through SQLModel, one module per concern, each with its tables and
 queries: users and language (``users``), the question log (``questions``), reminder
 subscriptions (``subscriptions``), deliveries and channel problems (``deliveries``), event
-times and feed versions (``events``), questions sent to the course staff (``desk``) and the
-FAQ entries saved from their answers (``faq``); opening the database in ``database``.
+times and feed versions (``events``), questions sent to the course staff (``desk``), the
+FAQ entries saved from their answers (``faq``) and updates set aside at a stop (``spool``);
+opening the database in ``database``.
 
 Every table lives in ``SQLModel.metadata``; a change to the tables needs an Alembic migration
 in ``bot/migrations/versions`` (``tests/test_schema.py`` fails until models and migrations
@@ -11,7 +12,7 @@ agree).
 
 from __future__ import annotations
 
-from bot.storage import desk, faq
+from bot.storage import desk, faq, spool
 from bot.storage.database import (
     make_engine,
     one_line,
@@ -117,6 +118,7 @@ __all__ = [
     "save_event_times",
     "set_blocked",
     "set_language",
+    "spool",
     "stats",
     "subscribe",
     "subscribers",

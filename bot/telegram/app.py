@@ -40,6 +40,7 @@ from bot.telegram import (
     reminders,
     replies,
     staff,
+    stopping,
     student,
     subscriptions,
 )
@@ -128,12 +129,15 @@ def build_application(
         # The leader (always, on SQLite) plans, schedules and catches up; the jobs run once
         # the application has started.
         await reminders.start(application)
+        # Updates received but not handled at the last stop go first (stopping.py).
+        await stopping.restore(application)
         if reload_on_sighup and hasattr(signal, "SIGHUP"):
             asyncio.get_running_loop().add_signal_handler(
                 signal.SIGHUP, lambda: application.create_task(reload_on_signal(application))
             )
 
     async def post_shutdown(application: CourseApplication) -> None:
+        stopping.report(application)
         await reminders.stop(application)
         if reload_on_sighup and hasattr(signal, "SIGHUP"):
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
@@ -156,7 +160,9 @@ def build_application(
         .rate_limiter(SendLimiter())
         .defaults(Defaults(tzinfo=settings.tz))
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(PerChatOrder(CONCURRENT_UPDATES, admit=admit))
+        .concurrent_updates(
+            PerChatOrder(CONCURRENT_UPDATES, admit=admit, keep=stopping.keeper(services))
+        )
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

@@ -318,7 +318,12 @@ class ReminderService:
 
         def wanted() -> bool:
             # A leader that lost its lock stops at once: the new one sends the rest.
-            return self.application.running and self.leading and services.now() < stale_at
+            return (
+                self.application.running
+                and not services.stopping
+                and self.leading
+                and services.now() < stale_at
+            )
 
         async def worker() -> None:
             for person in queue:
@@ -335,7 +340,7 @@ class ReminderService:
         left = len(people) - outcomes[True] - outcomes[False]
         if left and not self.leading:
             log.info("%s: no longer the leader, %d left to the new one", key, left)
-        elif left and not self.application.running:
+        elif left and (not self.application.running or services.stopping):
             log.info("%s: stopping with %d left for the next start", key, left)
         elif left:
             log.info("%s: its event has begun; the %d left are not sent", key, left)

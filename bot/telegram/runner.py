@@ -19,8 +19,9 @@ from telegram.error import InvalidToken, NetworkError, RetryAfter
 from telegram.request import HTTPXRequest
 
 from bot.settings import Settings, SettingsError, api_url, bot_token
+from bot.telegram import stopping
 from bot.telegram.app import ALLOWED_UPDATES, build_application
-from bot.telegram.services import services_of
+from bot.telegram.services import CourseApplication, services_of
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +78,30 @@ class WithheldDataFilter(logging.Filter):
         return True
 
 
+class NetworkNoiseFilter(logging.Filter):
+    """Write a network failure the library logs with its traceback as one line.
+
+    A slow or unreachable Bot API is an expected condition (PTB logs, for one, its last
+    getUpdates at a stop timing out with a whole traceback): the error's name and message
+    say all there is to say, and a traceback per failure would only fill the disk.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Fold a NetworkError's traceback into the message; always keep the record."""
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, NetworkError):
+            message = f"{record.getMessage()} ({type(error).__name__}: {error.message})"
+            record.msg, record.args, record.exc_info, record.exc_text = message, None, None, None
+        return True
+
+
 def configure_logging(level: str, *secret_values: str) -> None:
     """Log to stderr at ``level``, with every secret redacted and httpx kept quiet."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     # On the handler, not a logger: logger filters miss records propagated from child loggers.
     handler.addFilter(WithheldDataFilter())
+    handler.addFilter(NetworkNoiseFilter())
     handler.addFilter(RedactingFilter(secret_values))
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -142,7 +161,16 @@ def run_bot(settings: Settings, *, webhook: bool, environ: Mapping[str, str] | N
                 )
             )
         else:
-            application.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=STOP_SIGNALS)
+            loop = asyncio.get_event_loop()
+            # Our own handlers rather than PTB's: the stop must begin (stopping.begin) the
+            # moment the signal arrives, before PTB's slower steps.
+            for sig in STOP_SIGNALS:
+                loop.add_signal_handler(sig, _stop_polling, application)
+            try:
+                application.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=None)
+            finally:
+                for sig in STOP_SIGNALS:
+                    loop.remove_signal_handler(sig)
     except SettingsError:
         raise  # e.g. the web port is taken: one line from the command line, not a traceback
     except Exception:
@@ -151,6 +179,11 @@ def run_bot(settings: Settings, *, webhook: bool, environ: Mapping[str, str] | N
         return 1
     log.info("stopped")
     return 0
+
+
+def _stop_polling(application: CourseApplication) -> None:
+    stopping.begin(application)
+    application.stop_running()
 
 
 def connect(token: str, api: str) -> bool:

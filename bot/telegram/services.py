@@ -79,6 +79,8 @@ class Services:
     admin_languages: dict[int, str] = field(default_factory=dict)
     # When the last update from Telegram arrived, for the web side's /healthz.
     last_update_at: datetime | None = None
+    # Set once SIGINT or SIGTERM arrived: start no more updates or broadcasts (stopping.py).
+    stopping: bool = False
 
     @property
     def course(self) -> Course:

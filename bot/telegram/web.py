@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from telegram import Update
 
 from bot.settings import Settings, WebSettings
+from bot.telegram import stopping
 from bot.telegram.network import readable_update
 from bot.telegram.reminders import reminders_of
 from bot.telegram.services import CourseApplication, services_of
@@ -107,6 +108,7 @@ async def run_with_web(
     finally:
         for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)
+        stopping.begin(application)
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
         if application.running:

@@ -22,6 +22,7 @@ from bot.web.app import Site, create_app
 log = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+GRACEFUL_SECONDS = 3
 
 
 class Server(uvicorn.Server):
@@ -55,7 +56,14 @@ def listen(web: WebSettings, key: str = "web") -> socket.socket:
 
 def make_server(app: Starlette) -> Server:
     """Return a quiet uvicorn server for ``app`` (requests are not logged one by one)."""
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        # A stop closes connections still open after this (a slow client never holds it up).
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+    )
     return Server(config)
 
 
