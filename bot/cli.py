@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -86,6 +86,15 @@ def _parser() -> argparse.ArgumentParser:
         "--lang", choices=("en", "fa"), help="reply language (default: the question's)"
     )
     ask.add_argument("--course", metavar="FILE", help="course file (default: the settings' course)")
+    ask.add_argument(
+        "--explain", action="store_true", help="print the query each answer was built from"
+    )
+    ask.add_argument(
+        "--chat",
+        action="store_true",
+        help="read stdin as one conversation (a line per message, a minute apart); "
+        "a blank line starts a new one",
+    )
 
     schedule = command("schedule", _schedule, "List the course calendar.")
     schedule.add_argument("--from", dest="start", metavar="WHEN", help="first moment to list")
@@ -255,6 +264,8 @@ def _ask(args: argparse.Namespace) -> int:
 
     if args.question and not " ".join(args.question).strip():
         raise UsageError("ask: the question is empty; give one, or none to read them from stdin")
+    if args.chat and args.question:
+        raise UsageError("ask --chat reads the conversation from stdin, one message per line")
     settings = _settings(args)
     now = _now(settings, args.now)
     engine = Engine(_course(args, settings))
@@ -263,23 +274,50 @@ def _ask(args: argparse.Namespace) -> int:
     else:
         questions = (line.rstrip("\r\n") for line in sys.stdin)
     out = sys.stdout
+    context = None
+    conversation, turn = 1, 0
     for question in questions:
-        answer = engine.answer(question, now, args.lang)
-        if args.json:
-            record = {
-                "question": question,
-                "answered": answer.answered,
-                "text": answer.text,
-                "lang": answer.lang,
-                "used": list(answer.used),
-            }
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        else:
-            out.write(answer.text + "\n")
-            if not args.question:
-                out.write("\n")
-        out.flush()
+        if args.chat and not question.strip():
+            # A blank line: the next message starts a new conversation, at the same clock.
+            if turn:
+                conversation, turn, context = conversation + 1, 0, None
+            continue
+        asked_at = now + timedelta(minutes=turn) if args.chat else now
+        answer = engine.answer(question, asked_at, args.lang, context=context)
+        if args.chat:
+            context, turn = answer.context, turn + 1
+        _print_answer(out, args, question, answer, (conversation, turn))
     return EXIT_OK
+
+
+def _print_answer(
+    out: Any, args: argparse.Namespace, question: str, answer: Any, place: tuple[int, int]
+) -> None:
+    """Write one answer as text or a JSON line, with its queries when asked to explain."""
+    queries = [query.to_dict() for query in answer.queries]
+    if args.json:
+        record: dict[str, Any] = {
+            "question": question,
+            "answered": answer.answered,
+            "text": answer.text,
+            "lang": answer.lang,
+            "used": list(answer.used),
+        }
+        if args.chat:
+            record["conversation"], record["turn"] = place
+        if args.explain:
+            record["queries"] = queries
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    else:
+        if args.chat:
+            out.write(f"> {question}\n")
+        out.write(answer.text + "\n")
+        if args.explain:
+            for query in queries:
+                out.write("query: " + json.dumps(query, ensure_ascii=False) + "\n")
+        if not args.question:
+            out.write("\n")
+    out.flush()
 
 
 def _schedule(args: argparse.Namespace) -> int:

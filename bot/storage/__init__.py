@@ -1,9 +1,10 @@
 """The bot's state in SQL through SQLModel, one module per concern, each with its tables and
-queries: users and language (``users``), the question log (``questions``), reminder
-subscriptions (``subscriptions``), deliveries and channel problems (``deliveries``), event
-times and feed versions (``events``), questions sent to the course staff (``desk``), the
-FAQ entries saved from their answers (``faq``) and updates set aside at a stop (``spool``);
-opening the database in ``database``.
+queries: users and language (``users``), the question log (``questions``), what each user's
+last question was about, for follow-ups (``conversations``), reminder subscriptions
+(``subscriptions``), deliveries and channel problems (``deliveries``), event times and feed
+versions (``events``), questions sent to the course staff (``desk``), the FAQ entries saved
+from their answers (``faq``) and updates set aside at a stop (``spool``); opening the
+database in ``database``.
 
 Every table lives in ``SQLModel.metadata``; a change to the tables needs an Alembic migration
 in ``bot/migrations/versions`` (``tests/test_schema.py`` fails until models and migrations
@@ -13,6 +14,7 @@ agree).
 from __future__ import annotations
 
 from bot.storage import desk, faq, spool
+from bot.storage.conversations import Conversation, forget_contexts, load_context, save_context
 from bot.storage.database import (
     make_engine,
     one_line,
@@ -83,6 +85,7 @@ __all__ = [
     "UNANSWERED_TOPIC",
     "UNKNOWN",
     "ChannelProblem",
+    "Conversation",
     "Delivery",
     "EventTime",
     "EventVersion",
@@ -99,7 +102,9 @@ __all__ = [
     "event_times",
     "event_versions",
     "faq",
+    "forget_contexts",
     "get_language",
+    "load_context",
     "log_question",
     "make_engine",
     "note_channel_problem",
@@ -114,6 +119,7 @@ __all__ = [
     "record_skipped",
     "remember_user",
     "safe_url",
+    "save_context",
     "save_event_time",
     "save_event_times",
     "set_blocked",

@@ -173,6 +173,7 @@ def build_application(
     # Retries of the staff desk are the leader's, like the reminders.
     desk.install(application, leading=lambda: reminder_service.leading)
     faq.install(application)
+    student.install(application, leading=lambda: reminder_service.leading)
     add_handlers(application)
     return application
 

@@ -15,6 +15,7 @@ from telegram import Update, User
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot import storage
+from bot.core.answering.dialogue import Context
 from bot.core.answering.engine import Answer, Engine
 from bot.core.course import Course
 from bot.core.loader import load_course
@@ -127,14 +128,18 @@ class Services:
         deliver: Callable[[Answer], Awaitable[None]],
         *,
         via: str = storage.CHAT,
+        chat_id: int | None = None,
     ) -> Answer:
         """Answer ``user``'s question with the engine, ``deliver`` the answer, log the question.
 
         The one way a question is answered, whether typed to the bot or asked inline (``via``).
+        In a chat (``chat_id``), the user's previous question there is the context a follow-up
+        ("and quiz 4?") leans on; it is kept in the database, so every replica sees it.
         """
         lang = self.reply_language(user, question)
         now = self.now()
-        answer = self.knowledge.engine.answer(question, now, lang)
+        context = self._context(chat_id, user.id) if chat_id is not None else None
+        answer = self.knowledge.engine.answer(question, now, lang, context=context)
         try:
             await deliver(answer)
         finally:
@@ -153,7 +158,19 @@ class Services:
                 reason=answer.declined,
                 via=via,
             )
+            if chat_id is not None and answer.context is not None and answer.context != context:
+                storage.save_context(self.db, chat_id, user.id, answer.context.to_dict(), now)
         return answer
+
+    def _context(self, chat_id: int, user_id: int) -> Context | None:
+        """Return what the user last asked about in this chat, if it can still be read."""
+        data = storage.load_context(self.db, chat_id, user_id)
+        if data is None:
+            return None
+        try:
+            return Context.from_dict(data)
+        except (KeyError, TypeError, ValueError):
+            return None  # written by another version: no context beats a wrong one
 
     def language_of(self, user: User | None, question: str | None = None) -> str:
         """Return the language to answer ``user`` in, recording the user on first contact."""

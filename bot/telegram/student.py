@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from telegram import (
@@ -24,7 +25,7 @@ from bot.core.i18n import t
 from bot.core.ical import course_calendar
 from bot.telegram import desk, menu, replies
 from bot.telegram.replies import edit_quietly, escape, expired, ht, reply
-from bot.telegram.services import BotContext, Handler
+from bot.telegram.services import BotContext, CourseApplication, Handler
 from bot.telegram.subscriptions import subscribe_from_link
 from bot.web.app import INTEREST_FILTERS, feed_links
 from bot.web.feed import alarm_offsets, versions_of
@@ -38,6 +39,10 @@ LANGUAGE_NAMES = {"en": "English", "fa": "فارسی"}
 START_SUBSCRIPTIONS = {"sub-all": "all", "sub-quiz": "quizzes", "sub-deadline": "deadlines"}
 # /schedule pages stop this far before the first class and after the term's last event.
 PAGING_MARGIN = timedelta(weeks=4)
+# A follow-up leans on a context for minutes (dialogue.FOLLOW_UP_WINDOW); after an hour it is
+# only a record of what someone asked, which the bot has no reason to keep.
+FORGET_AFTER = timedelta(hours=1)
+FORGET_EVERY = timedelta(minutes=30)
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -300,9 +305,28 @@ async def question(update: Update, context: BotContext) -> None:
         keyboard = desk.ask_keyboard(answer.lang, token) if token and offered else None
         await reply(update, context, escape(answer.text), keyboard)
 
-    answer = await services.answer(user, text, deliver)
+    # Follow-ups ("and quiz 4?") lean on the same user's last question in this chat.
+    chat = update.effective_chat
+    answer = await services.answer(user, text, deliver, chat_id=chat.id if chat else None)
     if token is not None and answer.unknown:
         desk.remember_offer(services, token, user.id, text, answer)
+
+
+def install(application: CourseApplication, leading: Callable[[], bool]) -> None:
+    """Forget, every ``FORGET_EVERY``, what users asked about longer ago than ``FORGET_AFTER``."""
+    assert application.job_queue is not None
+
+    async def job(context: BotContext) -> None:
+        if not leading():
+            return
+        services = context.services
+        forgotten = storage.forget_contexts(services.db, services.now() - FORGET_AFTER)
+        if forgotten:
+            log.info("forgot the context of %d conversation(s)", forgotten)
+
+    application.job_queue.run_repeating(
+        job, interval=FORGET_EVERY, first=FORGET_EVERY, name="forget-conversations"
+    )
 
 
 def _without_mention(text: str, username: str) -> str:

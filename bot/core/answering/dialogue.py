@@ -140,7 +140,7 @@ def resolved(course: Course, query: Query, result: Result) -> Subject:
     person = next((u.split(":", 1)[1] for u in used if u.startswith("staff:")), None)
     parts = tuple(u.split(":", 1)[1] for u in used if u.startswith("grading:"))
     section = next((u.split(":", 1)[1] for u in used if u.startswith("section:")), None)
-    entry = next((u for u in used if u.startswith(("faq:", "staff:"))), None)
+    entry = next((u for u in used if u.startswith(("faq:", "staff:", "reference:"))), None)
     return Subject(
         items=tuple(Ref(i.kind, i.number, _workshop_name(i.id)) for i in items),
         kinds=tuple(kinds),
@@ -218,8 +218,11 @@ def _words(name: str) -> list[str]:
 
 
 def refers_back(q: Question, *, singular: bool = False) -> bool:
-    """Tell whether a message points back at something said before ("it", "his", "ایمیلش");
-    with ``singular``, at one thing ("they" and "them" often mean the staff)."""
+    """Tell whether a message points back at something said before ("it", "his", "ایمیلش",
+    "until then", "those two"); with ``singular``, at one thing ("they" and "them" often
+    mean the staff)."""
+    if _THEN.search(q.text) or (not singular and _THOSE_TWO.search(q.text)):
+        return True
     tokens = q.tokens
     for index, token in enumerate(tokens):
         if singular and token in _PLURAL:
@@ -269,24 +272,55 @@ def resolve(text: str, words: str, day: str | None = None) -> str:
         replaced, count = _THAT_DAY.subn(day, text, count=1)
         if count:
             return replaced
+    # "until then", "تا اون موقع": until the remembered moment; "those two": them.
+    for pattern in (_THEN, _THOSE_TWO):
+        replaced, count = pattern.subn(lambda m: f"{_kept(m)} {words}".strip(), text, 1)
+        if count:
+            return replaced
     found = list(_WORD.finditer(text))
     for index, match in enumerate(found):
         word = match.group(0).casefold()
         following = found[index + 1].group(0).casefold() if index + 1 < len(found) else ""
         alone = word not in _DETERMINERS or not following or following in _NOT_NAMES
         if word in _REFERS_BACK and word not in ("one", "ones") and alone:
-            return f"{text[: match.start()]}{words}{text[match.end() :]}"
+            # "براش" is "for it": keep the preposition, put the subject for the pronoun.
+            said = f"{_PREPOSITIONS[word]} {words}" if word in _PREPOSITIONS else words
+            return f"{text[: match.start()]}{said}{text[match.end() :]}"
     # Before the closing question mark, so the words stay in the question's clause.
     body = text.rstrip().rstrip("?؟!.")
     return f"{body} {words}{text.rstrip()[len(body) :]}"
 
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# Persian prepositions with a pronoun ending: "براش" (for it), "ازش" (from it).
+_PREPOSITIONS = {
+    "ازش": "از",
+    "بهش": "به",
+    "براش": "برای",
+    "باهاش": "با",
+    "روش": "روی",
+    "توش": "توی",
+    "ازشون": "از",
+    "براشون": "برای",
+}
+_THEN = re.compile(
+    r"\b(until|till|til|by|before|after) then\b"
+    r"|(تا|قبل از|بعد از) (?:اون|آن|همون) (?:موقع|زمان|روز)",
+    re.IGNORECASE,
+)
+_THOSE_TWO = re.compile(
+    r"()\b(?:those|these|the|both) (?:two|2)\b|()(?:اون|این) دو ?تا|()هر ?دوتا?", re.IGNORECASE
+)
 # "that day", "the same day", "اون روز", "همون روز", "oon rooz".
 _THAT_DAY = re.compile(
     r"\b(?:that|the same|this) day\b|(?:اون|همون|همان|آن|همین) ?روز|\b(?:oon|hamun|hamoon) rooz\b",
     re.IGNORECASE,
 )
+
+
+def _kept(match: re.Match[str]) -> str:
+    """Return the word a replaced phrase keeps ("until" of "until then"), if any."""
+    return next((group for group in match.groups() if group), "")
 
 
 def opens_follow_up(q: Question) -> bool:
@@ -308,6 +342,8 @@ def plural_back(q: Question) -> bool:
     words = set(q.tokens)
     if words & {"them", "they", "their", "those", "these", "both", "اونا", "همشون", "هردو"}:
         return True
+    if _THOSE_TWO.search(q.text):
+        return True
     return any(w.endswith(("شون", "eshun", "shun")) and len(w) > 5 for w in words)
 
 
@@ -324,6 +360,15 @@ def day_of(course: Course, subject: Subject) -> str | None:
 def content(q: Question) -> list[str]:
     """Return the words that are neither small talk nor a follow-up's fillers."""
     return [t for t in q.tokens if t not in _SMALL and t not in _FOLLOW_UP and not t.isdigit()]
+
+
+def strange_topic(q: Question, strange: list[str]) -> bool:
+    """Tell whether the words no part of the engine knows ("party", "dog") outnumber those
+    that ask something: such a message is a topic of its own, not a follow-up."""
+    if not strange:
+        return False
+    asking = [t for t in content(q) if t not in strange and t not in _REFERS_BACK]
+    return len(strange) > len(asking)
 
 
 def asks_only_for(q: Question, subject: Subject, course: Course) -> bool:
@@ -383,6 +428,11 @@ def words_for(course: Course, subject: Subject, *, role: bool = True) -> str:
         person = next((p for p in course.data.staff if p.id == subject.person), None)
         if person is not None:
             words.append(person.name)
+    elif subject.entry is not None and subject.entry.startswith("reference:"):
+        number = subject.entry.split(":", 1)[1]
+        book = next((r for r in course.data.references if str(r.number) == number), None)
+        if book is not None:
+            words.append(book.title)
     elif subject.entry is not None and subject.entry.startswith("faq:"):
         faq = next((e for e in course.data.faq if f"faq:{e.id}" == subject.entry), None)
         if faq is not None:
@@ -438,3 +488,24 @@ def the_other(course: Course, q: Question, own: Subject, remembered: Subject) ->
 
 
 _OTHER = frozenset({"other", "another", "دیگه", "دیگر", "دیگری", "dige"})
+
+
+def given_words(query: Query) -> str:
+    """Return the numbers a previous late-policy question gave, as words the parser reads
+    ("72 hours late"), so "and if my free days were gone?" asks about the same delay."""
+    if query.op is not Op.LATE or query.given.delay_hours is None:
+        return ""
+    return f"{query.given.delay_hours:g} hours late"
+
+
+def with_value(previous: Query, q: Question) -> Query | None:
+    """Ask a previous late-policy question again with a new delay: "and 50 hours?",
+    "۵ روز چی؟"."""
+    from bot.core.answering.parse.policy import durations
+
+    if previous.op is not Op.LATE or previous.given.delay_hours is None:
+        return None
+    found = [d for d in durations(q) if d.role == "delay"]
+    if len(found) != 1 or len(content(q)) > SHORT:
+        return None
+    return replace(previous, given=replace(previous.given, delay_hours=found[0].hours))

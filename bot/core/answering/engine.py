@@ -35,6 +35,8 @@ LEX = lexicon()
 _RELATIVE_WORDS = frozenset(
     [*LEX.order.get("after", []), *LEX.order.get("before", []), "next", "previous", "other"]
 )
+# Entries that name a subject a follow-up can lean on, besides items.
+_NAMED = ("staff:", "grading:", "section:", "reference:")
 # Words that ask about something rather than name it: no topic of their own.
 _NOT_TOPICS = frozenset(
     [*LEX.words.attributes, *LEX.words.follow_up, *LEX.words.refers_back, *LEX.words.greetings]
@@ -192,7 +194,13 @@ class Engine:
             used,
             queries=tuple(part.query for part in kept),
         )
-        return answer, kept[-1]
+        # What a follow-up leans on: the last part about an item, a person or grading parts.
+        named = [p for p in kept if any(self._names_subject(u) for u in p.used)]
+        return answer, (named or kept)[-1]
+
+    def _names_subject(self, used: str) -> bool:
+        """Tell whether an entry an answer drew on is an item, a person, a part or a book."""
+        return used.startswith(_NAMED) or self.course.item_by_id(used) is not None
 
     def _follow_up(
         self, question: str, now: datetime, lang: str, context: Context | None
@@ -226,6 +234,17 @@ class Engine:
                 return None
             part = self._run(replace(same, notes=(*same.notes, dialogue.SAME_QUESTION)), now, lang)
             return (self._answer(part, lang), part) if part.answered else None
+        strange = dialogue.strange_topic(q, self.parser.strange_words(q))
+        if strange or self.parser.greeting(q, now) is not None:
+            # "is there a party?", "is it hard?", "thanks": words the course knows nothing
+            # of ask something new, and a greeting asks nothing at all.
+            return None
+        again = dialogue.with_value(context.query, q)
+        if again is not None:
+            part = self._run(
+                replace(again, notes=(*again.notes, dialogue.SAME_QUESTION)), now, lang
+            )
+            return (self._answer(part, lang), part) if part.answered else None
         opens = dialogue.opens_follow_up(q)
         short = own.empty() and len(dialogue.content(q)) <= dialogue.SHORT
         if not (leaning or opens or short):
@@ -237,6 +256,7 @@ class Engine:
         # "the one after it": another of its kind, placed by the same moment.
         relative = bool(set(q.tokens) & _RELATIVE_WORDS)
         words = dialogue.words_for(self.course, subject, role=not relative)
+        words = f"{words} {dialogue.given_words(context.query)}".strip()
         text = dialogue.resolve(question, words, dialogue.day_of(self.course, subject))
         answer, last = self._answer_whole(text, now, lang)
         return (answer, last) if answer.answered else None

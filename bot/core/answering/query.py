@@ -275,6 +275,14 @@ def _subject(data: dict[str, Any]) -> Subject:
     return Subject(**{k: v for k, v in values.items() if k in known})
 
 
+def _empty(value: Any) -> bool:
+    """Tell whether a value says nothing: None, False, or an empty text or collection (a
+    zero is a value: "0 of 4 on the final")."""
+    if value is None or value is False:
+        return True
+    return isinstance(value, str | list | tuple | dict) and not value
+
+
 # Fields whose default is a count of one: left out like the other defaults.
 _COUNTS = frozenset({"limit", "times"})
 
@@ -283,11 +291,7 @@ def _pruned(value: Any) -> Any:
     """Drop empty and default values, turn dates and enums into strings."""
     if isinstance(value, dict):
         kept = {k: _pruned(v) for k, v in value.items()}
-        return {
-            k: v
-            for k, v in kept.items()
-            if v not in (None, False, (), [], {}, "") and not (k in _COUNTS and v == 1)
-        }
+        return {k: v for k, v in kept.items() if not _empty(v) and not (k in _COUNTS and v == 1)}
     if isinstance(value, list | tuple):
         return [_pruned(v) for v in value]
     if isinstance(value, StrEnum):

@@ -132,6 +132,7 @@ class Words(_Groups):
     follow_up: list[str] = Field(default_factory=list)
     attributes: list[str] = Field(default_factory=list)
     possessive: list[str] = Field(default_factory=list)
+    latin_endings: list[str] = Field(default_factory=list)
 
 
 class Patterns(_Groups):
@@ -222,6 +223,37 @@ class LexiconFile(BaseModel):
 
 class Lexicon(LexiconFile):
     """All lexicon files merged, with every word normalised."""
+
+    def asking_words(self) -> frozenset[str]:
+        """Return every word the lexicon reads as asking something of a subject.
+
+        Names of other courses, people and campus things are left out: they are subjects of
+        their own, not words a follow-up asks with.
+        """
+        found: set[str] = set()
+        for group in (self.fillers, self.submit, self.stopwords, self.endings):
+            found.update(group)
+        for mapping in (
+            self.kinds,
+            self.intents,
+            self.focus,
+            self.order,
+            self.spans,
+            self.months,
+            self.gregorian_months,
+            self.counts,
+            self.grading,
+        ):
+            for values in mapping.values():
+                found.update(values)
+        found.update(self.cardinals)
+        found.update(self.ordinals)
+        found.update(self.synonyms)
+        found.update(self.synonyms.values())
+        found.update(self.transliteration)
+        for values in self.words.model_dump().values():
+            found.update(values)
+        return frozenset(word for phrase in found for word in phrase.split())
 
 
 def _norm(word: str) -> str:

@@ -242,6 +242,8 @@ def _free_left(q: Question, words: set[str], found: list[Duration], allowed: flo
         return max(0.0, allowed - sum(used))
     if words & _USED and (words & _FREE or words & {"all", "همه", "15"} or words & _LATE):
         return 0.0  # "all my free days are used", "روزای مجازم تموم شده"
+    if words & _FREE and words & {"after", "past", "beyond", "once", "بعد", "پس"}:
+        return 0.0  # "one day late after the free days"
     return None
 
 
@@ -359,15 +361,19 @@ def _penalty(
     """Read "all my free days are used; 10 hours late costs how much?", "I sent CA1 on
     1 Farvardin: what do I lose?"."""
     dated = bool(items) and q.span == "day" and bool(words & _LOSS)
-    if not (_about_late(q, words) or words & _FREE or dated) or not words & _HOW_MUCH:
+    if not (_about_late(q, words) or words & _FREE or dated):
         return None
     found = durations(q)
     delays = [d for d in found if d.role == "delay"]
+    allowed = vocab.course.data.policies.late.free_delay_days
+    # "CA3 one day late after the free days?": a delay and the free days' state ask the cost.
+    stated = delays and _free_left(q, words, found, allowed) is not None
+    if not words & _HOW_MUCH and not stated:
+        return None
     # "I submitted CA2 on 12 Ordibehesht": the delay is the days from its deadline.
     on_day = q.day if q.span == "day" and items and not delays else None
     if not delays and on_day is None:
         return _hours_for(q, words, items)
-    allowed = vocab.course.data.policies.late.free_delay_days
     left = _free_left(q, words, found, allowed)
     given = Given(
         delay_hours=delays[-1].hours if delays else None, free_days_left=left, on_day=on_day

@@ -8,7 +8,14 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.answering import entries, scope
-from bot.core.answering.parse.words import FOCUS_KINDS, GREETINGS, SMALL_TALK, WHEN_WORDS
+from bot.core.answering.parse.words import (
+    ASKING_WORDS,
+    FOCUS_KINDS,
+    GREETINGS,
+    LEX,
+    SMALL_TALK,
+    WHEN_WORDS,
+)
 from bot.core.answering.query import Ref
 from bot.core.answering.retrieval import Index, content_terms
 from bot.core.answering.understand import (
@@ -61,6 +68,25 @@ class Vocabulary:
         words = self._own_words(q, self.course_words)
         return any(self.index.correct(term) is None for term in content_terms(words))
 
+    def strange_words(self, q: Question) -> list[str]:
+        """Return the words no part of the engine knows: not the lexicon's, the course's or
+        the knowledge base's ("party", "dog")."""
+        return [tok for tok in q.leftover if len(tok) > 2 and not self._knows(tok)]
+
+    def _knows(self, word: str, *, stem: bool = True) -> bool:
+        """Tell whether a word, or its stem without a Persian or Finglish ending, is known."""
+        if word.isdigit() or word in ASKING_WORDS or word in self.course_words:
+            return True
+        terms = content_terms([word])
+        if not terms or any(self.index.correct(term) is not None for term in terms):
+            return True
+        # "بعدیش", "gmailesh", "avvalish": a known word with an ending.
+        return stem and any(
+            word.endswith(ending) and self._knows(word[: -len(ending)], stem=False)
+            for ending in _ENDINGS
+            if len(word) - len(ending) >= 2
+        )
+
     def names_topic(self, q: Question, ignore: frozenset[str] = frozenset()) -> bool:
         """Tell whether the question names a topic of its own ("if class goes online …")."""
         words = self._own_words(q, ignore)
@@ -91,6 +117,16 @@ class Vocabulary:
             elif focus in ("assignment", "project"):
                 kinds.append("release" if "release" in q.intents else "deadline")
         return list(dict.fromkeys(kinds))
+
+
+# Endings of spoken Persian, and their Latin spellings, longest first.
+_ENDINGS = tuple(
+    sorted(
+        {*LEX.endings, *LEX.words.possessive, *LEX.words.latin_endings},
+        key=len,
+        reverse=True,
+    )
+)
 
 
 def _workshop_names(course: Course) -> dict[str, str]:

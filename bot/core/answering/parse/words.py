@@ -17,6 +17,7 @@ ITEM_TERMS = frozenset(
     | {"تاریخ", "زمان", "ساعت", "روز", "وقت", "تاریخش", "کی"}
 )
 SMALL_TALK = frozenset(LEX.words.small_talk)
+ASKING_WORDS = LEX.asking_words()
 GREETINGS = frozenset(LEX.words.greetings)
 THANKS = frozenset(LEX.words.thanks)
 EACH_WORDS = frozenset(LEX.words.each)

@@ -35,8 +35,9 @@ def _numbers(facts: LateFacts, lang: str) -> dict[str, str]:
 def _span(hours: float, lang: str) -> str:
     """Write a delay in days when it is whole days, else in hours."""
     if hours % 24 == 0 and hours >= 24:
-        return t(lang, "late.days", n=amount(hours / 24, lang))
-    return t(lang, "late.hours", n=amount(hours, lang))
+        key = "late.day" if hours == 24 else "late.days"
+        return t(lang, key, n=amount(hours / 24, lang))
+    return t(lang, "late.hour" if hours == 1 else "late.hours", n=amount(hours, lang))
 
 
 def _title(facts: LateFacts, lang: str) -> str:
