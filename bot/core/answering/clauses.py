@@ -150,7 +150,7 @@ def _asks_sentence(sentence: str) -> bool:
     return bool(words) and words[0] in _OPENERS
 
 
-_OPENERS = frozenset(lexicon().words.question) | {"tell", "list", "show", "please", "بگو", "بگید"}
+_OPENERS = frozenset(lexicon().words.question) | frozenset(lexicon().words.ask_verbs)
 
 
 def _only_greeting(sentence: str) -> bool:

@@ -39,9 +39,9 @@ _ATTRIBUTES = frozenset(LEX.words.attributes)
 _POSSESSIVE = tuple(sorted(LEX.words.possessive, key=len, reverse=True))
 _SMALL = frozenset(LEX.words.small_talk) | frozenset(LEX.stopwords) | frozenset(LEX.words.question)
 _ROLE_WORDS = {
-    "instructor": frozenset({"instructor", "professor", "prof", "teacher", "lecturer", "استاد"}),
-    "lead_ta": frozenset({"lead", "head", "اصلی", "هد"}),
-    "ta": frozenset({"ta", "tas", "assistant", "assistants", "دستیار", "دستیاران", "دستیارها"}),
+    "instructor": frozenset(LEX.words.instructor),
+    "lead_ta": frozenset(LEX.words.lead),
+    "ta": frozenset(LEX.words.ta),
 }
 # Up to this many content words, a message with no subject of its own is a follow-up
 # ("date?", "ساعت چند؟", "in gregorian pls").
@@ -239,12 +239,10 @@ def refers_back(q: Question, *, singular: bool = False) -> bool:
     return False
 
 
-_PLURAL = frozenset({"they", "them", "their", "those", "these", "ones", "اونا", "انها"})
+_PLURAL = frozenset(LEX.words.plural_back)
 # Words that point back alone but name something when a word follows ("this week").
-_DETERMINERS = frozenset(
-    {"this", "that", "these", "those", "same", "این", "اون", "ان", "همون", "همین"}
-)
-_NOT_NAMES = frozenset(LEX.stopwords) | frozenset(LEX.words.question) | {"one", "ones", "یکی"}
+_DETERMINERS = frozenset(LEX.words.determiners)
+_NOT_NAMES = frozenset(LEX.stopwords) | frozenset(LEX.words.question) | frozenset(LEX.words.ones)
 
 
 def _possessive(token: str) -> bool:
@@ -259,7 +257,7 @@ def _possessive(token: str) -> bool:
 
 # Latin words a Finglish possessive ending is glued to ("deadlinesh", "emailesh"), and the
 # item words of every language.
-_KNOWN_BASES = frozenset({"deadline", "email", "emaile", "nomre", "tarikh", "date"}) | frozenset(
+_KNOWN_BASES = frozenset(LEX.words.possessive_bases) | frozenset(
     w for words in LEX.kinds.values() for w in words if len(w) >= 3
 )
 
@@ -334,7 +332,7 @@ def opens_follow_up(q: Question) -> bool:
     return words[-1] == "چی" and len(words) <= 4
 
 
-_OPENERS = frozenset({"and", "so", "then", "also", "و", "پس", "خب", "حالا", "بعد"})
+_OPENERS = frozenset(LEX.words.openers)
 
 
 def plural_back(q: Question) -> bool:
@@ -487,7 +485,7 @@ def the_other(course: Course, q: Question, own: Subject, remembered: Subject) ->
     return replace(own, items=tuple(rest), kinds=())
 
 
-_OTHER = frozenset({"other", "another", "دیگه", "دیگر", "دیگری", "dige"})
+_OTHER = frozenset(LEX.words.another)
 
 
 def given_words(query: Query) -> str:

@@ -149,5 +149,5 @@ _UNSAID = {
     name: re.compile("|".join(f"(?:{p})" for p in patterns))
     for name, patterns in LEX.unsaid.items()
 }
-_EXAM_WORDS = frozenset({"exam", "exams", "امتحان", "فاینال", "finals"})
-_INSTRUCTOR_WORDS = frozenset({"instructor", "professor", "prof", "teacher", "dr", "استاد", "دکتر"})
+_EXAM_WORDS = frozenset(LEX.words.exam)
+_INSTRUCTOR_WORDS = frozenset(LEX.words.instructor)

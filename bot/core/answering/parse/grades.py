@@ -22,7 +22,7 @@ _W = LEX.words
 _PART_OF_KIND = {"quiz": "quizzes", "assignment": "assignments", "project": "project"}
 _PART_WORDS = {word: part for part, words in LEX.grading.items() for word in words}
 _FINAL_WORDS = frozenset(LEX.order.get("final", []))
-_GRADE_NOUNS = frozenset({"grade", "score", "mark", "نمره", "نمرم", "nomre"})
+_GRADE_NOUNS = frozenset(_W.grade_nouns)
 _ENDINGS = tuple(sorted(LEX.endings, key=len, reverse=True))
 _CONDITIONAL = frozenset(_W.conditional)
 _ZERO = frozenset(_W.score_zero)
@@ -37,16 +37,16 @@ _RATIO = frozenset(_W.ratio)
 _SHARE = frozenset(_W.share)
 _UNIT = frozenset(_W.unit)
 _MOST = frozenset(_W.most)
-_ONLY = frozenset({"only", "just", "فقط", "تنها"})
+_ONLY = frozenset(_W.only)
 # "one quiz", "a phase": a single item, as opposed to "every quiz".
-_SINGLE = frozenset({"one", "single", "a", "an", "یک", "یه", "تک", "یکی"})
-_EVERY = frozenset({"every", "each", "all", "هر", "همه", "per"})
+_SINGLE = frozenset(_W.single)
+_EVERY = frozenset(_W.every)
 # How far a score word may stand from the part it scores: "skip the final", "فاینال رو ندم".
 _NEAR = 5
 # Where one clause of a what-if ends: "skip the final | but get full marks on the rest".
-_CLAUSE_BREAKS = frozenset({"and", "but", "و", "ولی", "اما", "then", "while"})
+_CLAUSE_BREAKS = frozenset(_W.clause_breaks)
 # Between the two sides of a comparison: "the final than the quizzes", "final ya tamrina".
-_SIDES = frozenset({"than", "or", "vs", "versus", "compared", "to", "از", "یا", "نسبت"})
+_SIDES = frozenset(_W.sides)
 # Words that speak of the grade: what a share, a comparison or a what-if is about.
 _GRADE = frozenset(
     [
@@ -75,15 +75,11 @@ _GRADE = frozenset(
 _WORTH = frozenset(
     [*_W.weight, *_W.share, "worth", "carry", "carries", "ارزش", "بارم", "نمره", "نمرش", "نمرست"]
 )
-_SELF = frozenset(_W.self) | frozenset({"i", "me", "my", "mine", "من", "نمرم", "نمره‌م"})
-_SOMEONE = frozenset(
-    {"who", "whose", "average", "avg", "highest", "lowest", "anyone", "کی", "میانگین"}
-)
-_MUCH = frozenset({"much", "چقدر", "چقد"})
-_ASKS_NUMBER = frozenset(
-    {"much", "many", "what", "total", "چقدر", "چقد", "چند", "چنده", "چندتا", "max", "most"}
-)
-_WHEN = frozenset({"when", "date", "کی", "تاریخ", "kei"})
+_SELF = frozenset(_W.self) | frozenset(_W.me)
+_SOMEONE = frozenset(_W.someone)
+_MUCH = frozenset(_W.much)
+_ASKS_NUMBER = frozenset(_W.asks_number)
+_WHEN = frozenset(_W.when_dated)
 # Persian grade words under a possessive or plural ending: "ارزششون", "نمره‌هاشون".
 _GRADE_STEMS = ("ارزش", "نمره", "نمرا", "درصد", "بارم")
 _OUT_OF = re.compile(r"\b(\d+(?:\.\d+)?) (?:of|از|out of) (\d+(?:\.\d+)?)\b")
@@ -259,7 +255,7 @@ def _unit(tokens: list[str], index: int, mention: Mention, skip: set[int]) -> No
 
 
 # Words between "one"/"each" and the part it counts: "a single quiz", "one of the quizzes".
-_LINKS = frozenset({"single", "of", "the", "از", "تا"})
+_LINKS = frozenset(_W.score_links)
 
 
 def _same_as_last(found: Reading, mention: Mention) -> bool:
@@ -285,12 +281,8 @@ def _means_the_rest(tokens: list[str], index: int) -> bool:
 
 
 # What "the other …" may be followed by when it means the rest of the grade.
-_PIECES = frozenset(
-    {"parts", "components", "things", "stuff", "sections", "pieces", "ones", "items"}
-)
-_NOT_PIECES = frozenset(
-    {"one", "courses", "course", "students", "people", "classes", "universities"}
-)
+_PIECES = frozenset(_W.pieces)
+_NOT_PIECES = frozenset(_W.not_pieces)
 
 
 def _score(token: str) -> float | None:

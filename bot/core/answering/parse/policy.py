@@ -22,42 +22,21 @@ Refs = tuple[Ref, ...]
 _W = LEX.words
 _LATE = frozenset(_W.late)
 _FREE = frozenset(_W.free_days)
-_USED = frozenset(_W.used_up) | {"no", "none", "without", "نداشته", "ندارم", "نمونده", "نداریم"}
+_USED = frozenset(_W.used_up) | frozenset(_W.none_left)
 _LEFT = frozenset(_W.left_over)
 _HOURS = frozenset(_W.hour_units)
 _DAYS = frozenset(_W.day_units)
 _WEEKS = frozenset(_W.week_units)
 _LATEST = frozenset(_W.latest)
 _HOW_MUCH = frozenset(_W.how_much)
-_FULL = frozenset({"full", "whole", "all", "entire", "کامل", "همه", "تمام"})
-_MOST = frozenset(_W.most) | {"most", "maximum", "max", "حداکثر", "بیشترین"}
-_PER = frozenset({"per", "each", "every", "an", "a", "هر"})
-_EACH = frozenset({"each", "every", "all", "هر", "همه", "همه‌ی"})
-_CAN = frozenset(
-    {
-        "can",
-        "could",
-        "may",
-        "allowed",
-        "possible",
-        "accept",
-        "accepted",
-        "ok",
-        "okay",
-        "fine",
-        "میشه",
-        "میتونم",
-        "میتونیم",
-        "قبول",
-        "مجازه",
-        "اجازه",
-        "میپذیرن",
-        "ممکنه",
-    }
-)
-_COVER = frozenset({"cover", "covers", "covered", "enough", "کافی", "کافیه", "پوشش"})
-_TERM = frozenset({"term", "semester", "total", "overall", "ترم", "کل", "کلا", "مجموع", "جمعا"})
-_CHARGED = frozenset({"penalised", "penalized", "charged", "جریمه", "جریمش"})
+_FULL = frozenset(_W.full)
+_MOST = frozenset(_W.most)
+_PER = frozenset(_W.per_unit)
+_EACH = frozenset(_W.each_one)
+_CAN = frozenset(_W.can)
+_COVER = frozenset(_W.cover)
+_TERM = frozenset(_W.whole_term)
+_CHARGED = frozenset(_W.charged)
 _UNIT = r"(?:hours?|hrs?|h|days?|weeks?|ساعت|روز|روزه|هفته)"
 _NUMBER = r"(?:\d+(?:\.\d+)?|[a-z\u0600-\u06ff]+)"
 # "36 hours", "4.5 days", "four and a half days", "2 free days", "۱ روز و نیم".
@@ -186,24 +165,9 @@ def _asked_between(words: list[str], index: int, at: int, size: int) -> bool:
 
 
 # Words that ask what a delay costs, not how much delay is left.
-_LOSS = frozenset(
-    {
-        "percent",
-        "percentage",
-        "lose",
-        "cost",
-        "costs",
-        "deducted",
-        "deduct",
-        "penalty",
-        "درصد",
-        "کم",
-        "کسر",
-        "جریمه",
-    }
-)
+_LOSS = frozenset(_W.loss)
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?) ?(?:%|percent|درصد)")
-_ASKING = frozenset({"how", "many", "much", "what", "چند", "چقدر", "چقد"})
+_ASKING = frozenset(_W.asks_amount)
 
 
 # Persian late words under an ending: "تاخیرمو", "تاخیرها".
@@ -229,7 +193,9 @@ def _bare_days(q: Question, found: list[Duration]) -> list[float]:
     return extra
 
 
-_ITEM_WORDS = frozenset(w for words in LEX.kinds.values() for w in words) | {"ca", "ph", "phase"}
+_ITEM_WORDS = frozenset(w for words in LEX.kinds.values() for w in words) | frozenset(
+    _W.item_prefixes
+)
 
 
 def _free_left(q: Question, words: set[str], found: list[Duration], allowed: float) -> float | None:

@@ -43,5 +43,5 @@ def lead_ta(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     return Query(Op.ENTRY, Subject(entry=f"staff:{lead.id}", person=lead.id, role="lead_ta"))
 
 
-_LEAD = frozenset({"lead", "head", "main", "chief", "senior", "اصلی", "ارشد", "هد", "سر"})
-_TA = frozenset({"ta", "tas", "assistant", "دستیار", "تی", "تیای", "دستیاران"})
+_LEAD = frozenset(LEX.words.lead)
+_TA = frozenset(LEX.words.ta)

@@ -23,32 +23,28 @@ from bot.core.lexicon import Mark, lexicon
 
 LEX = lexicon()
 _W = LEX.words
-_DEADLINE = frozenset({"deadline", "deadlines", "due", "ddl", "ددلاین", "ددلاینش", "مهلت", "مهلتش"})
-_RELEASE = frozenset(
-    {"release", "released", "releases", "out", "انتشار", "منتشر", "ریلیز", "میاد", "اومد"}
-)
-_FIRST = frozenset(LEX.order.get("first", [])) | {"اول", "اولین", "avvalin"}
-_LAST = frozenset(LEX.order.get("last", [])) | {"اخرین", "اخر"}
+_DEADLINE = frozenset(_W.deadline)
+_RELEASE = frozenset(_W.release)
+_FIRST = frozenset(LEX.order.get("first", [])) | frozenset(_W.first_of)
+_LAST = frozenset(LEX.order.get("last", [])) | frozenset(_W.last_of)
 _BEFORE = frozenset(LEX.order.get("before", []))
 _AFTER = frozenset(LEX.order.get("after", []))
-_NOW = frozenset({"now", "today", "امروز", "الان"})
-_CLASS = frozenset(LEX.focus.get("class", [])) | {"جلسه", "کلاس", "session"}
+_NOW = frozenset(_W.now)
+_CLASS = frozenset(LEX.focus.get("class", [])) | frozenset(_W.session)
 _HOURS = frozenset(_W.hour_units)
-_MINUTES = frozenset({"minute", "minutes", "min", "mins", "دقیقه", "دقیقست"})
-_WEEKS = frozenset(_W.week_units) | {"weekly", "هفته", "هفته‌ای", "هفتگی"}
-_GAP = frozenset({"apart", "separate", "separates", "gap", "between", "فاصله", "بین", "میان"})
-_LONG = frozenset({"long", "last", "lasts", "duration", "طول", "میکشه", "length", "takes"})
-_REMAINING = frozenset(LEX.order.get("remaining", [])) | {"still", "upcoming", "ahead", "come"}
-_SO_FAR = frozenset({"already", "far", "تاحالا", "تاکنون", "had", "happened"})
-_YET = frozenset({"yet", "هنوز"})
-_NEGATIVE = frozenset({"not", "havent", "hasnt", "isnt", "arent", "نشده", "نشدن", "نیومده"})
+_MINUTES = frozenset(_W.minute_units)
+_WEEKS = frozenset(_W.week_units) | frozenset(_W.weekly)
+_GAP = frozenset(_W.gap)
+_LONG = frozenset(_W.long)
+_REMAINING = frozenset(LEX.order.get("remaining", [])) | frozenset(_W.ahead)
+_SO_FAR = frozenset(_W.so_far)
+_YET = frozenset(_W.yet)
+_NEGATIVE = frozenset(_W.negative)
 # A single item's time as a whole: "how many days is it in total", "کلا چند روز وقت داره".
 # "for it": the time one has for an item, not what is left of it ("چند روز وقت داریم براش").
-_WINDOW = frozenset(
-    {"total", "altogether", "overall", "whole", "کلا", "کل", "جمعا", "براش", "برای", "براشون"}
-)
-_PER = frozenset({"per", "a", "each", "every", "در", "هر", "ای"})
-_TOTAL = frozenset({"altogether", "total", "together", "in all"})
+_WINDOW = frozenset(_W.window)
+_PER = frozenset(_W.per_span)
+_TOTAL = frozenset(_W.total)
 # The kinds of event a count is about, by what it counts.
 _EVENT_KIND = {"quiz": "quiz", "workshop": "workshop", "class": "class"}
 
@@ -217,7 +213,7 @@ def _asks_in(tokens: list[str], units: frozenset[str]) -> bool:
     return False
 
 
-_HOW_MANY = frozenset({"many", "چند", "chand", "total", "of"})
+_HOW_MANY = frozenset(_W.how_many)
 
 
 def counted(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:

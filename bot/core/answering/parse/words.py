@@ -12,10 +12,7 @@ CONFIDENT = 0.5
 # A second topic next to an item ("CA1 … late?") must match this well to be answered too.
 ALSO_ASKED = 0.6
 # Terms that name items or their dates rather than a topic of their own.
-ITEM_TERMS = frozenset(
-    {"quiz", "assignment", "project", "workshop", "deadline", "date", "time"}
-    | {"تاریخ", "زمان", "ساعت", "روز", "وقت", "تاریخش", "کی"}
-)
+ITEM_TERMS = frozenset(LEX.words.item_terms)
 SMALL_TALK = frozenset(LEX.words.small_talk)
 ASKING_WORDS = LEX.asking_words()
 GREETINGS = frozenset(LEX.words.greetings)
@@ -38,8 +35,8 @@ END_WORDS = frozenset(LEX.words.end)
 AFTER_WORDS = frozenset(LEX.order.get("after", []))
 NOT_COUNTED = frozenset(LEX.words.not_counted)
 COUNT_TRIGGERS = frozenset(LEX.words.count_triggers)
-CLASS_WORDS = frozenset({"class", "کلاس"})
-DAY_WORDS = frozenset({"days", "day", "روز", "روزه"})
+CLASS_WORDS = frozenset(LEX.words.class_word)
+DAY_WORDS = frozenset(LEX.words.day_units)
 # Things a "first"/"last" may be about other than the course itself.
 OTHER_NOUNS = frozenset(
     word for name in ("ta", "reference", "section") for word in LEX.counts.get(name, [])
