@@ -19,11 +19,9 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from rapidfuzz import fuzz
-
 from bot.core.answering import grounding
 from bot.core.answering.query import Attr, Op, Query, Ref, Subject
-from bot.core.answering.results import Countdown, Listed, Nearest, Result
+from bot.core.answering.results import Countdown, LateFacts, Listed, Nearest, Result
 from bot.core.answering.understand import Question, kind_of
 from bot.core.calendar import format_date
 from bot.core.course import Course
@@ -60,6 +58,9 @@ class Context:
     # Everything the last few messages asked the same question of ("quizzes", then "and the
     # final?"): what "their sum" or "them" points back at.
     together: Subject | None = None
+    # The moment the answer worked out rather than looked up ("the latest CA2 may go in"):
+    # what "that" points at in "what weekday is that?".
+    moment: datetime | None = None
 
     def fresh(self, now: datetime) -> bool:
         """Tell whether a message at ``now`` may still lean on this context."""
@@ -74,17 +75,20 @@ class Context:
         }
         if self.together is not None:
             data["together"] = _subject_data(self.together)
+        if self.moment is not None:
+            data["moment"] = self.moment.isoformat()
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Context:
         """Build a context from :meth:`to_dict`'s output."""
-        together = data.get("together")
+        together, moment = data.get("together"), data.get("moment")
         return cls(
             Query.from_dict(data["query"]),
             _subject_of(data.get("subject") or {}),
             datetime.fromisoformat(data["at"]),
             _subject_of(together) if together is not None else None,
+            datetime.fromisoformat(moment) if moment is not None else None,
         )
 
 
@@ -118,7 +122,8 @@ def remember(
             items=tuple(dict.fromkeys((*before.items, *subject.items))),
             parts=tuple(dict.fromkeys((*before.parts, *subject.parts))),
         )
-    return Context(query, subject, now, together)
+    moment = result.latest if isinstance(result, LateFacts) else None
+    return Context(query, subject, now, together, moment)
 
 
 # A query asked again of a new subject ("and quiz 4?") carries this note.
@@ -182,9 +187,10 @@ def named(course: Course, q: Question) -> Subject:
     if "class" in q.focus and not items:
         kinds = (*kinds, "class")
     words = set(q.tokens)
-    person = _person(course, q)
+    person = grounding.person_named(course, q)
     role = next((name for name, spelled in _ROLE_WORDS.items() if words & spelled), None)
     parts = tuple(grounding.grading_parts(q)) if not items else ()
+    entry = f"staff:{person}" if person else _page(course, q)
     return Subject(
         items=items,
         kinds=kinds,
@@ -192,29 +198,22 @@ def named(course: Course, q: Question) -> Subject:
         parts=parts,
         person=person,
         role=role,
-        entry=f"staff:{person}" if person else None,
+        entry=entry,
     )
 
 
-def _person(course: Course, q: Question) -> str | None:
-    """Return the id of the staff member the message names, typos tolerated."""
-    for person in course.data.staff:
-        spellings = {w for name in (person.name, *person.aliases) for w in _words(name)}
-        for token in q.tokens:
-            if token in spellings:
-                return person.id
-            if len(token) >= 5 and any(
-                fuzz.ratio(token, w) >= 85 for w in spellings if len(w) >= 5
-            ):
-                return person.id
+def _page(course: Course, q: Question) -> str | None:
+    """Return the knowledge-base entry of the course page the message names ("Quera")."""
+    faq = {entry.id for entry in course.data.faq}
+    for page in course.data.pages:
+        names = {page.id, *(w for name in (page.name.en, page.name.fa) for w in tokens(name))}
+        if names & set(q.tokens) - _NOT_PAGE_NAMES:
+            return f"faq:{page.id}" if page.id in faq else "faq:pages"
     return None
 
 
-def _words(name: str) -> list[str]:
-    # First names alone are shared by several people ("Hossein", "Ali"): surnames only,
-    # unless the name is a single word.
-    found = tokens(name)
-    return found[-1:] if len(found) > 1 else found
+# Words of a page's name that name no page on their own: "the course's page".
+_NOT_PAGE_NAMES = frozenset(LEX.words.course) | frozenset(LEX.stopwords)
 
 
 def refers_back(q: Question, *, singular: bool = False) -> bool:
@@ -351,8 +350,31 @@ def day_of(course: Course, subject: Subject) -> str | None:
         item = grounding.item_named(course, ref)
         moment = item.starts_at or item.release_at if item is not None else None
         if moment is not None:
-            return format_date(moment.date(), "en").split(" ", 1)[1].split(" (")[0]
+            return date_words(moment)
     return None
+
+
+def others_of(q: Question, own: Subject, previous: Subject) -> bool:
+    """Tell whether a message asks about the others of the staff member asked about before:
+    "how many other TAs?", "چند تا تی ای دیگه؟"."""
+    staff_only = set(own.kinds) <= {"ta", "staff"} and not own.person and not own.items
+    return staff_only and previous.person is not None and bool(set(q.tokens) & _OTHER)
+
+
+def points_at_moment(q: Question) -> bool:
+    """Tell whether a message points back at a moment ("what weekday is that?", "اون روز")
+    rather than at a thing ("when is it due?")."""
+    words = set(q.tokens)
+    return bool(words & _AT_MOMENT) and not words & _AT_THING
+
+
+def date_words(moment: datetime) -> str:
+    """Return a moment's day in words the parser reads: "16 Ordibehesht 1402"."""
+    return format_date(moment.date(), "en").split(" ", 1)[1].split(" (")[0]
+
+
+_AT_MOMENT = frozenset(LEX.words.moment_back)
+_AT_THING = frozenset(LEX.words.thing_back)
 
 
 def content(q: Question) -> list[str]:

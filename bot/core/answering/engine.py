@@ -225,6 +225,9 @@ class Engine:
                 return self._answer(part, lang), part
             return None
         if not own.empty() and not leaning:
+            # "how many other TAs?" after the lead TA: others than the one just asked about.
+            leaning = dialogue.others_of(q, own, context.subject)
+        if not own.empty() and not leaning:
             if not dialogue.asks_only_for(q, own, self.course):
                 return None  # a new question with a subject of its own
             # "and the other workshop?": the one of that kind not yet asked about.
@@ -257,6 +260,8 @@ class Engine:
         relative = bool(set(q.tokens) & _RELATIVE_WORDS)
         words = dialogue.words_for(self.course, subject, role=not relative)
         words = f"{words} {dialogue.given_words(context.query)}".strip()
+        if context.moment is not None and dialogue.points_at_moment(q):
+            words = dialogue.date_words(context.moment)
         text = dialogue.resolve(question, words, dialogue.day_of(self.course, subject))
         answer, last = self._answer_whole(text, now, lang)
         return (answer, last) if answer.answered else None

@@ -3,13 +3,17 @@ grading parts, and the events a countdown or a break points to."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, time, timedelta
+
+from rapidfuzz import fuzz
 
 from bot.core.answering.query import Attr, Query, Ref, Subject
 from bot.core.answering.understand import ItemRef, Question, kind_of, reading
 from bot.core.calendar import jalali_to_date, to_jalali
 from bot.core.course import Course, Event, EventKind, Item
 from bot.core.lexicon import Mark, lexicon
+from bot.core.text import tokens
 
 LEX = lexicon()
 _ITEM_KINDS = ("quiz", "assignment", "project", "workshop")
@@ -168,3 +172,29 @@ def nearest(
         return next((e for e in events if e.at > now), None)
     past = [e for e in events if e.at <= now]
     return past[-1] if past else None
+
+
+def person_named(course: Course, q: Question) -> str | None:
+    """Return the id of the staff member the message names, typos tolerated."""
+    for person in course.data.staff:
+        spellings = {
+            w for name in (person.name, *person.aliases) for w in _name_words(course, name)
+        }
+        for token in q.tokens:
+            if token in spellings:
+                return person.id
+            if len(token) >= 5 and any(
+                fuzz.ratio(token, w) >= 85 for w in spellings if len(w) >= 5
+            ):
+                return person.id
+    return None
+
+
+def _name_words(course: Course, name: str) -> list[str]:
+    # First names shared by several people ("Hossein", "Ali") name no one: surnames, and the
+    # first names no one else on the staff has ("Omid", "Narges").
+    found = tokens(name)
+    if len(found) < 2:
+        return found
+    firsts = Counter(tokens(person.name)[0] for person in course.data.staff if person.name)
+    return [found[-1], *(found[:1] if firsts[found[0]] == 1 else [])]

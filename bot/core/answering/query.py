@@ -163,6 +163,8 @@ class Filters:
     limit: int = 1
     # Only events on this day of the week (Python's numbering: Monday is 0).
     weekday: int | None = None
+    # Staff left out of a count, by id: "how many TAs besides the lead TA?".
+    without: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

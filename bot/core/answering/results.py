@@ -228,6 +228,8 @@ class Counted(Result):
 
     what: str
     things: tuple[object, ...]
+    # Who the count leaves out ("besides the lead TA").
+    left_out: tuple[Person, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

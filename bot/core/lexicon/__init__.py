@@ -133,6 +133,8 @@ class Words(_Groups):
     attributes: list[str] = Field(default_factory=list)
     possessive: list[str] = Field(default_factory=list)
     latin_endings: list[str] = Field(default_factory=list)
+    moment_back: list[str] = Field(default_factory=list)
+    thing_back: list[str] = Field(default_factory=list)
     ask_verbs: list[str] = Field(default_factory=list)
     plural_back: list[str] = Field(default_factory=list)
     determiners: list[str] = Field(default_factory=list)

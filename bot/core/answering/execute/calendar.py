@@ -3,6 +3,7 @@ the term, countdowns, next/last/first, what is left or done, spans of days."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 
 from bot.core.answering import grounding
@@ -101,7 +102,8 @@ def listing(course: Course, query: Query, now: datetime) -> Result:
 def count(course: Course, query: Query, now: datetime) -> Result:
     """Count the things of a kind: items, TAs, staff, references, sessions, sections; or
     the events that pass the query's filters."""
-    if query.filters != Filters():
+    left_out = query.filters.without
+    if replace(query.filters, without=()) != Filters():
         return spans.counted(course, query, now)
     what = query.subject.kinds[0]
     things: tuple[object, ...]
@@ -117,6 +119,10 @@ def count(course: Course, query: Query, now: datetime) -> Result:
         things = tuple(s for s in course.sessions if not s.cancelled)
     else:
         things = tuple(course.data.sections)
+    if left_out:
+        people = [p for p in course.data.staff if p.id in left_out]
+        things = tuple(p for p in things if p not in people)
+        return Counted(what=what, things=things, left_out=tuple(people), used=(f"count:{what}",))
     return Counted(what=what, things=things, used=(f"count:{what}",))
 
 

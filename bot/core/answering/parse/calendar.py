@@ -13,6 +13,7 @@ from bot.core.answering.parse.words import (
     AFTER_WORDS,
     AGAIN_WORDS,
     ALREADY_WORDS,
+    ANOTHER_WORDS,
     CLASS_WORDS,
     COUNT_TRIGGERS,
     COURSE_WORDS,
@@ -20,8 +21,11 @@ from bot.core.answering.parse.words import (
     EACH_WORDS,
     END_WORDS,
     EVENT_OF_KIND,
+    EXCEPT_WORDS,
     HAPPENING_WORDS,
+    INSTRUCTOR_WORDS,
     ITEM_KINDS,
+    LEAD_WORDS,
     NOT_COUNTED,
     OTHER_NOUNS,
     START_WORDS,
@@ -121,7 +125,23 @@ def count(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     name = _countable(q)
     if name is None:
         return None
-    return Query(Op.COUNT, Subject(kinds=(name,)))
+    without = _left_out(vocab, q) if name in ("ta", "staff") else ()
+    return Query(Op.COUNT, Subject(kinds=(name,)), filters=Filters(without=without))
+
+
+def _left_out(vocab: Vocabulary, q: Question) -> tuple[str, ...]:
+    """Return the staff a count leaves out: "besides Basafa", "other than the lead TA"."""
+    words = q.tokens
+    if not set(words) & (EXCEPT_WORDS | ANOTHER_WORDS):
+        return ()
+    person = grounding.person_named(vocab.course, q)
+    if person is not None:
+        return (person,)
+    if set(words) & LEAD_WORDS:
+        return tuple(p.id for p in vocab.course.staff_by_role("lead_ta"))
+    if set(words) & INSTRUCTOR_WORDS:
+        return tuple(p.id for p in vocab.course.staff_by_role("instructor"))
+    return ()
 
 
 def around_break(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:

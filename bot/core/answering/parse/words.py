@@ -14,6 +14,10 @@ ALSO_ASKED = 0.6
 # Terms that name items or their dates rather than a topic of their own.
 ITEM_TERMS = frozenset(LEX.words.item_terms)
 SMALL_TALK = frozenset(LEX.words.small_talk)
+EXCEPT_WORDS = frozenset(LEX.words.except_)
+ANOTHER_WORDS = frozenset(LEX.words.another)
+LEAD_WORDS = frozenset(LEX.words.lead)
+INSTRUCTOR_WORDS = frozenset(LEX.words.instructor)
 ASKING_WORDS = LEX.asking_words()
 GREETINGS = frozenset(LEX.words.greetings)
 THANKS = frozenset(LEX.words.thanks)

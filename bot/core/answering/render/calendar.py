@@ -150,6 +150,9 @@ def counted(course: Course, result: Counted, lang: str) -> str:
             p.name + (t(lang, "answer.lead_mark") if p.role == "lead_ta" else "") for p in people
         )
         key = "answer.count_tas" if what == "ta" else "answer.count_staff"
+        if result.left_out:
+            left_out = ", ".join(p.name for p in result.left_out)
+            return t(lang, f"{key}_besides", count=count, names=names, left_out=left_out)
         return t(lang, key, count=count, names=names)
     if what == "reference":
         refs: list[Reference] = list(things)  # type: ignore[arg-type]
