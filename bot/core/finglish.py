@@ -46,6 +46,8 @@ def _english() -> frozenset[str]:
             words.update(values)
     # Item and deadline words ("ddl", "deadline") are used in Finglish as they are.
     words -= set(lex.submit) | {w for group in lex.focus.values() for w in group}
+    # Nor do the words Finglish writes as English does ("final", "nowruz").
+    words -= set(lex.shared_with_english)
     return frozenset(w for w in words if w.isascii() and w not in lex.transliteration)
 
 
