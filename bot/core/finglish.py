@@ -8,6 +8,7 @@ from functools import cache, lru_cache
 from bot.core.lexicon import lexicon
 
 _LATIN_WORD = re.compile(r"[a-z]+")
+_GLOTTAL = re.compile(r"(?<=[a-z])['’`](?=[a-z])")
 # Endings glued to Finglish words: "tamrinesh", "kelasa", "nomrash", "ketabaro".
 _ENDINGS = (
     "haro",
@@ -91,4 +92,6 @@ def is_finglish(text: str) -> bool:
 
 def transliterate(text: str) -> str:
     """Write the Finglish words of normalised text in Persian script, leaving the rest."""
+    # Finglish writes ع and ء as an apostrophe: "ba'd" is بعد, "so'al" سوال.
+    text = _GLOTTAL.sub("", text)
     return _LATIN_WORD.sub(lambda m: persian_of(m.group()) or m.group(), text)

@@ -299,7 +299,12 @@ _PREPOSITIONS = {
     "توش": "توی",
     "ازشون": "از",
     "براشون": "برای",
+    # "بعدیش" is "the one after it".
+    "بعدیش": "بعد از",
+    "قبلیش": "قبل از",
 }
+# Pronoun endings that place another item of the kind: "بعدیش چی؟".
+RELATIVE_PRONOUNS = frozenset({"بعدیش", "قبلیش"})
 _THEN = re.compile(
     r"\b(until|till|til|by|before|after) then\b"
     r"|(تا|قبل از|بعد از) (?:اون|آن|همون) (?:موقع|زمان|روز)",

@@ -25,10 +25,11 @@ from bot.core.answering.query import Op, Query, Subject
 from bot.core.answering.render import render
 from bot.core.answering.results import Nearest, Result
 from bot.core.answering.retrieval import Index
-from bot.core.answering.understand import Question, as_local
+from bot.core.answering.understand import Question, as_local, reading
 from bot.core.course import Course
+from bot.core.finglish import is_finglish
 from bot.core.lexicon import Mark, lexicon
-from bot.core.text import detect_language, tokens
+from bot.core.text import detect_language, normalize, tokens
 
 LEX = lexicon()
 # "the one after it", "before that": another item relative to the remembered one.
@@ -257,12 +258,14 @@ class Engine:
         subject = context.together if dialogue.plural_back(q) and context.together else None
         subject = subject or context.subject
         # "the one after it": another of its kind, placed by the same moment.
-        relative = bool(set(q.tokens) & _RELATIVE_WORDS)
+        relative = bool(set(q.tokens) & (_RELATIVE_WORDS | dialogue.RELATIVE_PRONOUNS))
         words = dialogue.words_for(self.course, subject, role=not relative)
         words = f"{words} {dialogue.given_words(context.query)}".strip()
         if context.moment is not None and dialogue.points_at_moment(q):
             words = dialogue.date_words(context.moment)
-        text = dialogue.resolve(question, words, dialogue.day_of(self.course, subject))
+        # Finglish is put in Persian script first: the subject's words would outvote it.
+        said = reading(question) if is_finglish(normalize(question)) else question
+        text = dialogue.resolve(said, words, dialogue.day_of(self.course, subject))
         answer, last = self._answer_whole(text, now, lang)
         return (answer, last) if answer.answered else None
 

@@ -123,9 +123,9 @@ def weight(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     words = set(q.tokens)
     strong = words & set(_W.weight)
     # "grade" or "نمره" alone may ask for one's own grade; with "how much" it asks a weight.
-    weak = words & set(_W.grade) and words & set(_W.amount)
+    graded = bool(words & set(_W.grade))
     # ... and so does a grade word beside a part and nothing else: "nomre final?".
-    weak = weak or (words & set(_W.grade) and len(q.tokens) <= 2)
+    weak = graded and (bool(words & set(_W.amount)) or len(q.tokens) <= 2)
     if not (strong or weak or Mark.WEIGHT in q.marks) or words & set(_W.self):
         return None
     known = {part.id for part in vocab.course.data.grading.parts}

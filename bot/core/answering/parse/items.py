@@ -22,6 +22,8 @@ from bot.core.answering.understand import (
 from bot.core.lexicon import Mark, lexicon
 
 LEX = lexicon()
+# Question words ("what", "چند", "چنده") ask about the item, not about another topic.
+_ASKING = frozenset(LEX.words.question) | frozenset(LEX.words.amount)
 
 
 def items(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
@@ -59,7 +61,10 @@ def _also_asked(vocab: Vocabulary, q: Question) -> str | None:
     words = [
         tok
         for tok in q.leftover
-        if tok not in INTENT_WORDS and tok not in SMALL_TALK and tok not in PAST_WORDS
+        if tok not in INTENT_WORDS
+        and tok not in SMALL_TALK
+        and tok not in PAST_WORDS
+        and tok not in _ASKING  # "ساعت چنده؟": how much or which asks nothing more
     ]
     # Typos are read as what they mean first: "ddline" is a deadline, which asks nothing more.
     terms = [
