@@ -61,6 +61,8 @@ def _worked_out(facts: LateFacts) -> LateFacts:
     """Fill in what the numbers give: the latest moment, the charged hours, the percent."""
     latest = facts.due + timedelta(days=facts.max_days) if facts.due is not None else None
     delay = facts.delay_hours
+    if facts.question is Late.LATEST and delay is not None and facts.due is not None:
+        latest = facts.due + timedelta(hours=min(delay, facts.max_days * 24))
     if facts.on_day is not None and facts.due is not None:
         delay = max(0.0, (facts.on_day - facts.due.date()).days * 24.0)
     if facts.question is Late.FREE_LEFT:

@@ -234,7 +234,11 @@ def _latest(
     still = words & (_LEFT | {"now", "alan", "الان", "still"})
     if not (_about_late(q, words) or words & _MOST or still or full):
         return None
-    return Query(Op.LATE, Subject(items=items), late=Late.LATEST)
+    # "if I send it 3 days late, until when?": that delay, not the most allowed.
+    # "The full 5 days" is a delay too: a later "and if my free days are gone?" leans on it.
+    delays = [d.hours for d in durations(q) if d.role == "delay"]
+    given = Given(delay_hours=delays[0]) if len(delays) == 1 else Given()
+    return Query(Op.LATE, Subject(items=items), given=given, late=Late.LATEST)
 
 
 def _max_delay(

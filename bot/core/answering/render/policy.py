@@ -145,10 +145,13 @@ def _latest(course: Course, facts: LateFacts, lang: str) -> str:
     if facts.item is None or facts.latest is None or facts.due is None:
         return t(lang, "late.max_delay", **_numbers(facts, lang))
     due = format_datetime(facts.due, lang) + deadline_basis(facts.item, lang)
+    delay = facts.delay_hours
+    shorter = delay is not None and delay < facts.max_days * 24
     lines = [
         t(
             lang,
-            "late.latest",
+            "late.latest_with" if shorter else "late.latest",
+            delay=_span(delay or 0.0, lang),
             title=_title(facts, lang),
             latest=format_datetime(facts.latest, lang),
             due=due,
