@@ -48,6 +48,8 @@ READINGS: tuple[Reading, ...] = (
     calendar.until,
     calendar.each,
     calendar.class_on,
+    # "Until when?" of nothing named asks which one.
+    declines.which_one,
     # Named items, then questions relative to now, then the knowledge base.
     items.items,
     calendar.relative,

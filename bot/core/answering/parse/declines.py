@@ -10,6 +10,7 @@ from bot.core.answering import scope
 from bot.core.answering.parse.vocabulary import Vocabulary, ref
 from bot.core.answering.parse.words import (
     CONTACT_WORDS,
+    COURSE_WORDS,
     FOR_ME_WORDS,
     GRADE_WORDS,
     GREETINGS,
@@ -57,6 +58,24 @@ def declined(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     if (scope.about_campus(q) and not q.refs) or scope.asks_for_support(q):
         return _decline("campus")
     return None
+
+
+def which_one(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
+    """Ask which one is meant when a question asks "until when?" of nothing it names:
+    "ta kei vaght darim?", "till when can we submit?"."""
+    if Mark.UNTIL_WHEN not in q.marks or q.refs or q.kinds or q.span or q.day:
+        return None
+    if q.wants_next or q.wants_last or q.wants_first:
+        return None  # "the last deadline": the order names it
+    if set(q.focus) - {"deadline"} or set(q.tokens) & COURSE_WORDS:
+        return None
+    if vocab.names_topic(q, ignore=WHEN_WORDS | GREETINGS | _TIME_WORDS):
+        return None
+    return _decline("which-one")
+
+
+# "Time" and "have" in "until when do we have time?" name no topic.
+_TIME_WORDS = frozenset(LEX.words.item_terms) | frozenset(LEX.words.small_talk)
 
 
 def _decline(reason: str, *, entry: str | None = None, person: str | None = None) -> Query:

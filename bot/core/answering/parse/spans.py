@@ -43,6 +43,9 @@ _NEGATIVE = frozenset(_W.negative)
 # A single item's time as a whole: "how many days is it in total", "کلا چند روز وقت داره".
 # "for it": the time one has for an item, not what is left of it ("چند روز وقت داریم براش").
 _WINDOW = frozenset(_W.window)
+# A pronoun for one thing, standing for a moment the question does not name.
+_POINTS_BACK = frozenset(_W.refers_back) - frozenset(_W.plural_back) - frozenset(_W.determiners)
+_POINTS_BACK |= {"that", "it", "اون"}
 _PER = frozenset(_W.per_span)
 _TOTAL = frozenset(_W.total)
 # The kinds of event a count is about, by what it counts.
@@ -61,6 +64,9 @@ def between(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
         # "how many days is phase 3 in total": from its release to its deadline.
         item = found[0].item
         found = [Point(item=item, role="release"), Point(item=item, role="due")]
+    if len(found) == 1 and set(q.tokens) & _POINTS_BACK:
+        # "how many days after quiz 4 is that?" with nothing said before: which one?
+        return Query(Op.DECLINE, reason="which-one")
     if len(found) < 2 or any(point.now for point in found):
         return None  # from now on is a countdown
     attrs = (Attr.HOURS,) if words & _HOURS and not words & DAY_WORDS else ()
