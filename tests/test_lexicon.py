@@ -34,6 +34,15 @@ def test_every_mark_but_the_parsers_own_has_a_pattern():
     assert all(getattr(patterns, name) for name in Patterns.model_fields)
 
 
+def test_no_pattern_looks_for_a_backslash():
+    """Patterns are regular expressions over normalised text, which has no backslashes: a
+    doubled one ('\\\\b' in single quotes) is a word boundary written wrong."""
+    lex = lexicon()
+    groups = [*lex.patterns.model_dump().values(), *lex.unsaid.values()]
+    written = [p for group in groups for p in group] + [phrase.pattern for phrase in lex.phrases]
+    assert [p for p in written if "\\\\" in p] == []
+
+
 def test_files_merge_by_joining_lists_and_normalising_words():
     """Two files' lists are joined and their words normalised (Arabic ي read as Persian ی)."""
     first = LexiconFile.model_validate({"words": {"thanks": ["merci"]}})

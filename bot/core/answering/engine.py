@@ -47,6 +47,9 @@ _TOLD_NOISE = frozenset(
     [*LEX.stopwords, *LEX.words.chatter, *LEX.words.speaker, *LEX.words.greetings]
 )
 # Declines that hold for the whole question, whatever else it asks.
+# Declines that answer the message as asked: the chatter around it changes nothing.
+_KEPT_DECLINES = frozenset({"not-in-syllabus", "unsaid"})
+_CONDITIONAL = frozenset(LEX.words.conditional)
 _FINAL_DECLINES = frozenset({"other-course", "other-term", "other-person", "personal", "solutions"})
 
 
@@ -167,13 +170,19 @@ class Engine:
                 whole, reply_lang
             ), whole  # "solve CA2 for me, just the mlflow part"
         parts: list[_Part] = []
-        for clause in with_antecedents(without_chatter(clauses)):
+        asked = with_antecedents(without_chatter(clauses))
+        for clause in asked:
             if parts and parts[-1].declined and not self.parser.has_subject(clause, now):
                 # "Is there a midterm? how many points?": the second part asks about the first.
                 parts.append(parts[-1])
                 continue
             follow = self._after_previous(clause, parts[-1], now, reply_lang) if parts else None
             parts.append(follow or self._one(clause, now, reply_lang))
+        # A chatty message's decline may come from the telling: the question inside it decides.
+        if not whole.answered and whole.declined in _KEPT_DECLINES and core_of(question) is None:
+            said = self._kept_decline(whole, asked, parts, now, reply_lang)
+            if said is not None:
+                return said
         answered = [p for p in parts if p.answered and p.used and p.used != ("greeting",)]
         covered = {entry for p in answered for entry in p.used}
         if not answered or (whole.answered and covered <= set(whole.used)):
@@ -198,6 +207,33 @@ class Engine:
         # What a follow-up leans on: the last part about an item, a person or grading parts.
         named = [p for p in kept if any(self._names_subject(u) for u in p.used)]
         return answer, (named or kept)[-1]
+
+    def _kept_decline(
+        self, whole: _Part, asked: list[str], parts: list[_Part], now: datetime, lang: str
+    ) -> tuple[Answer, _Part] | None:
+        """Answer a message whose whole reading the syllabus does not cover, with what its
+        other questions do get; None when its clauses are separate questions after all."""
+        if not any(self.parser.has_subject(clause, now) for clause in asked[1:]):
+            return self._answer(whole, lang), whole  # "Where is the final? The same A22?"
+        if not any(part.declined == whole.declined for part in parts):
+            return None
+        # "If I miss a quiz, is there a make-up?": the "if" clause tells, it does not ask.
+        others = [
+            part
+            for clause, part in zip(asked, parts, strict=True)
+            if part.answered and part.used and not set(tokens(clause)[:1]) & _CONDITIONAL
+        ]
+        if not others:
+            return self._answer(whole, lang), whole
+        said = [self._answer(whole, lang), *(self._answer(part, lang) for part in others)]
+        answer = Answer(
+            True,
+            "\n\n".join(a.text for a in said),
+            lang,
+            tuple(dict.fromkeys(u for a in said for u in a.used)),
+            queries=tuple(q for a in said for q in a.queries),
+        )
+        return answer, others[-1]
 
     def _names_subject(self, used: str) -> bool:
         """Tell whether an entry an answer drew on is an item, a person, a part or a book."""

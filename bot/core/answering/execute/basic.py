@@ -57,6 +57,15 @@ def entry(course: Course, query: Query, now: datetime) -> Result:
     return Entry(entry=shown, used=(name,), answered=covered)
 
 
+# The one fact the syllabus gives about a kind of item, beside an attribute it lacks.
+_RELATED_TO_KIND = {
+    "quiz": "fact:quiz_rules",
+    "workshop": "fact:workshops",
+    "project": "faq:project",
+    "assignment": "faq:assignments",
+}
+
+
 def _unsaid(course: Course, query: Query) -> Result:
     """Say what the syllabus lacks, and find the one related fact it does give."""
     subject = query.subject
@@ -66,9 +75,7 @@ def _unsaid(course: Course, query: Query) -> Result:
         related = (
             subject.entry
             or ("fact:final_exam" if subject.parts else None)
-            or {"quiz": "fact:quiz_rules", "workshop": "fact:workshops"}.get(
-                subject.kinds[0] if subject.kinds else ""
-            )
+            or _RELATED_TO_KIND.get(subject.kinds[0] if subject.kinds else "")
         )
     used = (item.id,) if item is not None else ((related,) if related else ())
     return Unsaid(

@@ -90,7 +90,10 @@ def entry(course: Course, result: Entry, lang: str) -> str:
 
 def unsaid(course: Course, result: Unsaid, lang: str) -> str:
     """Say the syllabus does not give what was asked, then the one related fact it has."""
-    lines = [t(lang, "unsaid.head", what=t(lang, f"unsaid.{result.attribute}"))]
+    what = t(lang, f"unsaid.{result.attribute}")
+    if result.item is None and result.related is None:
+        return t(lang, "unsaid.alone", what=what)
+    lines = [t(lang, "unsaid.head", what=what)]
     if result.item is not None:
         item = result.item
         when = facts.item_when(item, lang)
