@@ -170,7 +170,8 @@ class Engine:
                 whole, reply_lang
             ), whole  # "solve CA2 for me, just the mlflow part"
         parts: list[_Part] = []
-        asked = with_antecedents(without_chatter(clauses))
+        said = without_chatter(clauses)
+        asked = with_antecedents(said)
         for clause in asked:
             if parts and parts[-1].declined and not self.parser.has_subject(clause, now):
                 # "Is there a midterm? how many points?": the second part asks about the first.
@@ -180,19 +181,24 @@ class Engine:
             parts.append(follow or self._one(clause, now, reply_lang))
         # A chatty message's decline may come from the telling: the question inside it decides.
         if not whole.answered and whole.declined in _KEPT_DECLINES and core_of(question) is None:
-            said = self._kept_decline(whole, asked, parts, now, reply_lang)
-            if said is not None:
-                return said
+            kept_decline = self._kept_decline(whole, said, parts, now, reply_lang)
+            if kept_decline is not None:
+                return kept_decline
         answered = [p for p in parts if p.answered and p.used and p.used != ("greeting",)]
+        # "Will the final be multiple choice? And when is CA2 due?": what the syllabus does not
+        # say is said beside the answer, not dropped for it.
+        unsaid = [p for p in parts if p.declined == "unsaid" and p.query != whole.query]
         covered = {entry for p in answered for entry in p.used}
-        if not answered or (whole.answered and covered <= set(whole.used)):
+        if not answered or (whole.answered and covered <= set(whole.used) and not unsaid):
             return self._answer(whole, reply_lang), whole
-        if whole.answered and len(answered) < 2:
+        if whole.answered and len(answered) + len(unsaid) < 2:
             return self._answer(whole, reply_lang), whole
         kept: list[_Part] = []
         seen: set[str] = set()
-        for part in answered:
-            if set(part.used) <= seen:
+        for part in parts:
+            if part not in answered and part not in unsaid:
+                continue
+            if part.used and set(part.used) <= seen:
                 continue
             seen.update(part.used)
             kept.append(part)
@@ -209,29 +215,32 @@ class Engine:
         return answer, (named or kept)[-1]
 
     def _kept_decline(
-        self, whole: _Part, asked: list[str], parts: list[_Part], now: datetime, lang: str
+        self, whole: _Part, said: list[str], parts: list[_Part], now: datetime, lang: str
     ) -> tuple[Answer, _Part] | None:
         """Answer a message whose whole reading the syllabus does not cover, with what its
-        other questions do get; None when its clauses are separate questions after all."""
-        if not any(self.parser.has_subject(clause, now) for clause in asked[1:]):
+        other questions do get; None when its clauses (``said``) are separate questions."""
+        if not any(self.parser.has_subject(clause, now) for clause in said[1:]):
             return self._answer(whole, lang), whole  # "Where is the final? The same A22?"
         if not any(part.declined == whole.declined for part in parts):
             return None
         # "If I miss a quiz, is there a make-up?": the "if" clause tells, it does not ask.
         others = [
             part
-            for clause, part in zip(asked, parts, strict=True)
-            if part.answered and part.used and not set(tokens(clause)[:1]) & _CONDITIONAL
+            for clause, part in zip(said, parts, strict=True)
+            if part.answered
+            and part.used
+            and not set(tokens(clause)[:1]) & _CONDITIONAL
+            and self.parser.has_subject(clause, now)
         ]
         if not others:
             return self._answer(whole, lang), whole
-        said = [self._answer(whole, lang), *(self._answer(part, lang) for part in others)]
+        given = [self._answer(whole, lang), *(self._answer(part, lang) for part in others)]
         answer = Answer(
             True,
-            "\n\n".join(a.text for a in said),
+            "\n\n".join(a.text for a in given),
             lang,
-            tuple(dict.fromkeys(u for a in said for u in a.used)),
-            queries=tuple(q for a in said for q in a.queries),
+            tuple(dict.fromkeys(u for a in given for u in a.used)),
+            queries=tuple(q for a in given for q in a.queries),
         )
         return answer, others[-1]
 

@@ -12,7 +12,7 @@ from bot.core.answering.query import Op, Query, Subject
 from bot.core.answering.understand import (
     Question,
 )
-from bot.core.lexicon import lexicon
+from bot.core.lexicon import Mark, lexicon
 
 LEX = lexicon()
 
@@ -20,6 +20,8 @@ LEX = lexicon()
 def retrieved(vocab: Vocabulary, q: Question, now: datetime) -> Query:
     """Find the knowledge-base entry the question asks for, or a list of items."""
     terms = vocab.terms(q.tokens)
+    if Mark.FINAL_EXAM in q.marks and not set(q.tokens) & _EXAM:
+        terms.append("exam")  # "the final" alone is the exam, whatever else "final" names
     if q.kinds and set(terms) <= set(q.kinds) and not q.marks:
         # Only item words ("project phases", "quizzes?"): the list of those items.
         return Query(Op.LIST, Subject(kinds=(q.kinds[0],)))
@@ -44,4 +46,5 @@ def lead_ta(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
 
 
 _LEAD = frozenset(LEX.words.lead)
+_EXAM = frozenset(LEX.words.exam)
 _TA = frozenset(LEX.words.ta)
