@@ -394,9 +394,17 @@ def _listed(tokens: list[str], index: int) -> list[tuple[int, int]]:
         position += 2
     # A bare comma-separated run ("quizzes 2 3 4" after punctuation is dropped).
     while position < len(tokens) and tokens[position].isdigit() and not found:
+        if position + 1 < len(tokens) and tokens[position + 1] in _UNITS_OF_TIME:
+            break  # "CA3 2 days late": an amount of time, not CA2
         found.append((int(tokens[position]), position))
         position += 1
     return found
+
+
+# Words of time after a number make it an amount, not an item's number.
+_UNITS_OF_TIME = frozenset(
+    [*LEX.words.hour_units, *LEX.words.day_units, *LEX.words.week_units, *LEX.words.minute_units]
+)
 
 
 def _phase_nearby(tokens: list[str], index: int) -> bool:

@@ -135,6 +135,7 @@ class Words(_Groups):
     latin_endings: list[str] = Field(default_factory=list)
     moment_back: list[str] = Field(default_factory=list)
     thing_back: list[str] = Field(default_factory=list)
+    future: list[str] = Field(default_factory=list)
     ask_verbs: list[str] = Field(default_factory=list)
     plural_back: list[str] = Field(default_factory=list)
     determiners: list[str] = Field(default_factory=list)

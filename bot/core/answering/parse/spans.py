@@ -39,6 +39,7 @@ _LONG = frozenset(_W.long)
 _REMAINING = frozenset(LEX.order.get("remaining", [])) | frozenset(_W.ahead)
 _SO_FAR = frozenset(_W.so_far)
 _YET = frozenset(_W.yet)
+_WILL = frozenset(_W.future)
 _NEGATIVE = frozenset(_W.negative)
 # A single item's time as a whole: "how many days is it in total", "کلا چند روز وقت داره".
 # "for it": the time one has for an item, not what is left of it ("چند روز وقت داریم براش").
@@ -273,7 +274,8 @@ def _count_filters(vocab: Vocabulary, q: Question, words: set[str]) -> Filters:
     yet = bool(words & _YET and words & _NEGATIVE)
     ahead = bool(words & _REMAINING) or yet
     until_now = any(q.tokens[i : i + 2] == ["تا", "الان"] for i in range(len(q.tokens)))
-    past = (bool(words & _SO_FAR) or until_now) and not ahead
+    # "By Nowruz how many will we have had?": "will" makes "had" a future, not the past.
+    past = (bool(words & _SO_FAR) or until_now) and not ahead and not words & _WILL
     span = q.span if q.span in ("month", "this_week", "next_week", "last_week") else None
     return Filters(
         section=grounding.section_named(vocab.course, q),
