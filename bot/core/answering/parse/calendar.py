@@ -122,6 +122,8 @@ def count(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     """Read "how many quizzes / TAs / phases / references / sessions"."""
     if Mark.COUNT not in q.marks or q.refs or set(q.tokens) & NOT_COUNTED:
         return None
+    if q.span == "day" and set(q.tokens) & AFTER_WORDS:
+        return None  # "how many quizzes after 1 Farvardin?": counted from that day
     name = _countable(q)
     if name is None:
         return None
