@@ -320,6 +320,11 @@ _THAT_DAY = re.compile(
 )
 
 
+def says_that_day(text: str) -> bool:
+    """Tell whether a text points back at a day: "that day", "همون روز", "oon rooz"."""
+    return _THAT_DAY.search(text) is not None
+
+
 def _kept(match: re.Match[str]) -> str:
     """Return the word a replaced phrase keeps ("until" of "until then"), if any."""
     return next((group for group in match.groups() if group), "")

@@ -172,12 +172,14 @@ class Engine:
         parts: list[_Part] = []
         said = without_chatter(clauses)
         asked = with_antecedents(said)
-        for clause in asked:
+        for raw, clause in zip(said, asked, strict=True):
             if parts and parts[-1].declined and not self.parser.has_subject(clause, now):
                 # "Is there a midterm? how many points?": the second part asks about the first.
                 parts.append(parts[-1])
                 continue
-            follow = self._after_previous(clause, parts[-1], now, reply_lang) if parts else None
+            follow = (
+                self._after_previous(raw, clause, parts[-1], now, reply_lang) if parts else None
+            )
             parts.append(follow or self._one(clause, now, reply_lang))
         # A chatty message's decline may come from the telling: the question inside it decides.
         if not whole.answered and whole.declined in _KEPT_DECLINES and core_of(question) is None:
@@ -352,14 +354,22 @@ class Engine:
         )
 
     def _after_previous(
-        self, clause: str, previous: _Part, now: datetime, lang: str
+        self, raw: str, clause: str, previous: _Part, now: datetime, lang: str
     ) -> _Part | None:
-        """Answer "… and the quiz after that?" from the item the previous part was about."""
+        """Answer "… and the quiz after that?" or "… what else happens that day?" from the
+        item the previous part was about (``raw`` is the clause as written, ``clause`` with
+        the subject it borrowed from the one before)."""
         q = self.parser.read(clause, now)
         item = next(
             (found for u in previous.used if (found := self.course.item_by_id(u)) is not None),
             None,
         )
+        moment = item.starts_at or item.release_at if item is not None else None
+        own = self.parser.read(raw, now)
+        if moment is not None and dialogue.says_that_day(raw) and not (own.refs or own.kinds):
+            # "When is the MLflow workshop and what else happens that day?": on its day.
+            said = dialogue.resolve(raw, "", dialogue.date_words(moment))
+            return self._one(said, now, lang)
         kinds = self.parser.focus_kinds(q, q.focus)
         if Mark.AFTER_THAT not in q.marks or item is None or not kinds or q.refs:
             return None

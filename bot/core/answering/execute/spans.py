@@ -78,6 +78,10 @@ def duration(course: Course, query: Query, now: datetime) -> Result:
             unit=unit,
             used=(f"section:{subject.section}",),
         )
+    if "class" in subject.kinds and "term" in query.notes:
+        return Lasting(
+            what="term", sessions=len(held), each=length, unit=unit, used=("count:class",)
+        )
     if "class" in subject.kinds:
         weekdays = tuple(course.data.classes.days)
         what = "week" if "week" in query.notes else "class"

@@ -195,6 +195,9 @@ def duration(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
         return Query(Op.DURATION, Subject(section=section, kinds=("class",)), unit or (Attr.HOURS,))
     if classes and per_week and (in_hours or in_minutes or Mark.COUNT in q.marks):
         return Query(Op.DURATION, Subject(kinds=("class",)), unit, notes=("week",))
+    if classes and (in_hours or in_minutes) and words & _TOTAL:
+        # "how many hours of class in total, if every session happens?": the whole schedule.
+        return Query(Op.DURATION, Subject(kinds=("class",)), unit, notes=("term",))
     # "how many minutes does a lecture last": "last" is the verb, not the last class.
     ordered = bool(words & (_FIRST | _LAST)) and not (in_hours or in_minutes)
     long = in_minutes or words & _LONG or (in_hours and Mark.UNTIL not in q.marks)

@@ -25,6 +25,14 @@ def lasting(course: Course, result: Lasting, lang: str) -> str:
             hours=amount(hours, lang),
             total=amount(hours * result.sessions, lang),
         )
+    if result.what == "term":
+        return t(
+            lang,
+            "answer.class_term",
+            sessions=result.sessions,
+            hours=amount(hours, lang),
+            total=amount(hours * result.sessions, lang),
+        )
     if result.what == "week":
         days = comma(lang).join(t(lang, f"days.{day}") for day in result.days)
         total = hours * result.sessions
