@@ -6,7 +6,6 @@ Run ``python -m tests.questions FILE...`` to print each set's score per category
 from __future__ import annotations
 
 import argparse
-import inspect
 import re
 import sys
 from collections import Counter
@@ -148,10 +147,6 @@ def judge(engine: Engine, cases: list[Case]) -> list[tuple[Case, Answer, list[st
     return results
 
 
-def _remembers(engine: Engine) -> bool:
-    return "context" in inspect.signature(engine.answer).parameters
-
-
 def judge_conversations(
     engine: Engine, conversations: list[Conversation]
 ) -> list[tuple[Conversation, list[tuple[Case, Answer, list[str]]]]]:
@@ -161,11 +156,8 @@ def judge_conversations(
         context = None
         turns = []
         for case in conversation.turns:
-            if _remembers(engine):
-                answer = engine.answer(case.question, case.now, context=context)
-                context = answer.context
-            else:
-                answer = engine.answer(case.question, case.now)
+            answer = engine.answer(case.question, case.now, context=context)
+            context = answer.context
             turns.append((case, answer, failures(case, answer, script_language(case.question))))
         results.append((conversation, turns))
     return results

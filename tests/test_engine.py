@@ -9,7 +9,7 @@ from bot.core.answering.engine import Engine
 from bot.core.calendar import parse_when
 from bot.core.loader import load_course
 from bot.core.text import detect_language, normalize
-from tests.questions import QUESTIONS, judge, load_cases
+from tests.questions import QUESTIONS, judge, judge_conversations, load_cases, load_conversations
 
 COURSE = Path(__file__).resolve().parents[1] / "data" / "mlsd-spring-2023.yaml"
 BEFORE_TERM = parse_when("1401-11-10T12:00")
@@ -40,6 +40,11 @@ def ask(engine, question, now=BEFORE_TERM, lang=None):
         ("questions_blind_e.yaml", 200),
         ("questions_blind_f.yaml", 200),
         ("questions_blind_g.yaml", 200),
+        # Reasoning and conversational questions, written the same way: what-ifs, late-policy
+        # arithmetic, lengths of time, filtered counts, long messages, attributes the
+        # syllabus lacks.
+        ("questions_blind_h.yaml", 200),
+        ("questions_blind_i.yaml", 200),
     ],
 )
 def test_question_set_accuracy(engine, name, minimum):
@@ -51,6 +56,21 @@ def test_question_set_accuracy(engine, name, minimum):
         f"{case.question!r}: {problems}" for case, _, problems in judge(engine, cases) if problems
     ]
     accuracy = 1 - len(failed) / len(cases)
+    assert accuracy >= 0.97, f"{accuracy:.1%}\n" + "\n".join(failed)
+
+
+@pytest.mark.parametrize("name", ["conversations_blind_a.yaml", "conversations_blind_b.yaml"])
+def test_conversation_set_accuracy(engine, name):
+    """Each written set of short conversations is answered turn by turn, each turn leaning on
+    the ones before it, with every turn right in 97% of the conversations or better."""
+    conversations = load_conversations(QUESTIONS.parent / name)
+    assert len(conversations) >= 40
+    failed = [
+        " → ".join(f"{case.question!r}{problems or ''}" for case, _, problems in turns)
+        for _, turns in judge_conversations(engine, conversations)
+        if any(problems for _, _, problems in turns)
+    ]
+    accuracy = 1 - len(failed) / len(conversations)
     assert accuracy >= 0.97, f"{accuracy:.1%}\n" + "\n".join(failed)
 
 

@@ -90,6 +90,11 @@ def compare(course: Course, result: Comparison, lang: str) -> str:
     else:
         line = t(lang, "grade.less", ratio=amount(left.points / right.points, lang), **values)
         verdict = result.asked == "less"
+    if not right.parts:
+        # Against half the grade, the share itself says it best: "57% of the grade".
+        total = course.data.grading.total
+        share = percent(100 * left.points / total, lang)
+        line = f"{line} {t(lang, 'grade.of_grade', name=_side(left, lang), percent=share)}"
     if result.asked is None or verdict is None:
         return line
     return f"{t(lang, 'grade.yes' if verdict else 'grade.no')} {line}"
