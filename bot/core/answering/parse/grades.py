@@ -150,7 +150,13 @@ def arithmetic(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     scored = scored and (bool(found.others_at) or compares or bool(words & _CONDITIONAL))
     many = len(found.mentions) > 1 or any(m.one for m in found.mentions)
     weighs = found.weighs and many and asks_number
-    if not (found.mentions or found.others_at) or not (found.about_grade or scored or weighs):
+    # "the quizzes and the final together?", "their sum": parts added up ask their weight.
+    summed = len({m.part for m in found.mentions}) > 1 and bool(words & _TOGETHER)
+    # ... unless the parts' items are meant: "quiz 6 together with the phase 2 deadline".
+    summed = summed and not (q.refs or q.span or q.day or q.intents or "class" in q.focus)
+    if not (found.mentions or found.others_at) or not (
+        found.about_grade or scored or weighs or summed
+    ):
         return None
     # Scores said of two parts or more ("10 of 12 on the project, the final 2 of 4") are a
     # what-if even without an "if".
