@@ -38,6 +38,8 @@ DEFAULT_NOW_BY_SET = {
         "questions_blind_i.yaml",
         "conversations_blind_a.yaml",
         "conversations_blind_b.yaml",
+        "questions_blind_k.yaml",
+        "conversations_blind_d.yaml",
     )
 }
 # Between two messages of a conversation, unless a turn says `after`.

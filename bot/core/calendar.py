@@ -183,6 +183,30 @@ def format_date(day: date, lang: str) -> str:
     )
 
 
+def format_gregorian(day: date, lang: str) -> str:
+    """Format a date in the Gregorian calendar alone: ``10 Apr 2023`` or ``۱۰ آوریل ۲۰۲۳``."""
+    if lang == "fa":
+        return to_persian_digits(f"{day.day} {_GREGORIAN_MONTHS_FA[day.month]} {day.year}")
+    return f"{day.day} {GREGORIAN_MONTHS[day.month]} {day.year}"
+
+
+_GREGORIAN_MONTHS_FA = (
+    "",
+    "ژانویه",
+    "فوریه",
+    "مارس",
+    "آوریل",
+    "مه",
+    "ژوئن",
+    "ژوئیه",
+    "اوت",
+    "سپتامبر",
+    "اکتبر",
+    "نوامبر",
+    "دسامبر",
+)
+
+
 def format_time(moment: datetime | time, lang: str) -> str:
     """Format a wall-clock time as HH:MM, in Persian digits for Persian."""
     text = f"{moment.hour:02d}:{moment.minute:02d}"

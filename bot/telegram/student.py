@@ -301,14 +301,14 @@ async def question(update: Update, context: BotContext) -> None:
     token = desk.offer_token(update, services)
 
     async def deliver(answer: Answer) -> None:
-        offered = token is not None and answer.unknown
+        offered = token is not None and answer.for_staff
         keyboard = desk.ask_keyboard(answer.lang, token) if token and offered else None
         await reply(update, context, escape(answer.text), keyboard)
 
     # Follow-ups ("and quiz 4?") lean on the same user's last question in this chat.
     chat = update.effective_chat
     answer = await services.answer(user, text, deliver, chat_id=chat.id if chat else None)
-    if token is not None and answer.unknown:
+    if token is not None and answer.for_staff:
         desk.remember_offer(services, token, user.id, text, answer)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.core.answering import grounding
@@ -61,6 +61,10 @@ class Context:
     # The moment the answer worked out rather than looked up ("the latest CA2 may go in"):
     # what "that" points at in "what weekday is that?".
     moment: datetime | None = None
+    # The items the last answers were about, the latest last (what "between them" spans),
+    # and the items the last list or count named (what "the first of those" picks from).
+    recent: tuple[Ref, ...] = ()
+    listed: tuple[Ref, ...] = ()
 
     def fresh(self, now: datetime) -> bool:
         """Tell whether a message at ``now`` may still lean on this context."""
@@ -68,7 +72,7 @@ class Context:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the context as plain data (JSON-ready)."""
-        data = {
+        data: dict[str, Any] = {
             "query": self.query.to_dict(),
             "subject": _subject_data(self.subject),
             "at": self.at.isoformat(),
@@ -77,6 +81,9 @@ class Context:
             data["together"] = _subject_data(self.together)
         if self.moment is not None:
             data["moment"] = self.moment.isoformat()
+        for name in ("recent", "listed"):
+            if getattr(self, name):
+                data[name] = [_ref_data(ref) for ref in getattr(self, name)]
         return data
 
     @classmethod
@@ -89,11 +96,18 @@ class Context:
             datetime.fromisoformat(data["at"]),
             _subject_of(together) if together is not None else None,
             datetime.fromisoformat(moment) if moment is not None else None,
+            tuple(_subject_of({"items": data.get("recent") or []}).items),
+            tuple(_subject_of({"items": data.get("listed") or []}).items),
         )
 
 
 def _subject_data(subject: Subject) -> dict[str, Any]:
     found: dict[str, Any] = Query(Op.LOOKUP, subject).to_dict().get("subject", {})
+    return found
+
+
+def _ref_data(ref: Ref) -> dict[str, Any]:
+    found: dict[str, Any] = _subject_data(Subject(items=(ref,)))["items"][0]
     return found
 
 
@@ -123,7 +137,22 @@ def remember(
             parts=tuple(dict.fromkeys((*before.parts, *subject.parts))),
         )
     moment = result.latest if isinstance(result, LateFacts) else None
-    return Context(query, subject, now, together, moment)
+    used = _items_used(course, result)
+    earlier = previous.recent if previous is not None else ()
+    recent = tuple(dict.fromkeys((*earlier, *used)))[-_RECENT:] if len(used) <= 2 else earlier
+    # A list or count is what "the first of those" picks from, until another list comes.
+    listed = used if len(used) > 1 else previous.listed if previous is not None else ()
+    return Context(query, subject, now, together, moment, recent, listed)
+
+
+# How many of the items asked about lately a context keeps.
+_RECENT = 3
+
+
+def _items_used(course: Course, result: Result) -> tuple[Ref, ...]:
+    """Return the items an answer drew on, in its order."""
+    items = [item for u in result.used if (item := course.item_by_id(u)) is not None]
+    return tuple(Ref(i.kind, i.number, _workshop_name(i.id)) for i in items)
 
 
 # A query asked again of a new subject ("and quiz 4?") carries this note.
@@ -356,11 +385,17 @@ def plural_back(q: Question) -> bool:
 
 def day_of(course: Course, subject: Subject) -> str | None:
     """Return the day of the remembered item, in words the parser reads: "1 Khordad 1402"."""
+    day = date_of(course, subject)
+    return date_words(day) if day is not None else None
+
+
+def date_of(course: Course, subject: Subject) -> date | None:
+    """Return the day of the remembered item: its own day, else its release's."""
     for ref in subject.items:
         item = grounding.item_named(course, ref)
         moment = item.starts_at or item.release_at if item is not None else None
         if moment is not None:
-            return date_words(moment)
+            return moment.date()
     return None
 
 
@@ -378,9 +413,10 @@ def points_at_moment(q: Question) -> bool:
     return bool(words & _AT_MOMENT) and not words & _AT_THING
 
 
-def date_words(moment: datetime) -> str:
-    """Return a moment's day in words the parser reads: "16 Ordibehesht 1402"."""
-    return format_date(moment.date(), "en").split(" ", 1)[1].split(" (")[0]
+def date_words(moment: datetime | date) -> str:
+    """Return a day in words the parser reads: "16 Ordibehesht 1402"."""
+    day = moment.date() if isinstance(moment, datetime) else moment
+    return format_date(day, "en").split(" ", 1)[1].split(" (")[0]
 
 
 _AT_MOMENT = frozenset(LEX.words.moment_back)
@@ -526,16 +562,3 @@ def given_words(query: Query) -> str:
     if query.op is not Op.LATE or query.given.delay_hours is None:
         return ""
     return f"{query.given.delay_hours:g} hours late"
-
-
-def with_value(previous: Query, q: Question) -> Query | None:
-    """Ask a previous late-policy question again with a new delay: "and 50 hours?",
-    "۵ روز چی؟"."""
-    from bot.core.answering.parse.policy import durations
-
-    if previous.op is not Op.LATE or previous.given.delay_hours is None:
-        return None
-    found = [d for d in durations(q) if d.role == "delay"]
-    if len(found) != 1 or len(content(q)) > SHORT:
-        return None
-    return replace(previous, given=replace(previous.given, delay_hours=found[0].hours))

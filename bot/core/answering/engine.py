@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.core.answering import dialogue
+from bot.core.answering import dialogue, followups
 from bot.core.answering.clauses import (
     Core,
     core_of,
@@ -49,6 +49,21 @@ _TOLD_NOISE = frozenset(
 # Declines that hold for the whole question, whatever else it asks.
 # Declines that answer the message as asked: the chatter around it changes nothing.
 _KEPT_DECLINES = frozenset({"not-in-syllabus", "unsaid"})
+# Declines that are answers in themselves, or ask the student to say which one: the staff
+# have nothing to add.
+_ON_PRINCIPLE = frozenset(
+    {
+        "other-course",
+        "other-term",
+        "other-person",
+        "personal",
+        "solutions",
+        "campus",
+        "no-phone",
+        "no-such-item",
+        "which-one",
+    }
+)
 _CONDITIONAL = frozenset(LEX.words.conditional)
 _FINAL_DECLINES = frozenset({"other-course", "other-term", "other-person", "personal", "solutions"})
 
@@ -75,6 +90,13 @@ class Answer:
         """Tell whether the engine did not know: not answered, declined for no reason, and
         drawn from no entry (the fallback), as opposed to a decline that itself answers."""
         return not self.answered and self.declined is None and not self.used
+
+    @property
+    def for_staff(self) -> bool:
+        """Tell whether the course staff could answer what the engine did not: the fallback,
+        or something the syllabus does not say, but not a decline on principle (another
+        course, someone's grades, solving the homework) or a question to say again."""
+        return not self.answered and self.declined not in _ON_PRINCIPLE
 
 
 @dataclass(frozen=True)
@@ -290,11 +312,11 @@ class Engine:
             # "is there a party?", "is it hard?", "thanks": words the course knows nothing
             # of ask something new, and a greeting asks nothing at all.
             return None
-        again = dialogue.with_value(context.query, q)
-        if again is not None:
-            part = self._run(
-                replace(again, notes=(*again.notes, dialogue.SAME_QUESTION)), now, lang
-            )
+        refined = followups.refine(self.course, q, context)
+        if refined is not None:
+            # "in hours?", "the first of those?", "days between them?": the last question,
+            # refined.
+            part = self._run(refined, now, lang)
             return (self._answer(part, lang), part) if part.answered else None
         opens = dialogue.opens_follow_up(q)
         short = own.empty() and len(dialogue.content(q)) <= dialogue.SHORT

@@ -43,6 +43,7 @@ class Op(StrEnum):
     OVERVIEW = "overview"  # what's next: the next class, quiz and deadline
     REMAINING = "remaining"  # everything still ahead this term
     DONE = "done"  # the events of a kind that already happened
+    DAY = "day"  # a day in both calendars, with its weekday
     ENTRY = "entry"  # a knowledge-base entry: a policy, a person, a page, an FAQ
     DECLINE = "decline"  # declined on principle; ``reason`` says why
     GREET = "greet"  # a greeting or thanks

@@ -337,6 +337,13 @@ class Overview(Result):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DayFacts(Result):
+    """A day in both calendars."""
+
+    day: date
+
+
+@dataclass(frozen=True, kw_only=True)
 class Weekday(Result):
     """A day's weekday, said before the answer to the rest of the question."""
 

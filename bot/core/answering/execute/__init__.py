@@ -50,6 +50,7 @@ EXECUTORS: dict[Op, Executor] = {
     Op.PICK: calendar.pick,
     Op.REMAINING: calendar.remaining,
     Op.DONE: calendar.done,
+    Op.DAY: calendar.day,
     Op.AGENDA: calendar.agenda,
     Op.OVERVIEW: calendar.overview,
 }

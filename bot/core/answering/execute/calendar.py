@@ -17,6 +17,7 @@ from bot.core.answering.results import (
     ClassOnDay,
     Countdown,
     Counted,
+    DayFacts,
     Done,
     Entry,
     Listed,
@@ -252,6 +253,12 @@ def ahead(course: Course, query: Query, now: datetime) -> Result:
         found[-1] for kind in kinds if (found := grounding.matching(course, kind, item_kinds))
     )
     return Ahead(kinds=kinds, events=(), last=last, used=tuple(e.source_id for e in last))
+
+
+def day(course: Course, query: Query, now: datetime) -> Result:
+    """Give a day in both calendars."""
+    assert query.filters.start is not None
+    return DayFacts(day=query.filters.start)
 
 
 def done(course: Course, query: Query, now: datetime) -> Result:

@@ -16,6 +16,7 @@ from bot.core.answering.results import (
     Countdown,
     Counted,
     CountedEvents,
+    DayFacts,
     Declined,
     Done,
     Entry,
@@ -41,7 +42,7 @@ from bot.core.answering.results import (
     Weights,
     WhatIf,
 )
-from bot.core.calendar import format_date, weekday_name
+from bot.core.calendar import format_date, format_gregorian, weekday_name
 from bot.core.course import Course
 from bot.core.i18n import t
 
@@ -51,6 +52,18 @@ Renderer = Callable[[Course, Any, str], str]
 def render(course: Course, result: Result, lang: str) -> str:
     """Word ``result`` in ``lang``."""
     return RENDERERS[type(result)](course, result, lang)
+
+
+def day(course: Course, result: DayFacts, lang: str) -> str:
+    """Say a day in both calendars, with its weekday."""
+    jalali = format_date(result.day, lang).split(" ", 1)[1].split(" (")[0]
+    return t(
+        lang,
+        "answer.day",
+        jalali=jalali,
+        gregorian=format_gregorian(result.day, lang),
+        weekday=weekday_name(result.day, lang),
+    )
 
 
 def weekday(course: Course, result: Weekday, lang: str) -> str:
@@ -96,4 +109,5 @@ RENDERERS: dict[type[Result], Renderer] = {
     Agenda: calendar.agenda,
     Overview: calendar.overview,
     Weekday: weekday,
+    DayFacts: day,
 }
