@@ -168,9 +168,12 @@ class Services:
         if data is None:
             return None
         try:
-            return Context.from_dict(data)
-        except (KeyError, TypeError, ValueError):
+            context = Context.from_dict(data)
+        except (AttributeError, KeyError, TypeError, ValueError):
             return None  # written by another version: no context beats a wrong one
+        # The engine compares its time with the aware clock: a naive one would fail the
+        # answer, and every answer after it until the row is forgotten.
+        return context if context.at.tzinfo is not None else None
 
     def language_of(self, user: User | None, question: str | None = None) -> str:
         """Return the language to answer ``user`` in, recording the user on first contact."""
