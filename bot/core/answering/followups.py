@@ -17,7 +17,7 @@ from datetime import date
 
 from bot.core.answering.dialogue import SHORT, Context, content, date_of, plural_back
 from bot.core.answering.parse.words import DAY_WORDS, INTENT_ATTRS, LEX
-from bot.core.answering.query import Attr, Filters, Op, Point, Query, Ref, Subject
+from bot.core.answering.query import Attr, Filters, Late, Op, Point, Query, Ref, Subject
 from bot.core.answering.understand import Question, kind_of
 from bot.core.course import Course
 
@@ -58,6 +58,9 @@ def in_unit(course: Course, q: Question, context: Context) -> Query | None:
     previous = context.query
     if previous.op is Op.LATE:
         return replace(previous, notes=(*previous.notes, "hours"))
+    if previous.subject.entry == "faq:late-policy":
+        # "how many days late can I hand in?" → "in hours?": the most delay, in hours.
+        return Query(Op.LATE, late=Late.MAX_DELAY, notes=("hours",))
     if previous.op in (Op.DURATION, Op.GAP):
         return replace(previous, attrs=(unit,))
     if previous.subject.entry == "faq:classes" or "class" in previous.subject.kinds:

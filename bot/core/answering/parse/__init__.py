@@ -24,6 +24,8 @@ Reading = Callable[[Vocabulary, Question, datetime], Query | None]
 # The readings in order of precedence: the first that recognises a question wins.
 READINGS: tuple[Reading, ...] = (
     declines.greeting,
+    # What the course staff answered a student before is their word on it.
+    retrieve.staff_answered,
     # The late policy's arithmetic: "CA2 two days late after my free days: how much?"
     policy.late,
     # Arithmetic on the grade before declines: "the highest total if I skip the final" asks
@@ -44,6 +46,7 @@ READINGS: tuple[Reading, ...] = (
     calendar.count,
     calendar.around_break,
     calendar.after_day,
+    calendar.day_in_other_calendar,
     calendar.term,
     calendar.until,
     calendar.each,

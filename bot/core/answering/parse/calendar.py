@@ -27,6 +27,7 @@ from bot.core.answering.parse.words import (
     ITEM_KINDS,
     LEAD_WORDS,
     NOT_COUNTED,
+    OTHER_CALENDAR,
     OTHER_NOUNS,
     START_WORDS,
     TOWARDS_WORDS,
@@ -176,6 +177,15 @@ def _break_event(vocab: Vocabulary, kinds: tuple[str, ...], filters: Filters) ->
         grounding.around_break(vocab.course, kind, filters.before_break) is not None
         for kind in kinds
     )
+
+
+def day_in_other_calendar(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
+    """Read "what is 21 Farvardin 1402 in Gregorian?", "۱۰ آوریل به شمسی چند میشه؟"."""
+    if q.day is None or q.span != "day" or q.refs or q.kinds:
+        return None
+    if not set(q.tokens) & OTHER_CALENDAR:
+        return None
+    return Query(Op.DAY, filters=Filters(span="day", start=q.day, end=q.day))
 
 
 def after_day(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:

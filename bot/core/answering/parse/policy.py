@@ -245,9 +245,7 @@ def _max_delay(
     vocab: Vocabulary, q: Question, words: set[str], items: Refs, now: datetime
 ) -> Query | None:
     """Read "at most how many hours late can one submission be?"."""
-    # "at most how late", or "how many days late can one hand in?" (چند روز میشه دیر داد؟).
-    how_long = bool(words & _ASKING and words & (_HOURS | _DAYS) and words & _CAN)
-    if not ((words & _MOST or how_long) and _about_late(q, words)) or words & _FREE:
+    if not (words & _MOST and _about_late(q, words)) or words & _FREE:
         return None
     if any(d.role == "delay" for d in durations(q)):
         return None

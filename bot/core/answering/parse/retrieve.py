@@ -34,6 +34,18 @@ def retrieved(vocab: Vocabulary, q: Question, now: datetime) -> Query:
     return Query(Op.UNKNOWN)
 
 
+def staff_answered(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
+    """Answer with an entry the course staff wrote for a question like this one: their
+    answer outranks "the syllabus doesn't say" and every reading of the syllabus."""
+    staff = vocab.staff_entries
+    if not staff:
+        return None
+    matches = vocab.index.search(vocab.terms(q.tokens))
+    if matches and matches[0].entry in staff and matches[0].score >= CONFIDENT:
+        return Query(Op.ENTRY, Subject(entry=matches[0].entry))
+    return None
+
+
 def lead_ta(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     """Read "lead TA mail", "head TA?", "تی ای اصلی کیه": the lead TA, not every TA."""
     words = set(q.tokens)

@@ -46,6 +46,10 @@ class Vocabulary:
         self.course_words = frozenset(tokens(names))
         self.own_names = scope.own_names(course)
         self.index = Index(entries.documents(course))
+        # The entries the course staff wrote answering students' questions.
+        self.staff_entries = frozenset(
+            f"faq:{entry.id}" for entry in course.data.faq if entry.source == "staff"
+        )
         self.term_days = (course.first_day(), course.last_day())
         # Names with "and" in them ("Deployment and Monitoring", "استقرار و پایش") are one
         # subject, not two clauses.

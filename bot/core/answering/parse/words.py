@@ -14,6 +14,7 @@ ALSO_ASKED = 0.6
 # Terms that name items or their dates rather than a topic of their own.
 ITEM_TERMS = frozenset(LEX.words.item_terms)
 SMALL_TALK = frozenset(LEX.words.small_talk)
+OTHER_CALENDAR = frozenset(LEX.words.other_calendar)
 EXCEPT_WORDS = frozenset(LEX.words.except_)
 ANOTHER_WORDS = frozenset(LEX.words.another)
 LEAD_WORDS = frozenset(LEX.words.lead)
