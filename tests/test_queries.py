@@ -78,10 +78,17 @@ def test_defaults_are_left_out_of_the_plain_form():
 
 @pytest.mark.parametrize(
     "data",
-    [{"op": "fly"}, {"op": "lookup", "attrs": ["colour"]}, {"op": "late", "late": "never"}],
+    [
+        {"op": "fly"},
+        {"op": "lookup", "attrs": ["colour"]},
+        {"op": "late", "late": "never"},
+        {"op": "lookup", "subject": {"items": [{"kind": "quiz", "number": "three"}]}},
+        {"op": "late", "given": {"delay_hours": "ten"}},
+        {"op": "pick", "filters": {"order": "sideways"}},
+    ],
 )
 def test_a_query_with_an_unknown_value_is_refused(data):
-    """A plain query naming an operation, attribute or late question that does not exist is an
-    error, not a query that silently asks something else."""
+    """A plain query naming an operation, attribute or late question that does not exist, or
+    holding a value of the wrong type, is an error, not a query that fails mid-answer."""
     with pytest.raises(ValueError):
         Query.from_dict(data)

@@ -172,6 +172,9 @@ def resolved(course: Course, query: Query, result: Result) -> Subject:
     if role and role not in kinds and items:
         kinds.append(role)
     person = next((u.split(":", 1)[1] for u in used if u.startswith("staff:")), None)
+    if person is None and "faq:instructor" in used:
+        # "Who teaches MLSD?" is answered from an entry, and is about one person.
+        person = next((p.id for p in course.staff_by_role("instructor")), None)
     parts = tuple(u.split(":", 1)[1] for u in used if u.startswith("grading:"))
     section = next((u.split(":", 1)[1] for u in used if u.startswith("section:")), None)
     entry = next((u for u in used if u.startswith(("faq:", "staff:", "reference:"))), None)
@@ -406,6 +409,14 @@ def others_of(q: Question, own: Subject, previous: Subject) -> bool:
     return staff_only and previous.person is not None and bool(set(q.tokens) & _OTHER)
 
 
+def asks_of_a_person(q: Question) -> bool:
+    """Tell whether a message points back at a person: "his email?", "ایمیل ایشون؟"."""
+    return bool(set(q.tokens) & _PERSON_BACK)
+
+
+_PERSON_BACK = frozenset(LEX.words.person_back)
+
+
 def points_at_moment(q: Question) -> bool:
     """Tell whether a message points back at a moment ("what weekday is that?", "اون روز")
     rather than at a thing ("when is it due?")."""
@@ -532,10 +543,17 @@ def with_subject(previous: Query, subject: Subject) -> Query | None:
         kept.update(items=subject.items, anchor=None, relation=None, entry=None)
         if previous.op is Op.GAP:
             return None
-        return replace(previous, subject=Subject(**kept))
+        # A quiz or a workshop has no release or deadline: "and quiz 4?" after "CA2 due?".
+        dated = all(ref.kind in ("assignment", "project") for ref in subject.items)
+        attrs = tuple(a for a in previous.attrs if dated or a not in _ITEM_DATES)
+        return replace(previous, subject=Subject(**kept), attrs=attrs)
     if previous.op in (Op.PICK, Op.COUNT, Op.LIST, Op.AGENDA) and subject.kinds:
         return replace(previous, subject=replace(previous.subject, kinds=subject.kinds))
     return None
+
+
+# The dates only assignments and project phases have.
+_ITEM_DATES = frozenset({Attr.RELEASE, Attr.DEADLINE})
 
 
 def the_other(course: Course, q: Question, own: Subject, remembered: Subject) -> Subject:

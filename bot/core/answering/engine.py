@@ -307,6 +307,10 @@ class Engine:
                 return None
             part = self._run(replace(same, notes=(*same.notes, dialogue.SAME_QUESTION)), now, lang)
             return (self._answer(part, lang), part) if part.answered else None
+        if dialogue.asks_of_a_person(q) and context.subject.person is None:
+            # "his email?" after "when is CA2 due?": no one was asked about.
+            part = self._run(Query(Op.DECLINE, reason="which-one"), now, lang)
+            return self._answer(part, lang), part
         strange = dialogue.strange_topic(q, self.parser.strange_words(q))
         if strange or self.parser.greeting(q, now) is not None:
             # "is there a party?", "is it hard?", "thanks": words the course knows nothing
@@ -328,7 +332,9 @@ class Engine:
         subject = subject or context.subject
         # "the one after it": another of its kind, placed by the same moment.
         relative = bool(set(q.tokens) & (_RELATIVE_WORDS | dialogue.RELATIVE_PRONOUNS))
-        words = dialogue.words_for(self.course, subject, role=not relative)
+        # "when is it due?" after "when is CA2 released?": its own role, not the one before.
+        own_role = bool(q.intents & {"due", "release"})
+        words = dialogue.words_for(self.course, subject, role=not (relative or own_role))
         words = f"{words} {dialogue.given_words(context.query)}".strip()
         if context.moment is not None and dialogue.points_at_moment(q):
             words = dialogue.date_words(context.moment)

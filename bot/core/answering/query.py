@@ -9,10 +9,11 @@ messages, or proposed by another parser.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from datetime import date
 from enum import StrEnum
-from typing import Any, Literal
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 ItemKindName = Literal["quiz", "assignment", "project", "workshop"]
 EventKindName = Literal["class", "quiz", "release", "deadline", "workshop"]
@@ -235,6 +236,7 @@ class Query:
         other = data.get("other")
         filters = dict(data.get("filters") or {})
         filters["item_kinds"] = tuple(filters.get("item_kinds", ()))
+        filters["without"] = tuple(filters.get("without", ()))
         for name in ("start", "end"):
             if filters.get(name):
                 filters[name] = date.fromisoformat(filters[name])
@@ -244,7 +246,7 @@ class Query:
         if given.get("on_day"):
             given["on_day"] = date.fromisoformat(given["on_day"])
         points = tuple(_point(point) for point in data.get("points", ()))
-        return cls(
+        query = cls(
             op=Op(data["op"]),
             points=points,
             subject=subject,
@@ -256,6 +258,41 @@ class Query:
             reason=data.get("reason"),
             notes=tuple(data.get("notes", ())),
         )
+        _checked(query)
+        return query
+
+
+def _checked(value: Any) -> None:
+    """Check that every field of a value built from plain data holds its declared type, so data
+    from elsewhere (a stored context, another parser) fails here with a ValueError rather
+    than later, mid-answer."""
+    hints = get_type_hints(type(value))
+    for item in fields(value):
+        if not _fits(getattr(value, item.name), hints[item.name]):
+            raise ValueError(f"{type(value).__name__}.{item.name}: {getattr(value, item.name)!r}")
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    """Tell whether ``value`` is of the type ``hint`` (the types queries are made of)."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin in (UnionType, Union):
+        return any(_fits(value, arg) for arg in args)
+    if origin is Literal:
+        return value in args
+    if origin is tuple:
+        return isinstance(value, tuple) and all(_fits(v, args[0]) for v in value)
+    if hint is type(None):
+        return value is None
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(hint, type) and is_dataclass(hint):
+        if not isinstance(value, hint):
+            return False
+        _checked(value)
+        return True
+    return isinstance(value, hint)
 
 
 def _point(data: dict[str, Any]) -> Point:
