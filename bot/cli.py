@@ -216,8 +216,8 @@ def _read_state(settings: Settings, read: Callable[[DbEngine], _T]) -> _T | None
 
 def _range(args: argparse.Namespace, settings: Settings) -> tuple[datetime | None, datetime | None]:
     """Return --from and --to as moments (--to to the end of its day), refusing a reversed pair."""
-    start = _moment(args.start, settings)
-    end = _moment(args.end, settings, end_of_day=True)
+    start = _moment(args.start, settings, flag="--from")
+    end = _moment(args.end, settings, end_of_day=True, flag="--to")
     if start is not None and end is not None and end < start:
         raise UsageError(f"--to {args.end} is before --from {args.start}")
     return start, end
@@ -237,10 +237,15 @@ def _nothing(args: argparse.Namespace, line: str) -> None:
     print(line, file=sys.stderr if args.json else sys.stdout)
 
 
-def _moment(text: str | None, settings: Settings, *, end_of_day: bool = False) -> datetime | None:
+def _moment(
+    text: str | None, settings: Settings, *, end_of_day: bool = False, flag: str = "--now"
+) -> datetime | None:
     if text is None:
         return None
-    return parse_when(text, settings.tz, end_of_day=end_of_day)
+    try:
+        return parse_when(text, settings.tz, end_of_day=end_of_day)
+    except CalendarError as exc:
+        raise UsageError(f"{flag}: {exc}") from exc
 
 
 def _now(settings: Settings, given: str | None = None) -> datetime:
@@ -251,6 +256,7 @@ def _now(settings: Settings, given: str | None = None) -> datetime:
 
 
 def _ask(args: argparse.Namespace) -> int:
+    from bot.core import asking
     from bot.core.answering.engine import Engine
 
     if args.question and not " ".join(args.question).strip():
@@ -264,7 +270,7 @@ def _ask(args: argparse.Namespace) -> int:
         questions = (line.rstrip("\r\n") for line in sys.stdin)
     out = sys.stdout
     for question in questions:
-        answer = engine.answer(question, now, args.lang)
+        answer = asking.answer(engine, question, now, args.lang)
         if args.json:
             record = {
                 "question": question,

@@ -15,6 +15,7 @@ from telegram import Update, User
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot import storage
+from bot.core import asking
 from bot.core.answering.engine import Answer, Engine
 from bot.core.course import Course
 from bot.core.loader import load_course
@@ -134,7 +135,7 @@ class Services:
         """
         lang = self.reply_language(user, question)
         now = self.now()
-        answer = self.knowledge.engine.answer(question, now, lang)
+        answer = asking.answer(self.knowledge.engine, question, now, lang)
         try:
             await deliver(answer)
         finally:
