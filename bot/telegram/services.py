@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy.engine import Engine as DbEngine
+from sqlalchemy.exc import OperationalError
 from telegram import Update, User
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
@@ -141,6 +142,13 @@ class Services:
         finally:
             # After delivery, so the student does not wait for the writes; done either way,
             # and before this chat's next update.
+            self._log_question(user, question, answer, now, via)
+        return answer
+
+    def _log_question(
+        self, user: User, question: str, answer: Answer, now: datetime, via: str
+    ) -> None:
+        try:
             storage.note_question(
                 self.db,
                 user.id,
@@ -154,14 +162,28 @@ class Services:
                 reason=answer.declined,
                 via=via,
             )
-        return answer
+        except OperationalError as error:
+            # The student has the answer; only the statistics miss this question.
+            log.warning("could not log a question: %s", storage.one_line(error))
 
     def language_of(self, user: User | None, question: str | None = None) -> str:
         """Return the language to answer ``user`` in, recording the user on first contact."""
         if user is None:
             return "en"
-        stored = storage.remember_user(self.db, user.id, self.now())
+        try:
+            stored = storage.remember_user(self.db, user.id, self.now())
+        except OperationalError as error:
+            # Recording a first contact can wait (a full disk, say); answering cannot. A write
+            # the update truly needs fails again, and is reported then.
+            log.debug("could not record user %s: %s", user.id, storage.one_line(error))
+            stored = self._stored_language(user.id)
         return self._resolved(user, stored, question)
+
+    def _stored_language(self, user_id: int) -> str | None:
+        try:
+            return storage.get_language(self.db, user_id)
+        except OperationalError:
+            return None
 
     def reply_language(self, user: User, question: str) -> str:
         """Return the language to answer ``user`` in, only reading the database: the hot path
