@@ -225,8 +225,8 @@ def _read_state(settings: Settings, read: Callable[[DbEngine], _T]) -> _T | None
 
 def _range(args: argparse.Namespace, settings: Settings) -> tuple[datetime | None, datetime | None]:
     """Return --from and --to as moments (--to to the end of its day), refusing a reversed pair."""
-    start = _moment(args.start, settings)
-    end = _moment(args.end, settings, end_of_day=True)
+    start = _moment(args.start, settings, flag="--from")
+    end = _moment(args.end, settings, end_of_day=True, flag="--to")
     if start is not None and end is not None and end < start:
         raise UsageError(f"--to {args.end} is before --from {args.start}")
     return start, end
@@ -246,10 +246,15 @@ def _nothing(args: argparse.Namespace, line: str) -> None:
     print(line, file=sys.stderr if args.json else sys.stdout)
 
 
-def _moment(text: str | None, settings: Settings, *, end_of_day: bool = False) -> datetime | None:
+def _moment(
+    text: str | None, settings: Settings, *, end_of_day: bool = False, flag: str = "--now"
+) -> datetime | None:
     if text is None:
         return None
-    return parse_when(text, settings.tz, end_of_day=end_of_day)
+    try:
+        return parse_when(text, settings.tz, end_of_day=end_of_day)
+    except CalendarError as exc:
+        raise UsageError(f"{flag}: {exc}") from exc
 
 
 def _now(settings: Settings, given: str | None = None) -> datetime:
@@ -260,6 +265,7 @@ def _now(settings: Settings, given: str | None = None) -> datetime:
 
 
 def _ask(args: argparse.Namespace) -> int:
+    from bot.core import asking
     from bot.core.answering.engine import Engine
 
     if args.question and not " ".join(args.question).strip():
@@ -283,7 +289,7 @@ def _ask(args: argparse.Namespace) -> int:
                 conversation, turn, context = conversation + 1, 0, None
             continue
         asked_at = now + timedelta(minutes=turn) if args.chat else now
-        answer = engine.answer(question, asked_at, args.lang, context=context)
+        answer = asking.answer(engine, question, asked_at, args.lang, context=context)
         if args.chat:
             context, turn = answer.context, turn + 1
         _print_answer(out, args, question, answer, (conversation, turn))

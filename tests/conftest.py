@@ -33,6 +33,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from bot.settings import Settings
 from bot.storage import make_engine
+from tests.support import services
 from tests.support.bot_api import BotApiDouble, SentRecord
 from tests.support.postgres import PostgresError, PostgresServer
 
@@ -60,6 +61,12 @@ class Clock:
     def advance(self, **delta: float) -> None:
         """Move the clock forward."""
         self.now += timedelta(**delta)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say, one line each, which services were missing and how to get them."""
+    for reason in services.missing.values():
+        terminalreporter.write_line(f"skipped tests: {reason}", yellow=True)
 
 
 @pytest.fixture
@@ -100,13 +107,17 @@ def db(settings: Settings) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
-    """Start one real PostgreSQL server for the whole run; CI fails loudly if it cannot."""
+    """Start one real PostgreSQL server for the whole run (installing Debian's package first
+    when the tests run as root); skip without it, or fail in CI."""
+    services.require(services.POSTGRESQL)
     try:
         server = PostgresServer().start()
     except PostgresError as error:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"PostgreSQL is required in CI: {error}", pytrace=False)
-        pytest.skip(f"PostgreSQL unavailable: {error}")
+        reason = f"PostgreSQL could not start: {' '.join(str(error).split())}"
+        services.missing["PostgreSQL"] = reason
+        if services.in_ci():
+            pytest.fail(f"{reason} (required in CI)", pytrace=False)
+        pytest.skip(reason)
     # A run stopped with SIGTERM (e.g. by `timeout`) skips fixture teardown: stop the server
     # first, or it would outlive the run (pg_ctl detaches it from this process).
     previous = signal.getsignal(signal.SIGTERM)

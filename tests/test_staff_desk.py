@@ -111,10 +111,10 @@ async def send_to_staff(
     return cards(bot.api)[-1]
 
 
-async def staff_answers(bot: Bot, card: SentRecord, text: str, name: str = "Sara") -> None:
-    """Have a staff member reply to a card in the staff chat."""
+async def staff_answers(bot: Bot, card: SentRecord, text: str, name: str = "Sara") -> int:
+    """Have a staff member reply to a card in the staff chat; return the reply's id."""
     assert card.message_id is not None
-    bot.api.push_text(
+    update = bot.api.push_text(
         TA,
         text,
         chat_id=STAFF_CHAT,
@@ -123,6 +123,7 @@ async def staff_answers(bot: Bot, card: SentRecord, text: str, name: str = "Sara
         reply_to_message_id=card.message_id,
     )
     await bot.handled()
+    return int(update["message"]["message_id"])
 
 
 async def test_only_a_question_the_bot_does_not_know_gets_the_button(desk_bot: Bot) -> None:
@@ -238,7 +239,7 @@ async def test_a_long_answer_is_split_and_a_second_reply_is_refused(desk_bot: Bo
     is not sent, and an edited reply is not passed on."""
     card = await send_to_staff(desk_bot, STUDENT)
     answer = " ".join(f"word{n}" for n in range(1200))
-    await staff_answers(desk_bot, card, answer)
+    reply_id = await staff_answers(desk_bot, card, answer)
     await asyncio.to_thread(desk_bot.api.wait_for_count, 3, "sendMessage", 5.0, chat_id=STUDENT)
     await asyncio.sleep(0.2)
     pieces = [r.plain_text or "" for r in desk_bot.api.messages_to(STUDENT)[1:]]
@@ -250,6 +251,10 @@ async def test_a_long_answer_is_split_and_a_second_reply_is_refused(desk_bot: Bo
     await asyncio.sleep(0.2)
     assert len(desk_bot.api.messages_to(STUDENT)) == before
     assert "closed already" in (desk_bot.api.messages_to(STAFF_CHAT)[-1].plain_text or "")
+    desk_bot.api.push_edit(TA, reply_id, "A corrected answer", chat_id=STAFF_CHAT)
+    await desk_bot.handled()
+    assert len(desk_bot.api.messages_to(STUDENT)) == before
+    assert "Edits are not passed on" in (desk_bot.api.messages_to(STAFF_CHAT)[-1].plain_text or "")
 
 
 async def test_dismiss_points_the_students_to_quera(desk_bot: Bot) -> None:

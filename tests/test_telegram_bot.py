@@ -133,6 +133,7 @@ async def test_inline_questions_are_logged_for_unanswered(bot: Bot) -> None:
     """A question asked inline lands in the question log: /unanswered lists the missed one."""
     bot.api.push_inline_query(STUDENT, "is there a party?")
     await asyncio.to_thread(lambda: bot.api._wait(lambda: bot.api.inline_answers, 5, "inline"))
+    await bot.handled()  # the question is logged after the answer went out
     unanswered = await bot.ask(ADMIN, "/unanswered")
     assert "is there a party? — 1×" in unanswered
     assert "Questions: 1" in await bot.ask(ADMIN, "/stats")

@@ -18,14 +18,14 @@ from bot.core.loader import load_course
 from bot.settings import Settings
 from bot.web import Site, create_app
 from tests.conftest import Clock
-from tests.support.browser import chromium, have_chromium, live_server
+from tests.support import services
+from tests.support.browser import chromium, live_server
 
 
 @pytest.fixture(autouse=True)
 def browser_installed() -> None:
-    """Fail (never skip) without the browser: .ci/run installs it."""
-    if not have_chromium():
-        pytest.fail("install Debian's chromium and chromium-driver (.ci/run does)")
+    """Get Debian's Chromium when the tests can (as root), else skip (fail in CI)."""
+    services.require(services.CHROMIUM)
 
 
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"

@@ -131,6 +131,12 @@ def at(day: date, clock: time, tz: tzinfo = TEHRAN) -> datetime:
     return datetime.combine(day, clock, tzinfo=tz)
 
 
+# The days a moment may be given on: far enough from the ends of Python's calendar that any
+# reckoning from them (next week, the whole term, a year on) stays inside it.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+SUPPORTED = "dates from 1900-01-01 to 2199-12-31 (Jalali 1278-10-11 to 1578-10-10) are supported"
+
+
 def parse_when(text: str, tz: tzinfo = TEHRAN, *, end_of_day: bool = False) -> datetime:
     """Read an ISO date or date-time; a year below 1700 is Jalali, and naive times are in ``tz``."""
     raw = to_ascii_digits(text.strip()).replace(" ", "T", 1)
@@ -145,8 +151,10 @@ def parse_when(text: str, tz: tzinfo = TEHRAN, *, end_of_day: bool = False) -> d
     year, month, day = (int(part) for part in match.group(1, 2, 3))
     try:
         day_value = jalali_to_date(year, month, day) if year < 1700 else date(year, month, day)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise CalendarError(f"cannot read {text!r}: {exc}") from exc
+    if not FIRST_DAY <= day_value <= LAST_DAY:
+        raise CalendarError(f"cannot read {text!r}: {SUPPORTED}")
     if match.group(4) is None:
         clock = time(23, 59, 59) if end_of_day else time(0, 0)
     else:
@@ -157,7 +165,14 @@ def parse_when(text: str, tz: tzinfo = TEHRAN, *, end_of_day: bool = False) -> d
     offset = match.group(7)
     if offset:
         normalised = "+00:00" if offset == "Z" else offset
-        aware = datetime.fromisoformat(f"{day_value.isoformat()}T{clock.isoformat()}{normalised}")
+        try:
+            aware = datetime.fromisoformat(
+                f"{day_value.isoformat()}T{clock.isoformat()}{normalised}"
+            )
+        except ValueError as exc:
+            raise CalendarError(
+                f"cannot read {text!r}: the offset {offset} is out of range (-23:59 to +23:59)"
+            ) from exc
         return aware.astimezone(tz)
     return at(day_value, clock, tz)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -48,7 +49,13 @@ def t(lang: str, key: str, **values: object) -> str:
 
 
 def _number(value: float, lang: str) -> str:
-    text = f"{value:g}"
+    if isinstance(value, int) or (math.isfinite(value) and value.is_integer()):
+        text = str(int(value))
+    else:
+        text = f"{value:g}"
+        if "e" in text and math.isfinite(value):
+            # Never "2.91346e+06": people read plain digits.
+            text = f"{value:f}".rstrip("0").rstrip(".")
     return to_persian_digits(text) if lang == "fa" else text
 
 

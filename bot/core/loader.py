@@ -41,6 +41,10 @@ _Loader.add_constructor(
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 # A break lies between the first and the last session, give or take this much.
 _BREAK_SLACK = timedelta(days=14)
+# The longest a term may run from its first session to its last session or deadline: a
+# semester with its exams is about five months; this leaves room and still catches any
+# date a year off.
+TERM_LENGTH = timedelta(days=240)
 _LONGEST_BREAK_DAYS = 60
 
 
@@ -191,6 +195,8 @@ class _Builder:
         self.item_locs: dict[str, list[Path_]] = {}
         # Each session's place in the file and its date as written, for later checks.
         self.session_entries: dict[date, tuple[Path_, str]] = {}
+        # The first session's day: the term runs from it (see _in_term).
+        self.term_start: date | None = None
 
     def error(self, loc: Path_, message: str) -> None:
         self.problems.append(
@@ -286,12 +292,17 @@ class _Builder:
                 self.error((*loc, "date"), str(exc))
                 continue
             # Without a year, a month earlier than the last one means the year turned (Nowruz).
+            before = year, last_month
             if given_year is not None:
                 year = given_year
             elif month < last_month:
                 year += 1
             last_month = month
             day = self._date((*loc, "date"), entry.date, year)
+            if day is not None and not self._in_term((*loc, "date"), entry.date, day, year):
+                # A wrong year must not carry over to the sessions after it, which give none.
+                year, last_month = before
+                continue
             section = self.sections.get(entry.section)
             if section is None:
                 self.error((*loc, "section"), f"unknown section {entry.section!r}")
@@ -333,6 +344,41 @@ class _Builder:
             )
         sessions.sort(key=lambda s: s.date)
         return sessions, items
+
+    def _in_term(self, loc: Path_, written: str, day: date, year: int) -> bool:
+        """Tell whether a session's day lies in the term; report it as an error if not.
+
+        The term is anchored at the first session, which must fall in ``course.start_year``,
+        and lasts at most TERM_DAYS: a year typo ("27 Esfand 1410", "8 Khordad 1399") is
+        always outside, since a year moves a day by at least 354 days.
+        """
+        if self.term_start is None:
+            start_year = self.data.course.start_year
+            if to_jalali(day).year != start_year:
+                self.error(
+                    loc,
+                    f"{written} is in {to_jalali(day).year}, but the first session falls in "
+                    f"course.start_year ({start_year}); a typo in the year?",
+                )
+                return False
+            self.term_start = day
+            return True
+        return self._within(loc, written, day, "session")
+
+    def _within(self, loc: Path_, written: str, day: date, what: str) -> bool:
+        start = self.term_start
+        assert start is not None
+        if start - _BREAK_SLACK <= day <= start + TERM_LENGTH:
+            return True
+        offset = (day - start).days
+        relation = f"{offset} days after" if offset > 0 else f"{-offset} days before"
+        self.error(
+            loc,
+            f"{written} is outside the term: the {what} is {relation} the first session "
+            f"({_jalali_text(start)}), and a term lasts at most {TERM_LENGTH.days} days; "
+            "a typo in the year?",
+        )
+        return False
 
     def _item(
         self, loc: Path_, raw: ScheduledItem, section: Section, day: date, tz: ZoneInfo
@@ -379,7 +425,7 @@ class _Builder:
         due_time = raw.due_time or times.deadline
         if raw.due is not None:
             due_day = self._due_date((*loc, "due"), raw.due, day)
-            if due_day is None:
+            if due_day is None or not self._within((*loc, "due"), raw.due, due_day, "deadline"):
                 return None
             due_at = at(due_day, due_time, tz)
             if due_day - day != timedelta(days=days):
@@ -508,6 +554,11 @@ def _day_month(text: str) -> tuple[int, int, int | None]:
     if match is None:
         return parse_day_month(text)
     year, month, day = (int(part) for part in match.groups())
+    if not (1900 <= year <= 2199 if year >= 1700 else 1278 <= year <= 1578):
+        raise CalendarError(
+            f"{text.strip()}: the year {year} is outside the years a course can be in "
+            "(1900 to 2199, or Jalali 1278 to 1578); a typo in the year?"
+        )
     if year >= 1700:
         try:
             jalali = to_jalali(date(year, month, day))

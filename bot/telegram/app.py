@@ -9,10 +9,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.engine import Engine as DbEngine
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from telegram import Update
-from telegram.constants import ChatType
-from telegram.error import Forbidden, NetworkError, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -33,6 +32,7 @@ from bot.settings import Settings, SettingsError, check_database_url
 from bot.telegram import (
     database,
     desk,
+    errors,
     faq,
     guards,
     inline,
@@ -246,61 +246,7 @@ def add_handlers(application: CourseApplication) -> None:
             ),
         ]
     )
-    application.add_error_handler(on_error)
-
-
-async def on_error(update: object, context: BotContext) -> None:
-    """Log a failed update with its context and apologise to the user; never re-raise."""
-    error = context.error
-    where = _describe(update)
-    if isinstance(error, Forbidden):
-        log.info("%s: %s", where, error.message)
-        return
-    if isinstance(error, NetworkError):
-        # Polling hiccups come here too; PTB retries them, a traceback would only be noise.
-        log.warning("%s: network error: %s", where, error.message)
-        return
-    if isinstance(error, OperationalError):
-        # A failed write may mean the database file is gone: recreate it for the next update.
-        watch = database.watch_of(context.application)
-        if watch is not None:
-            watch.verify()
-    log.error("%s: unhandled error", where, exc_info=error)
-    if not isinstance(update, Update):
-        return
-    if update.callback_query is not None:
-        await _answer_tap(update, context)  # the tap's own answer is the apology
-        return
-    chat = update.effective_chat
-    if chat is None or chat.type != ChatType.PRIVATE:
-        return  # in groups, silence beats an apology nobody asked for
-    try:
-        lang = context.services.language_of(update.effective_user)
-        await replies.send(context.bot, chat.id, replies.ht(lang, "bot.error"))
-    except Exception:  # the error handler itself must never fail
-        log.info("could not apologise in chat %s", chat.id)
-
-
-async def _answer_tap(update: Update, context: BotContext) -> None:
-    """Answer a tap whose handler failed, so Telegram's spinner does not hang on it."""
-    query = update.callback_query
-    assert query is not None
-    try:
-        lang = context.services.language_of(update.effective_user)
-        await query.answer(replies.as_plain(replies.ht(lang, "bot.error")))
-    except Exception:  # already answered, or the reason it failed stands: nothing more to do
-        log.info("could not answer the button of update %s", update.update_id)
-
-
-def _describe(update: object) -> str:
-    if not isinstance(update, Update):
-        return "background task"
-    user = update.effective_user
-    chat = update.effective_chat
-    return (
-        f"update {update.update_id} "
-        f"(user {user.id if user else '-'}, chat {chat.id if chat else '-'})"
-    )
+    application.add_error_handler(errors.on_error)
 
 
 def _database(url: str) -> DbEngine:

@@ -210,7 +210,8 @@ def render_card(
             if len(answer) > CARD_ANSWER_LIMIT:
                 answer = answer[:CARD_ANSWER_LIMIT].rstrip() + "…"
             lines += ["", ht(lang, "bot.desk.card.answered", **who), escape(answer)]
-            lines.append(_delivery_line(counts, card.asked))
+            if counts:  # none once the students were forgotten, a month after
+                lines.append(_delivery_line(counts, card.asked))
             if saved is None:
                 button = (t(lang, "bot.desk.card.save"), f"{SAVE_PREFIX}{card.id}")
             else:
@@ -233,8 +234,6 @@ def render_card(
 
 
 def _delivery_line(counts: dict[str, int], asked: int) -> str:
-    if not counts:
-        return ""  # the students were forgotten (a month after the card closed)
     line = ht(STAFF_LANG, "bot.desk.card.delivered", sent=counts.get(desk.DELIVERED, 0), n=asked)
     blocked = counts.get(desk.BLOCKED, 0)
     if blocked:

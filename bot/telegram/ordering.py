@@ -105,6 +105,13 @@ class PerChatOrder(BaseUpdateProcessor):
     async def _acquire(self, gate: asyncio.Lock | asyncio.Semaphore) -> bool:
         if self._draining.is_set():
             return False
+        if not gate.locked():
+            # Free now: taken at once (or behind waiters about to run), no need to watch.
+            await gate.acquire()
+            if not self._draining.is_set():
+                return True
+            gate.release()
+            return False
         taking = asyncio.ensure_future(gate.acquire())
         draining = asyncio.ensure_future(self._draining.wait())
         await asyncio.wait({taking, draining}, return_when=asyncio.FIRST_COMPLETED)

@@ -18,8 +18,10 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, RetryAfter
 from telegram.request import HTTPXRequest
 
-from bot.settings import Settings, SettingsError, api_url, bot_token
-from bot.telegram import stopping
+from bot import storage
+from bot.settings import Settings, SettingsError, api_url, bot_token, check_database_url
+from bot.storage.lock import StateInUse, StateLock, lock_state
+from bot.telegram import database, stopping
 from bot.telegram.app import ALLOWED_UPDATES, build_application
 from bot.telegram.services import CourseApplication, services_of
 
@@ -130,10 +132,16 @@ def run_bot(settings: Settings, *, webhook: bool, environ: Mapping[str, str] | N
     secret = environ.get("TELEGRAM_WEBHOOK_SECRET") or secrets.token_urlsafe(32)
     if webhook and not settings.webhook_url:
         raise SettingsError("config: webhook_url: required with --webhook")
+    # One process per SQLite state, taken before the database is even opened (lock.py).
+    state_lock = _lock_state(settings.database_url)
     # Building first raises a bad course or database URL before logging is touched.
     application = build_application(
         settings, token=token, api_url=api_url(environ), reload_on_sighup=True
     )
+    watch = database.watch_of(application)
+    if watch is not None and state_lock is not None:
+        # A state folder deleted under the bot takes the lock file with it: take a new one.
+        watch.on_recreated.append(state_lock.renew)
     # What start-up built (the course, its index, the libraries) lives as long as the
     # process; keeping it out of garbage collection spares each full pass (~0.1 s).
     gc.freeze()
@@ -179,6 +187,19 @@ def run_bot(settings: Settings, *, webhook: bool, environ: Mapping[str, str] | N
         return 1
     log.info("stopped")
     return 0
+
+
+def _lock_state(database_url: str) -> StateLock | None:
+    check_database_url(database_url)
+    try:
+        return lock_state(database_url)
+    except StateInUse as error:
+        raise SettingsError(f"config: database_url: {error}") from None
+    except OSError as error:
+        where = storage.safe_url(database_url)
+        raise SettingsError(
+            f"config: database_url: cannot lock {where!r}: {error.strerror or error}"
+        ) from None
 
 
 def _stop_polling(application: CourseApplication) -> None:

@@ -11,10 +11,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy.engine import Engine as DbEngine
+from sqlalchemy.exc import OperationalError
 from telegram import Update, User
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot import storage
+from bot.core import asking
 from bot.core.answering.dialogue import Context
 from bot.core.answering.engine import Answer, Engine
 from bot.core.course import Course
@@ -139,12 +141,29 @@ class Services:
         lang = self.reply_language(user, question)
         now = self.now()
         context = self._context(chat_id, user.id) if chat_id is not None else None
-        answer = self.knowledge.engine.answer(question, now, lang, context=context)
+        answer = asking.answer(self.knowledge.engine, question, now, lang, context=context)
         try:
             await deliver(answer)
         finally:
             # After delivery, so the student does not wait for the writes; done either way,
             # and before this chat's next update.
+            self._log_question(user, question, answer, now, via)
+            if chat_id is not None and answer.context is not None and answer.context != context:
+                self._remember(chat_id, user.id, answer.context, now)
+        return answer
+
+    def _remember(self, chat_id: int, user_id: int, context: Context, now: datetime) -> None:
+        """Keep what the user asked about in this chat, for their next message."""
+        try:
+            storage.save_context(self.db, chat_id, user_id, context.to_dict(), now)
+        except OperationalError as error:
+            # The student has the answer; only a follow-up will have nothing to lean on.
+            log.warning("could not keep a conversation's context: %s", storage.one_line(error))
+
+    def _log_question(
+        self, user: User, question: str, answer: Answer, now: datetime, via: str
+    ) -> None:
+        try:
             storage.note_question(
                 self.db,
                 user.id,
@@ -158,9 +177,9 @@ class Services:
                 reason=answer.declined,
                 via=via,
             )
-            if chat_id is not None and answer.context is not None and answer.context != context:
-                storage.save_context(self.db, chat_id, user.id, answer.context.to_dict(), now)
-        return answer
+        except OperationalError as error:
+            # The student has the answer; only the statistics miss this question.
+            log.warning("could not log a question: %s", storage.one_line(error))
 
     def _context(self, chat_id: int, user_id: int) -> Context | None:
         """Return what the user last asked about in this chat, if it can still be read."""
@@ -179,8 +198,20 @@ class Services:
         """Return the language to answer ``user`` in, recording the user on first contact."""
         if user is None:
             return "en"
-        stored = storage.remember_user(self.db, user.id, self.now())
+        try:
+            stored = storage.remember_user(self.db, user.id, self.now())
+        except OperationalError as error:
+            # Recording a first contact can wait (a full disk, say); answering cannot. A write
+            # the update truly needs fails again, and is reported then.
+            log.debug("could not record user %s: %s", user.id, storage.one_line(error))
+            stored = self._stored_language(user.id)
         return self._resolved(user, stored, question)
+
+    def _stored_language(self, user_id: int) -> str | None:
+        try:
+            return storage.get_language(self.db, user_id)
+        except OperationalError:
+            return None
 
     def reply_language(self, user: User, question: str) -> str:
         """Return the language to answer ``user`` in, only reading the database: the hot path

@@ -18,20 +18,33 @@ from urllib.parse import urlencode
 from sqlalchemy import text
 from sqlalchemy.engine import Engine as DbEngine
 from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.core.course import Course
 from bot.core.ical import parse_kinds
 from bot.core.reminders import plan
 from bot.settings import Settings
 from bot.web.feed import Feed
-from bot.web.page import Links, render_page
+from bot.web.page import Links, page_hashes, render_page
 
 log = logging.getLogger(__name__)
 
 LANGS = ("en", "fa")
+# Telegram's updates are a few kilobytes; a file's metadata at most tens.
+MAX_UPDATE_BYTES = 1_000_000
+# A body still arriving after this is not Telegram's.
+BODY_SECONDS = 10.0
+PAGE_POLICY = (
+    "default-src 'none'; "
+    f"style-src '{page_hashes()[0]}'; script-src '{page_hashes()[1]}'; "
+    "base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'self' https://web.telegram.org https://*.telegram.org"
+)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # The filters the subscribe links offer; "all" is the unfiltered feed.
 FEED_FILTERS = {"all": None, "quiz": "quiz", "deadline": "deadline"}
@@ -70,14 +83,14 @@ class Site:
         default_factory=lambda: (None, []), repr=False
     )
 
-    def public_url(self, request: Request | None = None) -> str:
-        """Return the site's base URL: the configured one, else the one the request came to."""
+    def public_url(self) -> str:
+        """Return the site's configured base URL, or "" for links relative to the page.
+
+        Never the request's Host header: whoever sends the request chooses it, and a shared
+        cache would hand the page with their links to everyone.
+        """
         web = self.settings.web
-        if web is not None and web.public_url:
-            return web.public_url
-        if request is not None:
-            return str(request.base_url).rstrip("/")
-        return ""
+        return web.public_url if web is not None and web.public_url else ""
 
     def next_reminder(self, now: datetime) -> datetime | None:
         """Return when the next reminder falls due, or None."""
@@ -97,7 +110,8 @@ class Site:
 
 
 def feed_links(base: str) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
-    """Return the https and webcal feed URLs by language and filter."""
+    """Return the https and webcal feed URLs by language and filter; with no ``base`` the
+    https ones are relative to the site and there are no webcal ones (they need a host)."""
     https: dict[str, dict[str, str]] = {}
     webcal: dict[str, dict[str, str]] = {}
     for lang in LANGS:
@@ -106,7 +120,8 @@ def feed_links(base: str) -> tuple[dict[str, dict[str, str]], dict[str, dict[str
             query = f"?{urlencode({'kinds': kinds})}" if kinds else ""
             url = f"{base}/calendar/{lang}.ics{query}"
             https[lang][name] = url
-            webcal[lang][name] = "webcal://" + url.split("://", 1)[1]
+            if "://" in url:
+                webcal[lang][name] = "webcal://" + url.split("://", 1)[1]
     return https, webcal
 
 
@@ -168,8 +183,7 @@ def create_app(site: Site) -> Starlette:
         lang = request.path_params.get("lang") or _preferred(request, site)
         if lang not in LANGS:
             return PlainTextResponse("not found\n", status_code=404)
-        base = site.public_url(request)
-        https, webcal = feed_links(base)
+        https, webcal = feed_links(site.public_url())
         links = Links(
             feeds=https[lang],
             webcal=webcal[lang],
@@ -199,8 +213,17 @@ def create_app(site: Site) -> Starlette:
             if not hmac.compare_digest(given.encode(), hook.secret.encode()):
                 return PlainTextResponse("forbidden\n", status_code=403)
             try:
-                data = json.loads(await request.body())
-            except (ValueError, UnicodeDecodeError):
+                async with asyncio.timeout(BODY_SECONDS):
+                    body = await _limited_body(request, MAX_UPDATE_BYTES)
+            except TimeoutError:
+                return PlainTextResponse("the update came too slowly\n", status_code=408)
+            except _TooLarge:
+                return PlainTextResponse("an update is never this large\n", status_code=413)
+            try:
+                data = json.loads(body)
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                # RecursionError: JSON nested deeper than Python's parser goes. Telegram
+                # retries a 5xx, so any unreadable body must be a 400.
                 return PlainTextResponse("bad update\n", status_code=400)
             if not isinstance(data, dict):
                 return PlainTextResponse("bad update\n", status_code=400)
@@ -209,7 +232,55 @@ def create_app(site: Site) -> Starlette:
 
         # Before the page's catch-all "/{lang}" so a one-segment path still reaches it.
         routes.insert(0, Route("/" + hook.path.lstrip("/"), telegram, methods=["POST"]))
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
+
+
+class _TooLarge(Exception):
+    """A request body over the limit."""
+
+
+async def _limited_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class SecurityHeaders:
+    """Add the headers that keep browsers from misreading or misusing the responses.
+
+    ``nosniff`` on everything; on HTML, a Content-Security-Policy allowing the page's own
+    inline style and script only (by hash), and framing by the site itself and Telegram's
+    web clients alone — the schedule page is a Telegram Mini App, which Telegram Web shows
+    in a frame, so X-Frame-Options (which cannot name another site) is not sent.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; add the headers to the response's start."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "same-origin"
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers["Content-Security-Policy"] = PAGE_POLICY
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def _database_reachable(db: DbEngine) -> bool:

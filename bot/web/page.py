@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -107,8 +109,11 @@ def _feed_links(links: Links, lang: str) -> str:
     rows = []
     for name in ("all", "quiz", "deadline"):
         label = escape(t(lang, f"web.feed_{name}"))
+        webcal = links.webcal.get(name)
+        # Without a public address there is no host to put in a webcal:// link.
+        subscribe = f'<a href="{escape(webcal)}">webcal</a> · ' if webcal else ""
         rows.append(
-            f'<li>{label}: <a href="{escape(links.webcal[name])}">webcal</a> · '
+            f"<li>{label}: {subscribe}"
             f'<a class="https" href="{escape(links.feeds[name])}">https</a></li>'
         )
     telegram = ""
@@ -152,6 +157,15 @@ return d((n?day.replace("{n}",n)+" ":"")+t)}function tick(){var now=Date.now()+o
 c=document.querySelectorAll("[data-at]");for(var i=0;i<c.length;i++){
 c[i].textContent=f(Number(c[i].dataset.at)-now)}}setInterval(tick,1000);})();
 """
+
+
+def page_hashes() -> tuple[str, str]:
+    """Return the CSP sources ("sha256-…") of the page's inline style and script."""
+    return _csp_source(_STYLE), _csp_source(_SCRIPT)
+
+
+def _csp_source(inline: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
 
 
 def render_page(course: Course, now: datetime, lang: str, links: Links) -> str:

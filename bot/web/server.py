@@ -13,6 +13,7 @@ from datetime import datetime
 import uvicorn
 from sqlalchemy.engine import Engine as DbEngine
 from starlette.applications import Starlette
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from bot import storage
 from bot.core.loader import CourseError, load_course
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 GRACEFUL_SECONDS = 3
+# How long a client may take to send a request's line and headers.
+REQUEST_SECONDS = 10.0
 
 
 class Server(uvicorn.Server):
@@ -54,6 +57,52 @@ def listen(web: WebSettings, key: str = "web") -> socket.socket:
     return sock
 
 
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, closing a connection whose request line and headers have
+    not all arrived within REQUEST_SECONDS of its first byte (or of the connection).
+
+    uvicorn times out idle keep-alive connections only: a client that opens connections and
+    sends a request a byte at a time (slowloris) would otherwise hold each for ever.
+    """
+
+    _deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Start the clock for the first request."""
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        """Take the bytes; stop the clock once a request's head is complete."""
+        super().data_received(data)
+        if self._between_requests():
+            self._arm()
+        else:
+            self._disarm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Forget the clock."""
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _between_requests(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
+
+    def _arm(self) -> None:
+        if self._deadline is None:
+            self._deadline = self.loop.call_later(REQUEST_SECONDS, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _too_slow(self) -> None:
+        self._deadline = None
+        if self._between_requests() and not self.transport.is_closing():
+            self.transport.close()
+
+
 def make_server(app: Starlette) -> Server:
     """Return a quiet uvicorn server for ``app`` (requests are not logged one by one)."""
     config = uvicorn.Config(
@@ -61,6 +110,7 @@ def make_server(app: Starlette) -> Server:
         log_level="warning",
         access_log=False,
         lifespan="off",
+        http=GuardedH11Protocol,
         # A stop closes connections still open after this (a slow client never holds it up).
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )

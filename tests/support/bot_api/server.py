@@ -305,6 +305,13 @@ class BotApiDouble(World, Methods):
             called = sorted({r.method for r in self._requests})
         raise TimeoutError(f"{method} was not called within {timeout}s; called: {called}")
 
+    def wait_for_activity(self, answered: int, timeout: float = 1.0) -> int:
+        """Block until the double has answered more than ``answered`` calls, or ``timeout``
+        passed; return how many calls it has answered."""
+        with self._cond:
+            self._cond.wait_for(lambda: len(self._requests) > answered, timeout)
+            return len(self._requests)
+
     def wait_until_polling(self, timeout: float = 5.0) -> None:
         """Block until a getUpdates long poll is waiting for updates."""
         with self._cond:

@@ -52,6 +52,11 @@ class World(DoubleState):
             self._chats[chat_id] = chat
             return chat
 
+    def chat(self, chat_id: int) -> Chat | None:
+        """Return a known chat, or None."""
+        with self._cond:
+            return self._chats.get(chat_id)
+
     def block(self, user_id: int) -> None:
         """Make the user block the bot: sends to their chat get 403."""
         with self._cond:
