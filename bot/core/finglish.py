@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cache, lru_cache
+from itertools import pairwise
 
 from bot.core.lexicon import lexicon
 
@@ -74,6 +75,11 @@ def persian_of(word: str) -> str | None:
     return None
 
 
+@cache
+def _pairs() -> frozenset[str]:
+    return frozenset(lexicon().finglish_pairs)
+
+
 def is_finglish(text: str) -> bool:
     """Tell whether Latin-script text is Persian: more Finglish words than English ones.
 
@@ -83,9 +89,11 @@ def is_finglish(text: str) -> bool:
     words = _LATIN_WORD.findall(text.casefold().replace("'", ""))
     shared = _shared()
     known = [w for w in words if persian_of(w) is not None]
-    if all(w in shared for w in known):
+    # "ta key?", "email e Narges": pairs of words only Finglish puts together.
+    paired = sum(1.0 for pair in pairwise(words) if " ".join(pair) in _pairs())
+    if all(w in shared for w in known) and not paired:
         return False  # "key dates in esfand": English words that Finglish spells the same
-    finglish = sum(0.5 if w in shared else 1.0 for w in known)
+    finglish = sum(0.5 if w in shared else 1.0 for w in known) + paired
     english = sum(1 for w in words if w in _english())
     return finglish >= 1 and finglish > english
 

@@ -218,6 +218,10 @@ def named(course: Course, q: Question) -> Subject:
     kinds: tuple[str, ...] = tuple(k for k in q.kinds if not items)
     if "class" in q.focus and not items:
         kinds = (*kinds, "class")
+    if order_of(q) is not None and not items:
+        # "the next deadline?", "ddline badi?": a kind of event in an order names a subject;
+        # "when is it due?" asks an attribute of the one before.
+        kinds = (*kinds, *(k for k in ("deadline", "release") if k in q.focus))
     words = set(q.tokens)
     person = grounding.person_named(course, q)
     role = next((name for name, spelled in _ROLE_WORDS.items() if words & spelled), None)
@@ -409,6 +413,24 @@ def others_of(q: Question, own: Subject, previous: Subject) -> bool:
     return staff_only and previous.person is not None and bool(set(q.tokens) & _OTHER)
 
 
+def only_a_unit(q: Question) -> bool:
+    """Tell whether a message asks nothing but a unit or a calendar: "in hours?", "به
+    میلادی؟" — a follow-up with nothing to follow."""
+    words = content(q)
+    return bool(words) and all(w in _UNITS for w in words)
+
+
+_UNITS = frozenset(
+    [
+        *LEX.words.hour_units,
+        *LEX.words.minute_units,
+        *LEX.words.day_units,
+        *LEX.words.week_units,
+        *LEX.words.other_calendar,
+    ]
+)
+
+
 def asks_of_a_person(q: Question) -> bool:
     """Tell whether a message points back at a person: "his email?", "ایمیل ایشون؟"."""
     return bool(set(q.tokens) & _PERSON_BACK)
@@ -456,12 +478,29 @@ def asks_only_for(q: Question, subject: Subject, course: Course) -> bool:
         for t in q.leftover
         if t not in _FOLLOW_UP
         and t not in _SMALL
-        and t not in names
+        and _stem(t) not in names
         and t not in _REFERS_BACK
         and t not in _OTHER
         and kind_of(t) is None
     ]
     return not left and not q.intents and q.span is None and not q.marks - _NAMING_MARKS
+
+
+def order_of(q: Question) -> str | None:
+    """Return the order a message asks for: "next", "last", "first", or None."""
+    if q.wants_first:
+        return "first"
+    if q.wants_last:
+        return "last"
+    return "next" if q.wants_next else None
+
+
+def _stem(word: str) -> str:
+    """Return a word without a possessive ending: "پایانیش" → "پایانی", "finalesh" → "finale"."""
+    for ending in _POSSESSIVE:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)]
+    return word
 
 
 # Marks that name a subject rather than ask something of it: "the final exam".

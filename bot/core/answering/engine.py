@@ -49,6 +49,9 @@ _TOLD_NOISE = frozenset(
 # Declines that hold for the whole question, whatever else it asks.
 # Declines that answer the message as asked: the chatter around it changes nothing.
 _KEPT_DECLINES = frozenset({"not-in-syllabus", "unsaid"})
+# Readings of a message on its own that a remembered item can sharpen into a computation.
+_GENERAL = frozenset({Op.ENTRY, Op.UNKNOWN})
+_COMPUTED = frozenset({Op.LATE, Op.GAP, Op.UNTIL, Op.DURATION})
 # Declines that are answers in themselves, or ask the student to say which one: the staff
 # have nothing to add.
 _ON_PRINCIPLE = frozenset(
@@ -289,8 +292,9 @@ class Engine:
             # alone is as often the staff as anything said before.
             single = len(split_clauses(question)) == 1 and dialogue.refers_back(q, singular=True)
             single = single and len(dialogue.content(q)) <= dialogue.SHORT + 1
+            single = single or dialogue.only_a_unit(q)
             if own.empty() and single and self.parser.greeting(q, now) is None:
-                # "When is it due?" with nothing before it: ask which one, don't guess.
+                # "When is it due?", "in hours?" with nothing before it: ask which one.
                 part = self._run(Query(Op.DECLINE, reason="which-one"), now, lang)
                 return self._answer(part, lang), part
             return None
@@ -300,6 +304,8 @@ class Engine:
         if not own.empty() and not leaning:
             if not dialogue.asks_only_for(q, own, self.course):
                 return None  # a new question with a subject of its own
+            if dialogue.order_of(q) not in (None, context.query.filters.order):
+                return None  # "and the last quiz?" after "the next quiz?": another question
             # "and the other workshop?": the one of that kind not yet asked about.
             own = dialogue.the_other(self.course, q, own, context.subject)
             same = dialogue.with_subject(context.query, own)
@@ -316,20 +322,24 @@ class Engine:
             # "is there a party?", "is it hard?", "thanks": words the course knows nothing
             # of ask something new, and a greeting asks nothing at all.
             return None
+        opens = dialogue.opens_follow_up(q)
+        short = own.empty() and len(dialogue.content(q)) <= dialogue.SHORT
+        if short and not (leaning or opens) and self._stands_alone(q, now):
+            return None  # "grading?" after "when is quiz 3?": a topic of its own
+        if opens and not leaning and not context.subject.items and self._stands_alone(q, now):
+            return None  # "and where are the slides?" after "room for the class?"
         refined = followups.refine(self.course, q, context)
         if refined is not None:
             # "in hours?", "the first of those?", "days between them?": the last question,
             # refined.
             part = self._run(refined, now, lang)
             return (self._answer(part, lang), part) if part.answered else None
-        opens = dialogue.opens_follow_up(q)
-        short = own.empty() and len(dialogue.content(q)) <= dialogue.SHORT
-        if not (leaning or opens or short):
-            return None
-        if short and not (leaning or opens) and self._stands_alone(q, now):
-            return None  # "grading?" after "when is quiz 3?": a topic of its own
         subject = context.together if dialogue.plural_back(q) and context.together else None
         subject = subject or context.subject
+        if not (leaning or opens or short):
+            # "latest if I use all 5 late days?": a computation that needs an item the
+            # message leaves out is worked out for the item before; anything else stands.
+            return self._completed(question, q, now, lang, context) if own.empty() else None
         # "the one after it": another of its kind, placed by the same moment.
         relative = bool(set(q.tokens) & (_RELATIVE_WORDS | dialogue.RELATIVE_PRONOUNS))
         # "when is it due?" after "when is CA2 released?": its own role, not the one before.
@@ -343,6 +353,23 @@ class Engine:
         text = dialogue.resolve(said, words, dialogue.day_of(self.course, subject))
         answer, last = self._answer_whole(text, now, lang)
         return (answer, last) if answer.answered else None
+
+    def _completed(
+        self, question: str, q: Question, now: datetime, lang: str, context: Context
+    ) -> tuple[Answer, _Part] | None:
+        """Answer a message as a computation on the item asked about before, when on its own
+        it is only a general topic ("the late policy") and with the item a computation."""
+        items = context.subject.items
+        if len(items) != 1 or self.parser.parse_question(q, now).op not in _GENERAL:
+            return None
+        said = reading(question) if is_finglish(normalize(question)) else question
+        words = dialogue.words_for(self.course, Subject(items=items), role=False)
+        text = dialogue.resolve(said, f"{words} {dialogue.given_words(context.query)}".strip())
+        with_item = self.parser.parse(text, now)
+        if with_item.op not in _COMPUTED or items[0] not in with_item.subject.items:
+            return None
+        part = self._run(with_item, now, lang)
+        return (self._answer(part, lang), part) if part.answered else None
 
     def _stands_alone(self, q: Question, now: datetime) -> bool:
         """Tell whether a short message names a topic of the knowledge base on its own."""

@@ -34,6 +34,10 @@ _OTHER = frozenset(_W.another)
 _GAP = frozenset(_W.gap) | frozenset(_W.count_triggers)
 _CALENDAR = frozenset(_W.other_calendar)
 _DETAILS = frozenset(_W.attributes) | frozenset(_W.contact)
+_WINDOW = frozenset(_W.window)
+# "each one", "هر کدوم": not the articles "a" and "an", which "as a percentage" has too.
+_EACH = (frozenset(_W.each) | frozenset(_W.single) | frozenset(_W.each_one)) - {"a", "an"}
+_SHARE = frozenset(_W.share)
 
 
 def with_value(course: Course, q: Question, context: Context) -> Query | None:
@@ -63,9 +67,36 @@ def in_unit(course: Course, q: Question, context: Context) -> Query | None:
         return Query(Op.LATE, late=Late.MAX_DELAY, notes=("hours",))
     if previous.op in (Op.DURATION, Op.GAP):
         return replace(previous, attrs=(unit,))
+    items = context.subject.items
+    # "so from release to due, in hours?": the time a task of its kind is given.
+    whole = {"release", "due"} <= q.intents or bool(words & _WINDOW)
+    if whole and len(items) == 1 and items[0].kind in ("assignment", "project"):
+        return Query(Op.DURATION, Subject(kinds=(items[0].kind,)), (unit,))
     if previous.subject.entry == "faq:classes" or "class" in previous.subject.kinds:
         return Query(Op.DURATION, Subject(kinds=("class",)), (unit,))
     return None
+
+
+def as_share(course: Course, q: Question, context: Context) -> Query | None:
+    """Give the part just weighed as a share of the grade: "as a percentage?", "چند درصده؟"."""
+    previous = context.query
+    if previous.op not in (Op.WEIGHT, Op.SHARE) or not previous.subject.parts:
+        return None
+    if not set(q.tokens) & _SHARE or q.refs or len(content(q)) > SHORT + 1:
+        return None
+    if plural_back(q):
+        return None  # "their sum as a percent?": everything asked about, not the last part
+    return Query(Op.SHARE, previous.subject, (Attr.PERCENT,))
+
+
+def each_of(course: Course, q: Question, context: Context) -> Query | None:
+    """Share the part just weighed among its items: "how much is each one?", "هر کدومش؟"."""
+    previous = context.query
+    if previous.op not in (Op.WEIGHT, Op.SHARE) or len(previous.subject.parts) != 1:
+        return None
+    if not set(q.tokens) & _EACH or q.refs or len(content(q)) > SHORT + 2:
+        return None
+    return Query(Op.SHARE, Subject(parts=previous.subject.parts, unit=True), (Attr.POINTS,))
 
 
 def one_of_listed(course: Course, q: Question, context: Context) -> Query | None:
@@ -156,6 +187,8 @@ FOLLOW_UPS: tuple[FollowUp, ...] = (
     with_value,
     in_unit,
     in_other_calendar,
+    as_share,
+    each_of,
     one_of_listed,
     neighbour,
     the_other_one,

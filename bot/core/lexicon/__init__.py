@@ -284,6 +284,8 @@ class LexiconFile(BaseModel):
     # not make a question Finglish.
     transliteration: dict[str, str] = Field(default_factory=dict)
     shared_with_english: list[str] = Field(default_factory=list)
+    # Pairs of such words only Finglish puts together: "ta key" (until when), "email e".
+    finglish_pairs: list[str] = Field(default_factory=list)
 
 
 class Lexicon(LexiconFile):
@@ -318,6 +320,7 @@ class Lexicon(LexiconFile):
         found.update(self.transliteration)
         for values in self.words.model_dump().values():
             found.update(values)
+        found.update(phrase.token for phrase in self.phrases)
         return frozenset(word for phrase in found for word in phrase.split())
 
 

@@ -25,6 +25,7 @@ from bot.core.answering.parse.words import (
     HAPPENING_WORDS,
     INSTRUCTOR_WORDS,
     ITEM_KINDS,
+    LATE_WORDS,
     LEAD_WORDS,
     NOT_COUNTED,
     OTHER_CALENDAR,
@@ -233,6 +234,8 @@ def until(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
         return None
     if Mark.NOWRUZ in q.marks and not q.refs:
         return None
+    if set(q.tokens) & LATE_WORDS and not q.refs:
+        return None  # "how many days can one hand in late?": the late policy, not a countdown
     attrs = (Attr.RELEASE,) if "release" in q.intents else ()
     subject = Subject(
         items=tuple(ref(r) for r in q.refs), kinds=tuple(vocab.focus_kinds(q, q.focus))

@@ -15,6 +15,7 @@ ALSO_ASKED = 0.6
 ITEM_TERMS = frozenset(LEX.words.item_terms)
 SMALL_TALK = frozenset(LEX.words.small_talk)
 OTHER_CALENDAR = frozenset(LEX.words.other_calendar)
+LATE_WORDS = frozenset(LEX.words.late)
 EXCEPT_WORDS = frozenset(LEX.words.except_)
 ANOTHER_WORDS = frozenset(LEX.words.another)
 LEAD_WORDS = frozenset(LEX.words.lead)
