@@ -70,7 +70,7 @@ def test_a_what_if_lists_each_part_and_the_total(course):
     )
     text = render(course, results.WhatIf(earned=earned, total=21), "en")
     assert "Final exam: 0 of 4" in text
-    assert "Total: 17 of 21 points (81%)" in text
+    assert "Total: 17 of 21 points (80.95% ≈ 81%)" in text
     assert "4 points less than full marks" in text
 
 

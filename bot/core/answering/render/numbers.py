@@ -1,4 +1,4 @@
-"""Numbers as answers say them: points to two decimals at most, percentages to one."""
+"""Numbers as answers say them: points and percentages to two decimals at most."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ def amount(value: float, lang: str) -> str:
 
 
 def percent(value: float, lang: str) -> str:
-    """Write a percentage: "19%" when nearly whole, else "9.5% ≈ 10%"."""
-    if abs(value - round(value)) < 0.05:
+    """Write a percentage: "19%" when nearly whole, else "9.52% ≈ 10%"."""
+    if abs(value - round(value)) < 0.005:
         return _local(f"{round(value)}%", lang)
-    return _local(f"{value:.1f}% ≈ {round(value)}%", lang)
+    exact = f"{value:.2f}".rstrip("0").rstrip(".")
+    return _local(f"{exact}% ≈ {round(value)}%", lang)
 
 
 def _local(text: str, lang: str) -> str:
