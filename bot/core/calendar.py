@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
@@ -185,12 +188,28 @@ def to_persian_digits(text: str) -> str:
 _TO_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
+@contextmanager
+def both_calendars() -> Iterator[None]:
+    """Write Persian dates with the Gregorian date beside them, as English ones always are,
+    while the block runs (for a student who asked "به میلادی")."""
+    token = _BOTH.set(True)
+    try:
+        yield
+    finally:
+        _BOTH.reset(token)
+
+
+_BOTH: ContextVar[bool] = ContextVar("both_calendars", default=False)
+
+
 def format_date(day: date, lang: str) -> str:
     """Format a date for people: ``Mon 8 Esfand 1401 (27 Feb 2023)`` or ``دوشنبه ۸ اسفند ۱۴۰۱``."""
     jalali = to_jalali(day)
     weekday = day.weekday()
     if lang == "fa":
         text = f"{WEEKDAYS_FA[weekday]} {jalali.day} {MONTHS_FA[jalali.month]} {jalali.year}"
+        if _BOTH.get():
+            return f"{to_persian_digits(text)} ({format_gregorian(day, lang)})"
         return to_persian_digits(text)
     return (
         f"{WEEKDAYS_EN[weekday]} {jalali.day} {MONTHS_EN[jalali.month]} {jalali.year}"

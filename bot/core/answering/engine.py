@@ -65,6 +65,7 @@ _ON_PRINCIPLE = frozenset(
         "no-phone",
         "no-such-item",
         "which-one",
+        "date-out-of-range",
     }
 )
 _CONDITIONAL = frozenset(LEX.words.conditional)

@@ -70,6 +70,8 @@ class Attr(StrEnum):
     DAYS = "days"
     POINTS = "points"
     PERCENT = "percent"
+    # The dates in the Gregorian calendar too ("به میلادی"), as English answers give them.
+    GREGORIAN = "gregorian"
     # What the syllabus does not give (an exam's format or room, a dataset, a length): the
     # answer says so and adds the one related fact it has.
     MISSING = "missing"

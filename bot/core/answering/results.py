@@ -337,6 +337,13 @@ class Overview(Result):
 
 
 @dataclass(frozen=True, kw_only=True)
+class BothCalendars(Result):
+    """An answer whose dates the question asked in the Gregorian calendar too."""
+
+    rest: Result
+
+
+@dataclass(frozen=True, kw_only=True)
 class DayFacts(Result):
     """A day in both calendars."""
 

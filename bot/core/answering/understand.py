@@ -136,6 +136,8 @@ class Question:
     past_tense: bool = False
     # "the quiz after quiz 3", "قبل از کارگاه MLflow": ("after" or "before", that item).
     relation: tuple[str, ItemRef] | None = None
+    # A day named in a year no term is in ("31 December 9999").
+    beyond_calendar: bool = False
     consumed: set[int] = field(default_factory=set)
 
     @property
@@ -550,10 +552,22 @@ def _existing(
     found = []
     for year in years:
         try:
-            found.append(make(year, month, day))
-        except ValueError:  # CalendarError is one too: "30 Esfand" in a common year
+            made = make(year, month, day)
+        except (ValueError, OverflowError):  # CalendarError too: "30 Esfand" in a common year
             continue
+        if made.year in _YEARS:
+            found.append(made)
     return found
+
+
+# The years a question's day may fall in: a day far beyond them names no day of any term, and
+# the calendars cannot always write it ("31 December 9999").
+_YEARS = range(1900, 2200)
+
+
+def _in_years(year: int, *, jalali: bool) -> bool:
+    """Tell whether a year (Jalali or Gregorian) falls in the years a question may name."""
+    return (year + 621 if jalali else year) in _YEARS
 
 
 def _explicit_day(question: Question, term: Term, after: int = 0) -> date | None:
@@ -584,6 +598,9 @@ def _explicit_day(question: Question, term: Term, after: int = 0) -> date | None
         if year_at < len(tokens) and tokens[year_at].isdigit() and len(tokens[year_at]) == 4:
             year = int(tokens[year_at])
             question.consumed.add(year_at)
+        if year is not None and not _in_years(year, jalali=bool(jalali)):
+            question.beyond_calendar = True
+            continue
         if jalali:
             candidates = _jalali_candidates(jalali, day, year, term)
         else:
@@ -597,9 +614,12 @@ def _explicit_day(question: Question, term: Term, after: int = 0) -> date | None
     match = _ISO_DATE.search(normalize(question.text))
     if match and not after:
         year, month, day = (int(part) for part in match.groups())
+        if not _in_years(year, jalali=year < 1700):
+            question.beyond_calendar = True
+            return None
         try:
             return jalali_to_date(year, month, day) if year < 1700 else date(year, month, day)
-        except (CalendarError, ValueError):
+        except (CalendarError, ValueError, OverflowError):
             return None
     return None
 

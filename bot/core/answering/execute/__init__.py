@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot.core.answering.execute import basic, calendar, grades, items, policy, spans
 from bot.core.answering.query import Attr, Op, Query
-from bot.core.answering.results import Result, Weekday
+from bot.core.answering.results import BothCalendars, Result, Weekday
 from bot.core.course import Course
 
 Executor = Callable[[Course, Query, datetime], Result]
@@ -19,6 +19,14 @@ Executor = Callable[[Course, Query, datetime], Result]
 def execute(course: Course, query: Query, now: datetime) -> Result:
     """Compute the facts ``query`` asks for, as of ``now``."""
     result = EXECUTORS[query.op](course, query, now)
+    if Attr.GREGORIAN in query.attrs:
+        result = BothCalendars(
+            rest=result,
+            answered=result.answered,
+            used=result.used,
+            declined=result.declined,
+            whole=result.whole,
+        )
     if Attr.WEEKDAY in query.attrs and query.filters.start is not None:
         used = result.used if result.answered else ()
         return Weekday(day=query.filters.start, rest=result, used=used)

@@ -116,6 +116,8 @@ def count(course: Course, query: Query, now: datetime) -> Result:
         things = tuple(course.data.staff)
     elif what == "reference":
         things = tuple(course.data.references)
+    elif what == "grading":
+        things = tuple(course.data.grading.parts)
     elif what == "class":
         things = tuple(s for s in course.sessions if not s.cancelled)
     else:

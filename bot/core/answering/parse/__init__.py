@@ -14,15 +14,19 @@ from datetime import datetime
 from bot.core.answering import grounding
 from bot.core.answering.parse import calendar, declines, grades, items, policy, retrieve, spans
 from bot.core.answering.parse.vocabulary import Vocabulary
+from bot.core.answering.parse.words import OTHER_CALENDAR
 from bot.core.answering.query import Attr, Op, Query
 from bot.core.answering.understand import Question
 from bot.core.lexicon import Mark
 from bot.core.text import tokens
 
 Reading = Callable[[Vocabulary, Question, datetime], Query | None]
+# Operations whose answers carry no date to write in another calendar (or say it already).
+_DATELESS = frozenset({Op.DAY, Op.DECLINE, Op.UNKNOWN, Op.GREET})
 
 # The readings in order of precedence: the first that recognises a question wins.
 READINGS: tuple[Reading, ...] = (
+    declines.beyond_calendar,
     declines.greeting,
     # What the course staff answered a student before is their word on it.
     retrieve.staff_answered,
@@ -77,6 +81,9 @@ class Parser(Vocabulary):
             moment = item.starts_at or item.release_at if item is not None else None
             q.day = moment.date() if moment is not None else None
         query = self.parse_question(q, now)
+        if set(q.tokens) & OTHER_CALENDAR and query.op not in _DATELESS:
+            # "اولین جلسه چه تاریخیه به میلادی؟": the answer's dates in both calendars.
+            query = replace(query, attrs=(*query.attrs, Attr.GREGORIAN))
         if Mark.WEEKDAY in q.marks and q.day is not None and query.op is not Op.DECLINE:
             # "What weekday is the 18 Ord class?": the weekday in full, before the rest.
             filters = query.filters if query.filters.start else replace(query.filters, start=q.day)

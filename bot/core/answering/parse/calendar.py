@@ -22,6 +22,7 @@ from bot.core.answering.parse.words import (
     END_WORDS,
     EVENT_OF_KIND,
     EXCEPT_WORDS,
+    GRADE_WORDS,
     HAPPENING_WORDS,
     INSTRUCTOR_WORDS,
     ITEM_KINDS,
@@ -122,11 +123,15 @@ def section(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
 
 def count(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     """Read "how many quizzes / TAs / phases / references / sessions"."""
-    if Mark.COUNT not in q.marks or q.refs or set(q.tokens) & NOT_COUNTED:
+    if Mark.COUNT not in q.marks or q.refs:
         return None
     if q.span == "day" and set(q.tokens) & AFTER_WORDS:
         return None  # "how many quizzes after 1 Farvardin?": counted from that day
     name = _countable(q)
+    if name == "section" and set(q.tokens) & GRADE_WORDS:
+        name = "grading"  # "how many parts is the grade made of?"
+    elif set(q.tokens) & NOT_COUNTED:
+        return None  # "how many points is the final worth?": a weight, not a count
     if name is None:
         return None
     without = _left_out(vocab, q) if name in ("ta", "staff") else ()

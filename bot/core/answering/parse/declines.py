@@ -27,6 +27,11 @@ from bot.core.text import tokens
 LEX = lexicon()
 
 
+def beyond_calendar(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
+    """Say a day named far beyond any term ("31 December 9999") is too far to reckon with."""
+    return _decline("date-out-of-range") if q.beyond_calendar else None
+
+
 def greeting(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     """Read "hi", "thanks" and nothing else as a greeting."""
     if q.tokens and all(tok in GREETINGS or tok in THANKS for tok in q.tokens):
@@ -86,8 +91,8 @@ def _asks_for_own_grade(question: Question) -> bool:
     words = set(question.tokens)
     if words & (WHEN_WORDS | CONTACT_WORDS) or question.wants_next or question.wants_last:
         return False  # "when was the last quiz? I forgot to check my score"
-    if question.span:
-        return False
+    if question.span or Mark.COUNT in question.marks:
+        return False  # "نمره از چند قسمت تشکیل شده؟": how many parts, not one's own grade
     return bool(words & GRADE_WORDS) and bool(words & SELF_WORDS) and "how" not in words
 
 

@@ -137,6 +137,8 @@ def weight(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
 
 def arithmetic(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     """Read a what-if, a comparison or a share of the grade."""
+    if Mark.COUNT in q.marks and set(q.tokens) & _PARTS_COUNTED:
+        return None  # "how many parts is the grade made of?": a count
     grading = vocab.course.data.grading
     known = tuple(part.id for part in grading.parts)
     # "out of 21": the total, written as students write it, speaks of the grade too.
@@ -290,6 +292,7 @@ def _means_the_rest(tokens: list[str], index: int) -> bool:
 
 # What "the other …" may be followed by when it means the rest of the grade.
 _PIECES = frozenset(_W.pieces)
+_PARTS_COUNTED = frozenset(LEX.counts.get("section", []))
 _NOT_PIECES = frozenset(_W.not_pieces)
 
 

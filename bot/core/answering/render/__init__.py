@@ -11,6 +11,7 @@ from bot.core.answering.results import (
     Agenda,
     Ahead,
     AroundBreak,
+    BothCalendars,
     ClassOnDay,
     Comparison,
     Countdown,
@@ -42,7 +43,7 @@ from bot.core.answering.results import (
     Weights,
     WhatIf,
 )
-from bot.core.calendar import format_date, format_gregorian, weekday_name
+from bot.core.calendar import both_calendars, format_date, format_gregorian, weekday_name
 from bot.core.course import Course
 from bot.core.i18n import t
 
@@ -52,6 +53,12 @@ Renderer = Callable[[Course, Any, str], str]
 def render(course: Course, result: Result, lang: str) -> str:
     """Word ``result`` in ``lang``."""
     return RENDERERS[type(result)](course, result, lang)
+
+
+def in_both_calendars(course: Course, result: BothCalendars, lang: str) -> str:
+    """Word an answer with its dates in both calendars."""
+    with both_calendars():
+        return render(course, result.rest, lang)
 
 
 def day(course: Course, result: DayFacts, lang: str) -> str:
@@ -110,4 +117,5 @@ RENDERERS: dict[type[Result], Renderer] = {
     Overview: calendar.overview,
     Weekday: weekday,
     DayFacts: day,
+    BothCalendars: in_both_calendars,
 }

@@ -56,6 +56,8 @@ def declined(course: Course, result: Declined, lang: str) -> str:
         return t(lang, "answer.other_person")
     if reason == "which-one":
         return t(lang, "answer.which_one")
+    if reason == "date-out-of-range":
+        return t(lang, "answer.out_of_range")
     if reason in _SAID_WHY:
         return t(lang, f"answer.why_{reason}", url=course.submit_url)
     return fallback(course, result, lang)

@@ -9,6 +9,7 @@ from bot.core import facts, views
 from bot.core.answering import grounding
 from bot.core.answering.query import Attr
 from bot.core.answering.render.basic import comma
+from bot.core.answering.render.numbers import amount
 from bot.core.answering.results import (
     AfterDay,
     Agenda,
@@ -32,7 +33,7 @@ from bot.core.answering.results import (
 from bot.core.calendar import format_date, format_datetime, format_time
 from bot.core.course import Course, Event, Item
 from bot.core.i18n import t
-from bot.core.models import Person, Reference
+from bot.core.models import GradingPart, Person, Reference
 from bot.core.views import (
     break_lines,
     event_line,
@@ -154,6 +155,11 @@ def counted(course: Course, result: Counted, lang: str) -> str:
             left_out = ", ".join(p.name for p in result.left_out)
             return t(lang, f"{key}_besides", count=count, names=names, left_out=left_out)
         return t(lang, key, count=count, names=names)
+    if what == "grading":
+        parts: list[GradingPart] = list(things)  # type: ignore[arg-type]
+        listed = comma(lang).join(f"{p.name.get(lang)} {amount(p.points, lang)}" for p in parts)
+        total = amount(course.data.grading.total, lang)
+        return t(lang, "answer.count_grading", count=count, parts=listed, total=total)
     if what == "reference":
         refs: list[Reference] = list(things)  # type: ignore[arg-type]
         titles = "; ".join(r.title for r in refs)
