@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
+from bot.core.answering import grounding
 from bot.core.answering.parse.vocabulary import Vocabulary, ref
 from bot.core.answering.query import Given, Late, Op, Query, Ref, Subject
-from bot.core.answering.understand import Question, reading
+from bot.core.answering.understand import Question, days_named, reading
 from bot.core.lexicon import Mark, lexicon
 
 LEX = lexicon()
@@ -39,11 +40,14 @@ _TERM = frozenset(_W.whole_term)
 _CHARGED = frozenset(_W.charged)
 _UNIT = r"(?:hours?|hrs?|h|days?|weeks?|ساعت|روز|روزه|هفته)"
 _NUMBER = r"(?:\d+(?:\.\d+)?|[a-z\u0600-\u06ff]+)"
-# "36 hours", "4.5 days", "four and a half days", "2 free days", "۱ روز و نیم".
+# "36 hours", "4.5 days", "four and a half days", "a day and a half", "2 free days", "۱ روز و
+# نیم".
 _DURATION = re.compile(
     rf"(?<![\w.]){_NUMBER}(?: and a half)?(?: (?:free|grace|late|extra|ازاد|مجاز|تاخیر))?"
-    rf" {_UNIT}(?: و نیم)?(?![\w])"
+    rf" {_UNIT}(?: و نیم| and a half)?(?![\w])"
 )
+# What joins the parts of one length of time: "3 days and 12 hours", "۲ روز و ۶ ساعت".
+_JOINED = re.compile(r"^ (?:and|و|,)? ?$")
 _HALF_UNIT = re.compile(rf"\bhalf an? {_UNIT}\b|نیم {_UNIT}")
 
 
@@ -85,16 +89,30 @@ def durations(q: Question) -> list[Duration]:
     text = " ".join(words)
     starts = {m.start(): i for i, m in enumerate(re.finditer(r"\S+", text))}
     found: list[Duration] = []
+    end = -1
     for match in _DURATION.finditer(text):
         hours = _hours(match.group(0))
-        if hours is not None:
+        if hours is None:
+            continue
+        if found and _JOINED.match(text[end : match.start()]):
+            # "three days and twelve hours": one delay of 84 hours.
+            last = found.pop()
+            size = len(text[starts_at(starts, last.at) : match.end()].split())
+            found.append(Duration(last.hours + hours, last.at, _role(words, last.at, size)))
+        else:
             at = starts.get(match.start(), 0)
             found.append(Duration(hours, at, _role(words, at, len(match.group(0).split()))))
+        end = match.end()
     for match in _HALF_UNIT.finditer(text):
         hours = _unit_hours(match.group(0).split()[-1]) / 2
         at = starts.get(match.start(), 0)
         found.append(Duration(hours, at, _role(words, at, 3)))
     return found
+
+
+def starts_at(starts: dict[int, int], word: int) -> int:
+    """Return where in the text the word numbered ``word`` starts."""
+    return next(offset for offset, index in starts.items() if index == word)
 
 
 def _unit_hours(unit: str) -> float:
@@ -249,6 +267,11 @@ def _max_delay(
         return None
     if any(d.role == "delay" for d in durations(q)):
         return None
+    if words & (_LOSS | _CHARGED):
+        # "the biggest penalty a late task can get": the most delay, with no days forgiven.
+        most = vocab.course.data.policies.late.max_delay_days * 24
+        given = Given(delay_hours=most, free_days_left=0)
+        return Query(Op.LATE, Subject(items=items), given=given, late=Late.PENALTY)
     return Query(Op.LATE, Subject(items=items), late=Late.MAX_DELAY, notes=_unit_note(words))
 
 
@@ -341,7 +364,7 @@ def _penalty(
     if not words & _HOW_MUCH and not stated:
         return None
     # "I submitted CA2 on 12 Ordibehesht": the delay is the days from its deadline.
-    on_day = q.day if q.span == "day" and items and not delays else None
+    on_day = _sent_on(vocab, q, items) if not delays else None
     if not delays and on_day is None:
         return _hours_for(q, words, items)
     left = _free_left(q, words, found, allowed)
@@ -349,6 +372,17 @@ def _penalty(
         delay_hours=delays[-1].hours if delays else None, free_days_left=left, on_day=on_day
     )
     return Query(Op.LATE, Subject(items=items), late=Late.PENALTY, given=given)
+
+
+def _sent_on(vocab: Vocabulary, q: Question, items: Refs) -> date | None:
+    """Return the day an item is sent on: of two days named ("CA1 was due 29 Esfand; if I
+    submit on 4 Farvardin …"), the one that is not its deadline."""
+    if q.span != "day" or not items:
+        return None
+    days = [day for _, day in days_named(q, vocab.term_days)] or ([q.day] if q.day else [])
+    item = grounding.item_named(vocab.course, items[0])
+    due = item.due_at.date() if item is not None and item.due_at is not None else None
+    return next((day for day in days if day != due), days[-1] if days else None)
 
 
 def _hours_for(q: Question, words: set[str], items: Refs) -> Query | None:
@@ -367,7 +401,7 @@ def _allowed(
         return None
     found = durations(q)
     delays = [d for d in found if d.role == "delay"]
-    on_day = q.day if q.span == "day" and items else None
+    on_day = _sent_on(vocab, q, items)
     if not (_about_late(q, words) and (delays or items)) and on_day is None:
         return None
     allowed = vocab.course.data.policies.late.free_delay_days
