@@ -142,6 +142,7 @@ class Words(_Groups):
     previous_one: list[str] = Field(default_factory=list)
     other_calendar: list[str] = Field(default_factory=list)
     person_back: list[str] = Field(default_factory=list)
+    equal_weights: list[str] = Field(default_factory=list)
     ask_verbs: list[str] = Field(default_factory=list)
     plural_back: list[str] = Field(default_factory=list)
     determiners: list[str] = Field(default_factory=list)

@@ -14,7 +14,7 @@ from datetime import datetime
 from bot.core.answering import grounding
 from bot.core.answering.parse.vocabulary import Vocabulary
 from bot.core.answering.query import Attr, Given, Op, Query, Score, Subject
-from bot.core.answering.understand import Question, kind_of, read_number
+from bot.core.answering.understand import Question, kind_of, read_number, reading
 from bot.core.lexicon import Mark, lexicon
 
 LEX = lexicon()
@@ -139,6 +139,8 @@ def arithmetic(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     """Read a what-if, a comparison or a share of the grade."""
     if Mark.COUNT in q.marks and set(q.tokens) & _PARTS_COUNTED:
         return None  # "how many parts is the grade made of?": a count
+    if _SPLIT.search(reading(q.text)) and not set(q.tokens) & _EQUAL:
+        return None  # "how are the project's points split?": the syllabus doesn't say
     grading = vocab.course.data.grading
     known = tuple(part.id for part in grading.parts)
     # "out of 21": the total, written as students write it, speaks of the grade too.
@@ -293,6 +295,8 @@ def _means_the_rest(tokens: list[str], index: int) -> bool:
 # What "the other …" may be followed by when it means the rest of the grade.
 _PIECES = frozenset(_W.pieces)
 _PARTS_COUNTED = frozenset(LEX.counts.get("section", []))
+_SPLIT = re.compile("|".join(f"(?:{p})" for p in LEX.unsaid.get("split", [])))
+_EQUAL = frozenset(_W.equal_weights)
 _NOT_PIECES = frozenset(_W.not_pieces)
 
 
