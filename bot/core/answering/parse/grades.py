@@ -14,8 +14,9 @@ from datetime import datetime
 from bot.core.answering import grounding
 from bot.core.answering.parse.vocabulary import Vocabulary
 from bot.core.answering.query import Attr, Given, Op, Query, Score, Subject
-from bot.core.answering.understand import Question, kind_of, read_number, reading
+from bot.core.answering.understand import Question, kind_of, read_number, reading, tokenize
 from bot.core.lexicon import Mark, lexicon
+from bot.core.text import normalize
 
 LEX = lexicon()
 _W = LEX.words
@@ -83,7 +84,8 @@ _WHEN = frozenset(_W.when_dated)
 # Persian grade words under a possessive or plural ending: "ارزششون", "نمره‌هاشون".
 _GRADE_STEMS = ("ارزش", "نمره", "نمرا", "درصد", "بارم")
 _OUT_OF = re.compile(r"\b(\d+(?:\.\d+)?) (?:of|از|out of) (\d+(?:\.\d+)?)\b")
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|٪|percent|درصد)")
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:percent|درصد)")
+_SIGNED_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%٪]")
 
 
 @dataclass
@@ -164,7 +166,10 @@ def arithmetic(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
         return None
     # Scores said of two parts or more ("10 of 12 on the project, the final 2 of 4") are a
     # what-if even without an "if".
-    asks_total = asks_number or bool(words & _MOST)
+    # "full marks everywhere except half the final -> score out of 21?": scores given of the
+    # whole grade ask its total even without "how much".
+    of_all = found.about_grade and (bool(found.others_at) or len(found.scores) > 1)
+    asks_total = asks_number or bool(words & _MOST) or of_all
     if asks_total and (words & _CONDITIONAL or words & _MOST or len(found.scores) > 1):
         what_if = _what_if(q, found, known)
         if what_if is not None:
@@ -208,6 +213,11 @@ def _read(q: Question, known: tuple[str, ...], total: str) -> Reading:
     joined = " ".join(tokens)
     for match in _PERCENT.finditer(joined):
         position = len(joined[: match.start()].split())
+        found.scores.append((position, float(match.group(1)) / 100))
+    # "100% on all quizzes": the sign is not a word; the number before it is the score.
+    text = normalize(q.text)
+    for match in _SIGNED_PERCENT.finditer(text):
+        position = len(tokenize(text[: match.start()]))
         found.scores.append((position, float(match.group(1)) / 100))
     # "10 of 12", "۲ از ۴", "2 out of 4": a part of that part's points.
     for match in _OUT_OF.finditer(joined):
@@ -340,7 +350,8 @@ def _what_if(q: Question, found: Reading, known: tuple[str, ...]) -> Query | Non
     for at, mention in targets:
         number = next(i for i, (start, end) in enumerate(spans) if start <= at < end)
         value = own.get(at, _inherited(clause_scores, number, persian))
-        value = _excepted(found, at, value)
+        # "except I get half of the final": a score said of the excepted part is its own.
+        value = value if at in own and found.except_at else _excepted(found, at, value)
         if value is None:
             continue
         if mention is None:
