@@ -143,6 +143,7 @@ class Words(_Groups):
     other_calendar: list[str] = Field(default_factory=list)
     person_back: list[str] = Field(default_factory=list)
     equal_weights: list[str] = Field(default_factory=list)
+    received: list[str] = Field(default_factory=list)
     ask_verbs: list[str] = Field(default_factory=list)
     plural_back: list[str] = Field(default_factory=list)
     determiners: list[str] = Field(default_factory=list)

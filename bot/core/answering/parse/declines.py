@@ -93,7 +93,9 @@ def _asks_for_own_grade(question: Question) -> bool:
         return False  # "when was the last quiz? I forgot to check my score"
     if question.span or Mark.COUNT in question.marks:
         return False  # "نمره از چند قسمت تشکیل شده؟": how many parts, not one's own grade
-    return bool(words & GRADE_WORDS) and bool(words & SELF_WORDS) and "how" not in words
+    # "my grade", "what did I get": one's own; "I think the project is half the grade": not.
+    mine = bool(words & (SELF_WORDS - _I)) or bool(words & _I and words & _RECEIVED)
+    return bool(words & GRADE_WORDS) and mine and "how" not in words
 
 
 def _asks_for_solutions(question: Question) -> bool:
@@ -174,4 +176,6 @@ _UNSAID = {
     for name, patterns in LEX.unsaid.items()
 }
 _EXAM_WORDS = frozenset(LEX.words.exam)
+_I = frozenset({"i"})
+_RECEIVED = frozenset(LEX.words.received)
 _INSTRUCTOR_WORDS = frozenset(LEX.words.instructor)

@@ -174,7 +174,8 @@ def arithmetic(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
         what_if = _what_if(q, found, known)
         if what_if is not None:
             return what_if
-    if words & (_SELF | _SOMEONE):
+    mine = bool(words & (_SELF - {"i"})) or bool("i" in words and words & _RECEIVED)
+    if mine or words & _SOMEONE:
         return None  # "what grade did I get on CA1", "who got the highest": not the scheme
     if words & (_MORE | _LESS | _RATIO) or (words & _HALF and not words & _CONDITIONAL):
         compared = _compare(q, found, known)
@@ -206,7 +207,9 @@ def _read(q: Question, known: tuple[str, ...], total: str) -> Reading:
         score = _score(token)
         if score is not None:
             found.scores.append((index, score))
-        if token in _GRADE or token == total or token.startswith(_GRADE_STEMS):
+        # "out of 21" speaks of the grade; "21 days" does not.
+        of_total = token == total and tokens[index + 1 : index + 2] not in _UNIT_AFTER
+        if token in _GRADE or of_total or token.startswith(_GRADE_STEMS):
             found.about_grade = True
         if token in _MUCH or token in _TOGETHER:
             found.weighs = True
@@ -307,6 +310,8 @@ _PIECES = frozenset(_W.pieces)
 _PARTS_COUNTED = frozenset(LEX.counts.get("section", []))
 _SPLIT = re.compile("|".join(f"(?:{p})" for p in LEX.unsaid.get("split", [])))
 _EQUAL = frozenset(_W.equal_weights)
+_RECEIVED = frozenset(_W.received)
+_UNIT_AFTER = [[u] for u in (*_W.day_units, *_W.hour_units, *_W.week_units)]
 _NOT_PIECES = frozenset(_W.not_pieces)
 
 
