@@ -216,7 +216,7 @@ def _asks_in(tokens: list[str], units: frozenset[str]) -> bool:
         if token not in units:
             continue
         previous = tokens[index - 1] if index else ""
-        if previous in _HOW_MANY or previous.isdigit() or previous == "in":
+        if previous in _HOW_MANY or previous.isdigit() or previous in ("in", "به"):
             return True
         if token.isascii() and token.endswith("s") and len(token) > 3 and index > 1:
             return tokens[index - 2 : index] == ["how", "many"] or "long" in tokens

@@ -36,14 +36,16 @@ def lasting(course: Course, result: Lasting, lang: str) -> str:
     if result.what == "week":
         days = comma(lang).join(t(lang, f"days.{day}") for day in result.days)
         total = hours * result.sessions
+        key = "answer.class_week_minutes" if result.unit == "minutes" else "answer.class_week"
         return t(
             lang,
-            "answer.class_week",
+            key,
             sessions=result.sessions,
             days=days,
             hours=amount(hours, lang),
             total=amount(total, lang),
             minutes=amount(hours * 60, lang),
+            total_minutes=amount(total * 60, lang),
         )
     if result.what == "class":
         classes = course.data.classes
