@@ -3,6 +3,7 @@ grading parts, and the events a countdown or a break points to."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 
@@ -172,6 +173,25 @@ def nearest(
         return next((e for e in events if e.at > now), None)
     past = [e for e in events if e.at <= now]
     return past[-1] if past else None
+
+
+def texts_of(course: Course, what: str) -> list[str]:
+    """Return the text of each person or book a count of ``what`` counts ("ta", "staff",
+    "reference"): names, emails, titles, authors, publishers."""
+    if what in ("ta", "staff"):
+        people = course.staff_by_role("lead_ta", "ta") if what == "ta" else course.data.staff
+        return [" ".join([p.name, *p.aliases, *p.emails]) for p in people]
+    if what == "reference":
+        return [
+            " ".join([r.title, *r.authors, r.publisher or "", str(r.year or "")])
+            for r in course.data.references
+        ]
+    return []
+
+
+def words_in(text: str) -> set[str]:
+    """Return a text's words, "O'Reilly" as "o", "reilly" and "oreilly" alike."""
+    return set(tokens(text)) | set(tokens(re.sub(r"['’`]", "", text)))
 
 
 def person_named(course: Course, q: Question) -> str | None:

@@ -169,6 +169,8 @@ class Filters:
     weekday: int | None = None
     # Staff left out of a count, by id: "how many TAs besides the lead TA?".
     without: tuple[str, ...] = ()
+    # Words the counted things must have: "how many references are O'Reilly?" ("reilly").
+    having: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,7 @@ class Query:
         filters = dict(data.get("filters") or {})
         filters["item_kinds"] = tuple(filters.get("item_kinds", ()))
         filters["without"] = tuple(filters.get("without", ()))
+        filters["having"] = tuple(filters.get("having", ()))
         for name in ("start", "end"):
             if filters.get(name):
                 filters[name] = date.fromisoformat(filters[name])

@@ -230,6 +230,9 @@ class Counted(Result):
     things: tuple[object, ...]
     # Who the count leaves out ("besides the lead TA").
     left_out: tuple[Person, ...] = ()
+    # The words the counted things have ("gmail", "reilly"), and how many there are in all.
+    having: tuple[str, ...] = ()
+    total: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

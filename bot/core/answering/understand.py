@@ -388,6 +388,12 @@ def _listed(tokens: list[str], index: int) -> list[tuple[int, int]]:
     """Find more numbers listed after the one at ``index``: "quiz 6 and 7", "CA 1, 2 و 3"."""
     found: list[tuple[int, int]] = []
     position = index + 1
+    # "quizzes 2 to 7", "کوییز ۲ تا ۵": every number from the first to the last.
+    first = read_number(tokens[index])
+    if position + 1 < len(tokens) and tokens[position] in _THROUGH and first and not first[1]:
+        last = read_number(tokens[position + 1])
+        if last is not None and not last[1] and first[0] < last[0] <= first[0] + 10:
+            return [(number, position + 1) for number in range(first[0] + 1, last[0] + 1)]
     while position + 1 < len(tokens) and tokens[position] in {"and", "or", "و", "یا", "&"}:
         number = read_number(tokens[position + 1])
         if number is None or number[1]:
@@ -407,6 +413,10 @@ def _listed(tokens: list[str], index: int) -> list[tuple[int, int]]:
 _UNITS_OF_TIME = frozenset(
     [*LEX.words.hour_units, *LEX.words.day_units, *LEX.words.week_units, *LEX.words.minute_units]
 )
+
+
+# Words between the first and the last number of a range.
+_THROUGH = frozenset({"to", "through", "thru", "until", "till", "تا"})
 
 
 def _phase_nearby(tokens: list[str], index: int) -> bool:

@@ -45,6 +45,7 @@ Unsaid = Literal[
     "graded",
     "questions",
     "split",
+    "presenter",
 ]
 
 FILES = ("en.yaml", "fa.yaml", "finglish.yaml")

@@ -103,8 +103,8 @@ def listing(course: Course, query: Query, now: datetime) -> Result:
 def count(course: Course, query: Query, now: datetime) -> Result:
     """Count the things of a kind: items, TAs, staff, references, sessions, sections; or
     the events that pass the query's filters."""
-    left_out = query.filters.without
-    if replace(query.filters, without=()) != Filters():
+    left_out, having = query.filters.without, query.filters.having
+    if replace(query.filters, without=(), having=()) != Filters():
         return spans.counted(course, query, now)
     what = query.subject.kinds[0]
     things: tuple[object, ...]
@@ -122,6 +122,15 @@ def count(course: Course, query: Query, now: datetime) -> Result:
         things = tuple(s for s in course.sessions if not s.cancelled)
     else:
         things = tuple(course.data.sections)
+    if having:
+        texts = grounding.texts_of(course, what)
+        picked = tuple(
+            thing
+            for thing, text in zip(things, texts, strict=True)
+            if set(having) <= grounding.words_in(text)
+        )
+        used = (f"count:{what}",)
+        return Counted(what=what, things=picked, having=having, total=len(things), used=used)
     if left_out:
         people = [p for p in course.data.staff if p.id in left_out]
         things = tuple(p for p in things if p not in people)

@@ -135,7 +135,22 @@ def count(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     if name is None:
         return None
     without = _left_out(vocab, q) if name in ("ta", "staff") else ()
-    return Query(Op.COUNT, Subject(kinds=(name,)), filters=Filters(without=without))
+    # "besides Basafa": the name leaves him out, it does not pick him.
+    having = () if without else _having(vocab, q, name)
+    return Query(Op.COUNT, Subject(kinds=(name,)), filters=Filters(without=without, having=having))
+
+
+def _having(vocab: Vocabulary, q: Question, name: str) -> tuple[str, ...]:
+    """Return the words that pick some of the counted people or books: "how many TAs use
+    gmail?", "چند تا از منابع O'Reilly هستن؟"."""
+    texts = [grounding.words_in(text) for text in grounding.texts_of(vocab.course, name)]
+    if not texts:
+        return ()
+    return tuple(
+        word
+        for word in dict.fromkeys(q.leftover)
+        if len(word) > 2 and 0 < sum(word in text for text in texts) < len(texts)
+    )
 
 
 def _left_out(vocab: Vocabulary, q: Question) -> tuple[str, ...]:
@@ -344,7 +359,8 @@ def _countable(q: Question) -> str | None:
     tokens = q.tokens
     triggers = [i for i, tok in enumerate(tokens) if tok in COUNT_TRIGGERS]
     for index in triggers:
-        for token in tokens[index + 1 : index + 3]:
+        # "how many TAs", "how many of the TAs", "چند تا کوییز".
+        for token in tokens[index + 1 : index + 4]:
             if (found := _count_of(token)) is not None:
                 return found
     for index in triggers:

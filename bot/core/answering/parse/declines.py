@@ -168,7 +168,7 @@ _UNSAID_FOR: dict[str, tuple[Unsaid, ...]] = {
     "quiz": ("format", "length", "makeup", "questions"),
     "project": ("split", "language", "dataset", "grader", "details"),
     "assignment": ("language", "dataset", "grader", "details"),
-    "workshop": ("graded", "deliverable"),
+    "workshop": ("presenter", "graded", "deliverable"),
     "person": ("office",),
 }
 _UNSAID = {

@@ -8,7 +8,7 @@ The words are read as a list of mentions (a grading part, one of its items, "the
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.core.answering import grounding
@@ -171,7 +171,7 @@ def arithmetic(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     of_all = found.about_grade and (bool(found.others_at) or len(found.scores) > 1)
     asks_total = asks_number or bool(words & _MOST) or of_all
     if asks_total and (words & _CONDITIONAL or words & _MOST or len(found.scores) > 1):
-        what_if = _what_if(q, found, known)
+        what_if = _some_missed(vocab, q, found, _what_if(q, found, known))
         if what_if is not None:
             return what_if
     mine = bool(words & (_SELF - {"i"})) or bool("i" in words and words & _RECEIVED)
@@ -259,8 +259,10 @@ def _unit(tokens: list[str], index: int, mention: Mention, skip: set[int]) -> No
     """Mark a mention as one item ("CA2", "phase 3", "a quiz") or every item ("each quiz")."""
     token = tokens[index]
     after = tokens[index + 1] if index + 1 < len(tokens) else ""
-    if after.isdigit() and int(after) <= 10:
-        mention.item = int(after)
+    said = read_number(after) if after else None
+    # "CA 2", "phase three", "فاز سه": the item of that number.
+    if said is not None and 0 < said[0] <= 10 and (after.isdigit() or after in LEX.cardinals):
+        mention.item = said[0]
         skip.add(index + 1)
         return
     before = tokens[max(0, index - 2) : index]
@@ -355,8 +357,12 @@ def _what_if(q: Question, found: Reading, known: tuple[str, ...]) -> Query | Non
     for at, mention in targets:
         number = next(i for i, (start, end) in enumerate(spans) if start <= at < end)
         value = own.get(at, _inherited(clause_scores, number, persian))
-        # "except I get half of the final": a score said of the excepted part is its own.
-        value = value if at in own and found.except_at else _excepted(found, at, value)
+        # "except I get half of the final": a score said of the excepted part is its own;
+        # "only the final … the rest I drop": the rest is no part "only" speaks of.
+        if mention is None and found.only_at:
+            value = own.get(at, 0.0)
+        elif not (at in own and found.except_at):
+            value = _excepted(found, at, value)
         if value is None:
             continue
         if mention is None:
@@ -377,6 +383,43 @@ def _what_if(q: Question, found: Reading, known: tuple[str, ...]) -> Query | Non
         (Attr.POINTS,),
         given=Given(scores=tuple(_whole_first(scores)), others=others),
     )
+
+
+def _some_missed(
+    vocab: Vocabulary, q: Question, found: Reading, query: Query | None
+) -> Query | None:
+    """Score a part "missed" by a number of its items as the share of them left: "if I miss
+    two of the seven quizzes" is 5/7 of the quizzes, "۳ تا کوییز رو از دست بدم" 4/7."""
+    if query is None:
+        return None
+    scores = list(query.given.scores)
+    for index, score in enumerate(scores):
+        kind = next((k for k, p in _PART_OF_KIND.items() if p == score.part), None)
+        mention = next((m for m in found.mentions if m.part == score.part), None)
+        if kind is None or mention is None or score.fraction or score.item or score.one:
+            continue
+        count = len(vocab.course.items_of(kind))  # type: ignore[arg-type]
+        missed = _count_before(q.tokens, mention.at)
+        if missed is not None and 0 < missed < count:
+            scores[index] = replace(score, fraction=(count - missed) / count)
+    return replace(query, given=replace(query.given, scores=tuple(scores)))
+
+
+def _count_before(tokens: list[str], at: int) -> int | None:
+    """Return the number counting the items named at ``at``: "two of the seven quizzes",
+    "۳ تا کوییز"; None when no number is said before them."""
+    found = None
+    for index in range(at - 1, max(-1, at - 6), -1):
+        number = read_number(tokens[index])
+        if number is not None and not number[1]:
+            found = number[0]  # the farthest: "two of the seven quizzes" misses two
+        elif tokens[index] not in _COUNT_LINKS:
+            break
+    return found
+
+
+# Words between a number and the items it counts: "two of the quizzes", "۳ تا کوییز".
+_COUNT_LINKS = frozenset({"of", "the", "تا", "از", "ta"}) | frozenset(LEX.cardinals)
 
 
 def _nearest_score(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core import facts
 from bot.core.answering import entries
+from bot.core.answering.render.numbers import amount
 from bot.core.answering.results import (
     Declined,
     Entry,
@@ -90,9 +91,22 @@ def entry(course: Course, result: Entry, lang: str) -> str:
     return entries.render(course, result.entry, lang)
 
 
+def _split_numbers(course: Course, lang: str) -> dict[str, str]:
+    """Return the project's points, phases and equal share, for "how is it split?"."""
+    project = next((p for p in course.data.grading.parts if p.id == "project"), None)
+    phases = len(course.items_of("project"))
+    if project is None or not phases:
+        return {"points": "", "phases": "", "each": ""}
+    return {
+        "points": amount(project.points, lang),
+        "phases": amount(phases, lang),
+        "each": amount(project.points / phases, lang),
+    }
+
+
 def unsaid(course: Course, result: Unsaid, lang: str) -> str:
     """Say the syllabus does not give what was asked, then the one related fact it has."""
-    what = t(lang, f"unsaid.{result.attribute}")
+    what = t(lang, f"unsaid.{result.attribute}", **_split_numbers(course, lang))
     if result.item is None and result.related is None:
         return t(lang, "unsaid.alone", what=what)
     lines = [t(lang, "unsaid.head", what=what)]

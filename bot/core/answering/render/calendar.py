@@ -138,6 +138,18 @@ def _item_day(item: Item) -> date:
 
 def counted(course: Course, result: Counted, lang: str) -> str:
     what, things, count = result.what, result.things, len(result.things)
+    if result.having:
+        names = comma(lang).join(
+            p.name if isinstance(p, Person) else getattr(p, "title", "") for p in things
+        )
+        return t(
+            lang,
+            f"answer.count_having_{what}",
+            count=count,
+            total=result.total,
+            words=" ".join(result.having),
+            names=names,
+        )
     if what in ("quiz", "assignment", "project", "workshop"):
         items: list[Item] = list(things)  # type: ignore[arg-type]
         titles = ", ".join(
