@@ -172,6 +172,8 @@ class Earned:
 class WhatIf(Result):
     earned: tuple[Earned, ...]
     total: float
+    # A total the question gave ("18 out of 21"), to say as a share: no parts to list.
+    given_total: bool = False
 
     @property
     def points(self) -> float:

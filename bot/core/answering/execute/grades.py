@@ -53,7 +53,7 @@ def compare(course: Course, query: Query, now: datetime) -> Result:
     if "half" in query.notes:
         right = Portion(parts=(), points=course.data.grading.total / 2)
     used = tuple(f"grading:{p.id}" for p in (*left.parts, *right.parts))
-    asked = next((note for note in query.notes if note in ("more", "less")), None)
+    asked = next((note for note in query.notes if note in ("more", "less", "how_many")), None)
     return Comparison(left=left, right=right, asked=asked, used=used, whole=True)
 
 
@@ -66,7 +66,8 @@ def what_if(course: Course, query: Query, now: datetime) -> Result:
         earned.append(_earned(course, part, scores, given.others))
     used = tuple(f"grading:{p}" for p in query.subject.parts)
     total = course.data.grading.total
-    return WhatIf(earned=tuple(earned), total=total, used=used, whole=True)
+    given_total = "total" in query.notes
+    return WhatIf(earned=tuple(earned), total=total, used=used, whole=True, given_total=given_total)
 
 
 def _earned(course: Course, part: GradingPart, scores: list[Score], others: float | None) -> Earned:

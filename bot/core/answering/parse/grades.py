@@ -13,6 +13,7 @@ from datetime import datetime
 
 from bot.core.answering import grounding
 from bot.core.answering.parse.vocabulary import Vocabulary
+from bot.core.answering.parse.words import COUNT_TRIGGERS
 from bot.core.answering.query import Attr, Given, Op, Query, Score, Subject
 from bot.core.answering.understand import Question, kind_of, read_number, reading, tokenize
 from bot.core.lexicon import Mark, lexicon
@@ -143,6 +144,9 @@ def arithmetic(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
         return None  # "how many parts is the grade made of?": a count
     if _SPLIT.search(reading(q.text)) and not set(q.tokens) & _EQUAL:
         return None  # "how are the project's points split?": the syllabus doesn't say
+    total = _of_the_total(vocab, q)
+    if total is not None:
+        return total
     grading = vocab.course.data.grading
     known = tuple(part.id for part in grading.parts)
     # "out of 21": the total, written as students write it, speaks of the grade too.
@@ -182,6 +186,20 @@ def arithmetic(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
         if compared is not None:
             return compared
     return _share(q, found, known)
+
+
+def _of_the_total(vocab: Vocabulary, q: Question) -> Query | None:
+    """Read a total the question gives as a share of the grade: "18 out of 21 as a percent?"."""
+    grading = vocab.course.data.grading
+    for match in _OUT_OF.finditer(" ".join(q.tokens)):
+        earned, whole = float(match.group(1)), float(match.group(2))
+        if whole == grading.total and earned <= whole and set(q.tokens) & _SHARE_WORDS:
+            known = {part.id for part in grading.parts}
+            if any(p in known for p in grounding.grading_parts(q)):
+                return None  # "10 of 21 on the project": a part's score
+            given = Given(others=earned / whole)
+            return Query(Op.WHAT_IF, Subject(), (Attr.PERCENT,), given=given, notes=("total",))
+    return None
 
 
 def _read(q: Question, known: tuple[str, ...], total: str) -> Reading:
@@ -313,6 +331,7 @@ _PARTS_COUNTED = frozenset(LEX.counts.get("section", []))
 _SPLIT = re.compile("|".join(f"(?:{p})" for p in LEX.unsaid.get("split", [])))
 _EQUAL = frozenset(_W.equal_weights)
 _RECEIVED = frozenset(_W.received)
+_SHARE_WORDS = frozenset(_W.share)
 _UNIT_AFTER = [[u] for u in (*_W.day_units, *_W.hour_units, *_W.week_units)]
 _NOT_PIECES = frozenset(_W.not_pieces)
 
@@ -498,13 +517,22 @@ def _compare(q: Question, found: Reading, known: tuple[str, ...]) -> Query | Non
         )
     if not left_parts or not right_parts or set(left_parts) & set(right_parts):
         return None
+    # "how many quizzes make one assignment?": one of the counted against the other.
+    how_many = bool(left) and _counted_at(q.tokens, left[0].at)
     return Query(
         Op.COMPARE,
-        Subject(parts=left_parts, unit=any(m.unit for m in left)),
+        Subject(parts=left_parts, unit=how_many or any(m.unit for m in left)),
         (Attr.POINTS,),
         other=Subject(parts=right_parts, unit=any(m.unit for m in right)),
-        notes=_asked(q, split),
+        notes=("how_many",) if how_many else _asked(q, split),
     )
+
+
+def _counted_at(tokens: list[str], at: int) -> bool:
+    """Tell whether "how many" counts the part named at ``at``: "how many quizzes", "چند تا
+    کوییز"."""
+    before = tokens[max(0, at - 3) : at]
+    return bool(set(before) & COUNT_TRIGGERS)
 
 
 def _asked(q: Question, split: int | None) -> tuple[str, ...]:

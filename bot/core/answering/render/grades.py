@@ -74,6 +74,16 @@ def share(course: Course, result: Share, lang: str) -> str:
 def compare(course: Course, result: Comparison, lang: str) -> str:
     """Weigh two groups of parts: which is worth more, by how many times and points."""
     left, right = result.left, result.right
+    if result.asked == "how_many" and left.points > 0:
+        return t(
+            lang,
+            "grade.how_many",
+            count=amount(right.points / left.points, lang),
+            left=_side(left, lang),
+            left_points=amount(left.points, lang),
+            right=_side(right, lang),
+            right_points=amount(right.points, lang),
+        )
     values = {
         "left": _side(left, lang),
         "right": _side(right, lang),
@@ -102,8 +112,8 @@ def compare(course: Course, result: Comparison, lang: str) -> str:
 
 def what_if(course: Course, result: WhatIf, lang: str) -> str:
     """Add the grade up part by part for the scores the question gave."""
-    lines = []
-    for earned in result.earned:
+    lines: list[str] = []
+    for earned in result.earned if not result.given_total else ():
         part = earned.part
         values = {
             "name": part.name.get(lang),
