@@ -45,6 +45,7 @@ def ask(engine, question, now=BEFORE_TERM, lang=None):
         # syllabus lacks.
         ("questions_blind_h.yaml", 200),
         ("questions_blind_i.yaml", 200),
+        ("questions_blind_k.yaml", 200),
     ],
 )
 def test_question_set_accuracy(engine, name, minimum):
@@ -59,7 +60,10 @@ def test_question_set_accuracy(engine, name, minimum):
     assert accuracy >= 0.97, f"{accuracy:.1%}\n" + "\n".join(failed)
 
 
-@pytest.mark.parametrize("name", ["conversations_blind_a.yaml", "conversations_blind_b.yaml"])
+@pytest.mark.parametrize(
+    "name",
+    ["conversations_blind_a.yaml", "conversations_blind_b.yaml", "conversations_blind_d.yaml"],
+)
 def test_conversation_set_accuracy(engine, name):
     """Each written set of short conversations is answered turn by turn, each turn leaning on
     the ones before it, with every turn right in 97% of the conversations or better."""

@@ -332,9 +332,10 @@ class Engine:
         refined = followups.refine(self.course, q, context)
         if refined is not None:
             # "in hours?", "the first of those?", "days between them?": the last question,
-            # refined.
+            # refined; "none after quiz 7" is an answer too.
             part = self._run(refined, now, lang)
-            return (self._answer(part, lang), part) if part.answered else None
+            informs = part.answered or part.result.declined == "no-such-item"
+            return (self._answer(part, lang), part) if informs else None
         subject = context.together if dialogue.plural_back(q) and context.together else None
         subject = subject or context.subject
         if not (leaning or opens or short):

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.core.answering import grounding
 from bot.core.answering.execute.calendar import agenda
-from bot.core.answering.query import Query
+from bot.core.answering.query import Query, Ref
 from bot.core.answering.results import (
     ItemFacts,
     Missing,
@@ -20,7 +20,13 @@ def lookup(course: Course, query: Query, now: datetime) -> Result:
     subject = query.subject
     if subject.anchor is not None:
         related = grounding.neighbour(course, subject, grounding.by_deadline(query))
-        assert related is not None
+        if related is None:
+            # "the quiz after quiz 7": there is none; say how many there are.
+            anchor = subject.anchor
+            step = 1 if subject.relation == "after" else -1
+            number = (anchor.number or 0) + step
+            beyond = Ref(anchor.kind, number) if anchor.number else anchor
+            return Missing(refs=(beyond,), answered=False, declined="no-such-item")
         return ItemFacts(items=(related,), attrs=query.attrs, now=now, used=(related.id,))
     items: list[Item] = []
     missing = []

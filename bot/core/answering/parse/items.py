@@ -39,7 +39,9 @@ def items(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
             relation=direction,  # type: ignore[arg-type]
         )
         by_deadline = "deadline" in q.focus or "due" in q.intents
-        if grounding.neighbour(vocab.course, relation, by_deadline) is not None:
+        # "the quiz after quiz 7": none, which the answer says, rather than quiz 7 again.
+        of_its_kind = set(relation.kinds) <= {anchor.kind}
+        if of_its_kind or grounding.neighbour(vocab.course, relation, by_deadline) is not None:
             return Query(Op.LOOKUP, relation, attrs)
     refs = tuple(ref(r) for r in q.refs)
     if all(grounding.item_named(vocab.course, ref) is None for ref in q.refs):
