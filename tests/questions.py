@@ -40,6 +40,8 @@ DEFAULT_NOW_BY_SET = {
         "conversations_blind_b.yaml",
         "questions_blind_k.yaml",
         "conversations_blind_d.yaml",
+        "questions_blind_l.yaml",
+        "conversations_blind_e.yaml",
     )
 }
 # Between two messages of a conversation, unless a turn says `after`.

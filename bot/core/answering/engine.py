@@ -292,7 +292,7 @@ class Engine:
             # One clause, pointing back at one thing ("when is it due?", "his email?"); "they"
             # alone is as often the staff as anything said before.
             single = len(split_clauses(question)) == 1 and dialogue.refers_back(q, singular=True)
-            single = single and len(dialogue.content(q)) <= dialogue.SHORT + 1
+            single = single and len(dialogue.content(q)) <= dialogue.SHORT + 2
             single = single or dialogue.only_a_unit(q)
             if own.empty() and single and self.parser.greeting(q, now) is None:
                 # "When is it due?", "in hours?" with nothing before it: ask which one.

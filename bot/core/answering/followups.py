@@ -120,6 +120,8 @@ def neighbour(course: Course, q: Question, context: Context) -> Query | None:
     after, before = bool(words & _NEXT), bool(words & _PREVIOUS)
     if after == before or q.refs or len(context.subject.items) != 1:
         return None
+    if len([w for w in content(q) if w not in _NEXT | _PREVIOUS]) > 1:
+        return None  # "the penalty per hour after the free days": not the item after
     anchor = context.subject.items[0]
     subject = Subject(kinds=(anchor.kind,), anchor=anchor, relation="after" if after else "before")
     return Query(Op.LOOKUP, subject, _attrs(q))

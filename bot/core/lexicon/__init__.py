@@ -145,6 +145,8 @@ class Words(_Groups):
     person_back: list[str] = Field(default_factory=list)
     equal_weights: list[str] = Field(default_factory=list)
     received: list[str] = Field(default_factory=list)
+    still: list[str] = Field(default_factory=list)
+    countdown: list[str] = Field(default_factory=list)
     ask_verbs: list[str] = Field(default_factory=list)
     plural_back: list[str] = Field(default_factory=list)
     determiners: list[str] = Field(default_factory=list)

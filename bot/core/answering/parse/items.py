@@ -40,7 +40,7 @@ def items(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
         )
         by_deadline = "deadline" in q.focus or "due" in q.intents
         # "the quiz after quiz 7": none, which the answer says, rather than quiz 7 again.
-        of_its_kind = set(relation.kinds) <= {anchor.kind}
+        of_its_kind = set(relation.kinds) == {anchor.kind} and Mark.COUNT not in q.marks
         if of_its_kind or grounding.neighbour(vocab.course, relation, by_deadline) is not None:
             return Query(Op.LOOKUP, relation, attrs)
     refs = tuple(ref(r) for r in q.refs)

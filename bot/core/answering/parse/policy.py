@@ -35,6 +35,7 @@ _MOST = frozenset(_W.most)
 _PER = frozenset(_W.per_unit)
 _EACH = frozenset(_W.each_one)
 _CAN = frozenset(_W.can)
+_STILL = frozenset(_W.still)
 _COVER = frozenset(_W.cover)
 _TERM = frozenset(_W.whole_term)
 _CHARGED = frozenset(_W.charged)
@@ -247,9 +248,13 @@ def _latest(
         for d in durations(q)
     )
     most_late = most_late or full
-    if Mark.UNTIL_WHEN not in q.marks and not words & _LATEST and not most_late:
+    still = words & (_LEFT | _STILL | {"now", "alan", "الان"})
+    # "can I still submit CA3?", "هنوز میشه تمرین ۲ رو فرستاد؟": until when it may go in
+    # ("if I send it 3 days late" names a delay: what that costs, read below).
+    delayed = any(d.role == "delay" for d in durations(q))
+    still_can = bool(words & _STILL and words & _CAN) and not delayed
+    if Mark.UNTIL_WHEN not in q.marks and not words & _LATEST and not most_late and not still_can:
         return None
-    still = words & (_LEFT | {"now", "alan", "الان", "still"})
     if not (_about_late(q, words) or words & _MOST or still or full):
         return None
     # "if I send it 3 days late, until when?": that delay, not the most allowed.

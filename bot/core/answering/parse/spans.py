@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Literal
 
 from bot.core.answering import grounding
-from bot.core.answering.parse.vocabulary import Vocabulary
-from bot.core.answering.parse.words import COUNT_TRIGGERS, DAY_WORDS, NOT_COUNTED
+from bot.core.answering.parse.vocabulary import Vocabulary, ref
+from bot.core.answering.parse.words import COUNT_TRIGGERS, DAY_WORDS, LATE_WORDS, NOT_COUNTED
 from bot.core.answering.query import Attr, Filters, Op, Point, Query, Ref, Subject
 from bot.core.answering.understand import (
     WEEKDAY_WORDS,
@@ -49,6 +49,8 @@ _POINTS_BACK = frozenset(_W.refers_back) - frozenset(_W.plural_back) - frozenset
 _POINTS_BACK |= {"that", "it", "اون"}
 _PER = frozenset(_W.per_span)
 _TOTAL = frozenset(_W.total)
+# "how long until", "چند روز مونده": what is left, not how long something lasts.
+_COUNTDOWN = frozenset(_W.countdown)
 # The kinds of event a count is about, by what it counts.
 _EVENT_KIND = {"quiz": "quiz", "workshop": "workshop", "class": "class"}
 
@@ -185,6 +187,12 @@ def duration(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     unit = (Attr.MINUTES,) if in_minutes else (Attr.HOURS,) if in_hours else ()
     # "هفته‌ای چند جلسه", "per week": every week, not this week.
     per_week = bool(words & _WEEKS) and bool(words & _PER)
+    task = len(q.refs) == 1 and q.refs[0].kind in ("assignment", "project") and not q.span
+    # "How long is phase 3?": from its release to its deadline.
+    if task and words & _LONG and not words & _COUNTDOWN and not words & LATE_WORDS:
+        item = ref(q.refs[0])
+        points = (Point(item=item, role="release"), Point(item=item, role="due"))
+        return Query(Op.GAP, attrs=unit, points=points)
     if q.refs or (q.span is not None and not per_week):
         return None
     if not (in_hours or in_minutes or words & _LONG or per_week):
