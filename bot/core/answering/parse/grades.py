@@ -147,6 +147,9 @@ def arithmetic(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     total = _of_the_total(vocab, q)
     if total is not None:
         return total
+    listed = _points_listed(vocab, q, tuple(p.id for p in vocab.course.data.grading.parts))
+    if listed is not None:
+        return listed
     grading = vocab.course.data.grading
     known = tuple(part.id for part in grading.parts)
     # "out of 21": the total, written as students write it, speaks of the grade too.
@@ -186,6 +189,30 @@ def arithmetic(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
         if compared is not None:
             return compared
     return _share(q, found, known)
+
+
+def _points_listed(vocab: Vocabulary, q: Question, known: tuple[str, ...]) -> Query | None:
+    """Read points given part by part: "project 11, assignments 3, quizzes 2, final 3.5 ->
+    total?", "پروژه ۱۰ تمرین ۳ کوییز ۲ فاینال ۲ گرفتم، جمعش چند میشه"."""
+    points = {part.id: part.points for part in vocab.course.data.grading.parts}
+    scores: dict[str, float] = {}
+    for match in _PART_POINTS.finditer(reading(q.text)):
+        part = _part([match.group(1)], 0)
+        value = float(match.group(2))
+        if part in known and part not in scores and value <= points[part]:
+            scores[part] = value / points[part]
+    words = set(q.tokens)
+    # "CA2 and phase 2": items; three parts with numbers, or two with "got", are points.
+    if len(scores) < 2 or (len(scores) == 2 and not words & (_RECEIVED | _GRADE | _WORTH_WORDS)):
+        return None
+    if not words & (_ASKS_NUMBER | _TOGETHER | _GRADE) or words & _WHEN:
+        return None  # "when are quiz 2 and CA3?": items, not points
+    given = Given(scores=tuple(Score(part, fraction) for part, fraction in scores.items()))
+    return Query(Op.WHAT_IF, Subject(parts=tuple(scores)), (Attr.POINTS,), given=given)
+
+
+# A part's name and the points given for it: "project 11", "فاینال: ۳.۵".
+_PART_POINTS = re.compile(r"([^\W\d_]+)\s*[:=]?\s*(\d+(?:\.\d+)?)(?![\d/])")
 
 
 def _of_the_total(vocab: Vocabulary, q: Question) -> Query | None:
@@ -332,6 +359,7 @@ _SPLIT = re.compile("|".join(f"(?:{p})" for p in LEX.unsaid.get("split", [])))
 _EQUAL = frozenset(_W.equal_weights)
 _RECEIVED = frozenset(_W.received)
 _SHARE_WORDS = frozenset(_W.share)
+_WORTH_WORDS = frozenset(_W.weight)
 _UNIT_AFTER = [[u] for u in (*_W.day_units, *_W.hour_units, *_W.week_units)]
 _NOT_PIECES = frozenset(_W.not_pieces)
 
