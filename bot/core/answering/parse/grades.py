@@ -160,7 +160,9 @@ def arithmetic(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     asks_number = bool(words & _ASKS_NUMBER) and not words & _WHEN
     compares = bool(words & (_MORE | _LESS | _RATIO))
     scored = bool(found.scores or found.except_at) and bool(found.mentions or found.others_at)
-    scored = scored and (bool(found.others_at) or compares or bool(words & _CONDITIONAL))
+    # "if I skip …", "… and the rest in full", or a score told ("I aced 5 of the 7 quizzes").
+    told = bool(words & _RECEIVED)
+    scored = scored and (bool(found.others_at) or compares or bool(words & _CONDITIONAL) or told)
     many = len(found.mentions) > 1 or any(m.one for m in found.mentions)
     weighs = found.weighs and many and asks_number
     # "the quizzes and the final together?", "their sum": parts added up ask their weight.
@@ -365,7 +367,7 @@ _NOT_PIECES = frozenset(_W.not_pieces)
 
 
 def _score(token: str) -> float | None:
-    if token in _ZERO:
+    if token in _ZERO or token == "0":  # "got 0 on the other two"
         return 0.0
     if token in _FULL:
         return 1.0
@@ -406,9 +408,11 @@ def _what_if(q: Question, found: Reading, known: tuple[str, ...]) -> Query | Non
         value = own.get(at, _inherited(clause_scores, number, persian))
         # "except I get half of the final": a score said of the excepted part is its own;
         # "only the final … the rest I drop": the rest is no part "only" speaks of.
+        # A score said of the part itself wins over "only" and "except" around it ("except
+        # the project, where I only get half").
         if mention is None and found.only_at:
             value = own.get(at, 0.0)
-        elif not (at in own and found.except_at):
+        elif at not in own:
             value = _excepted(found, at, value)
         if value is None:
             continue
@@ -443,12 +447,16 @@ def _some_missed(
     for index, score in enumerate(scores):
         kind = next((k for k, p in _PART_OF_KIND.items() if p == score.part), None)
         mention = next((m for m in found.mentions if m.part == score.part), None)
-        if kind is None or mention is None or score.fraction or score.item or score.one:
+        if kind is None or mention is None or score.item or score.one:
+            continue
+        if score.fraction not in (0.0, 1.0):
             continue
         count = len(vocab.course.items_of(kind))  # type: ignore[arg-type]
-        missed = _count_before(q.tokens, mention.at)
-        if missed is not None and 0 < missed < count:
-            scores[index] = replace(score, fraction=(count - missed) / count)
+        said = _count_before(q.tokens, mention.at)
+        if said is not None and 0 < said < count:
+            # "miss two of the seven" leaves five; "aced 5 of the 7" is those five.
+            kept = count - said if score.fraction == 0.0 else said
+            scores[index] = replace(score, fraction=kept / count)
     return replace(query, given=replace(query.given, scores=tuple(scores)))
 
 
@@ -475,6 +483,9 @@ def _nearest_score(
     """Return the score word nearest a part in its clause, within reach; a tie goes to the
     word after the part in Persian (the verb comes last), before it in English."""
     start, end = next((s, e) for s, e in spans if s <= at < e)
+    # "full marks everywhere except the project, where I get half": a score before the
+    # "except" is the rest's, not the excepted part's.
+    start = max([start, *(e + 1 for e in found.except_at if e < at)])
     best: tuple[int, int, float] | None = None
     for position, value in found.scores:
         distance = abs(position - at)
