@@ -46,6 +46,7 @@ def ask(engine, question, now=BEFORE_TERM, lang=None):
         ("questions_blind_h.yaml", 200),
         ("questions_blind_i.yaml", 200),
         ("questions_blind_k.yaml", 200),
+        ("questions_blind_l.yaml", 200),
     ],
 )
 def test_question_set_accuracy(engine, name, minimum):
@@ -62,7 +63,12 @@ def test_question_set_accuracy(engine, name, minimum):
 
 @pytest.mark.parametrize(
     "name",
-    ["conversations_blind_a.yaml", "conversations_blind_b.yaml", "conversations_blind_d.yaml"],
+    [
+        "conversations_blind_a.yaml",
+        "conversations_blind_b.yaml",
+        "conversations_blind_d.yaml",
+        "conversations_blind_e.yaml",
+    ],
 )
 def test_conversation_set_accuracy(engine, name):
     """Each written set of short conversations is answered turn by turn, each turn leaning on

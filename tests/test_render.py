@@ -9,6 +9,7 @@ from bot.core.answering import results
 from bot.core.answering.execute import EXECUTORS
 from bot.core.answering.query import Late, Op
 from bot.core.answering.render import RENDERERS, render
+from bot.core.answering.render.numbers import amount, percent
 from bot.core.loader import load_course
 
 COURSE_FILE = Path(__file__).resolve().parents[1] / "data" / "mlsd-spring-2023.yaml"
@@ -116,3 +117,25 @@ def test_an_attribute_the_syllabus_lacks_comes_with_the_item_it_has(course):
     first, rest = text.split("\n", 1)
     assert "doesn't say" in first and "data" in first
     assert "Project phase 2" in rest and "30 Ordibehesht 1402" in rest
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "written"),
+    [
+        (19.0, "en", "19%"),
+        (2.5, "en", "2.5%"),  # exact with one decimal: no rounding said
+        (12.5, "fa", "۱۲٫۵٪"),
+        (9.5238, "en", "9.52% ≈ 10%"),
+        (42.857, "en", "42.86% ≈ 43%"),
+        (14.2857, "fa", "۱۴٫۲۹٪ ≈ ۱۴٪"),
+    ],
+)
+def test_percentages_round_half_up_and_only_when_needed(value, lang, written):
+    assert percent(value, lang) == written
+
+
+@pytest.mark.parametrize(
+    ("value", "written"), [(4.0, "4"), (0.5, "0.5"), (0.025, "≈ 0.03"), (2 / 7, "≈ 0.29")]
+)
+def test_points_keep_two_decimals_and_say_when_rounded(value, written):
+    assert amount(value, "en") == written

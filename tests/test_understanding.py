@@ -350,6 +350,28 @@ def test_greetings_apologies_and_context_do_not_derail(engine, question):
 @pytest.mark.parametrize(
     ("question", "only"),
     [
+        (
+            "I missed the quiz on 21 Farvardin, I was sick. I'm not asking about a make-up. "
+            "Question: when does project phase 2 get released?",
+            "project-2",
+        ),
+        (
+            "I lost a week of work on CA1 when my laptop died, but that's not my question. "
+            "who's the lead TA?",
+            "staff:basafa",
+        ),
+    ],
+)
+def test_the_announced_question_is_answered_not_the_story(engine, question, only):
+    """A long message's announced question is answered, not what the telling names."""
+    answer = engine.answer(question, DURING)
+    assert answer.answered
+    assert answer.used == (only,), answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "only"),
+    [
         ("did I miss the dvc workshop", "workshop-dvc"),
         ("how many days until the CA2 deadline?", "ca-2"),
     ],

@@ -36,7 +36,9 @@ def split_clauses(text: str) -> list[str]:
         pending = ""
         if not part:
             continue
-        if len(tokenize(part)) >= 2 and not (clauses and _opens_pair(clauses[-1])):
+        if _sets_aside(part):
+            pending = part  # "Apart from the lead TA, how many TAs …": one question
+        elif len(tokenize(part)) >= 2 and not (clauses and _opens_pair(clauses[-1])):
             clauses.append(part)
         elif clauses:
             clauses[-1] = f"{clauses[-1]} {part}"
@@ -45,6 +47,16 @@ def split_clauses(text: str) -> list[str]:
     if pending:
         clauses.append(pending)
     return clauses
+
+
+def _sets_aside(piece: str) -> bool:
+    """Tell whether a piece only sets something aside for what follows: "Apart from X,"."""
+    words = tokenize(piece)
+    setting_aside = set(lexicon().words.except_) - {"not", "without", "بدون"}
+    asking = set(lexicon().words.question)
+    # "به جز …", "other than …": the word may come second.
+    opens = bool(set(words[:2]) & setting_aside) or words[:2] == ["other", "than"]
+    return opens and not set(words) & asking and "?" not in piece
 
 
 def _opens_pair(clause: str) -> bool:
@@ -120,6 +132,32 @@ _REPORTED = re.compile(
     r"|(?:پرسید|میپرسه|می پرسه|پرسیده|میخواد بدونه|می‌خواد بدونه)\s+(?:که\s+)?",
     re.IGNORECASE,
 )
+
+
+# "… anyway, my question is: …": what says the question follows the telling.
+_ASKS_NOW = re.compile(
+    r"(?<!\w)(?:"
+    + "|".join(re.escape(p) for p in sorted(lexicon().words.asks_now, key=len, reverse=True))
+    + r")(?!\w)(?:[^.?!:؟\n]{0,40}:)?"
+)
+# Telling long enough that a question announced after it is the message's point.
+_TOLD_WORDS = 6
+
+
+def announced(text: str) -> Core | None:
+    """Return the question a long message announces after its telling ("I've been reading
+    … My question is boring logistics though: which room?"), or None."""
+    folded = normalize(text)
+    found = [
+        m for m in _ASKS_NOW.finditer(folded) if len(folded[: m.start()].split()) >= _TOLD_WORDS
+    ]
+    if not found:
+        return None
+    last = found[-1]
+    asking = folded[last.end() :].strip(" .,:،")
+    if len(tokenize(asking)) < 2:
+        return None
+    return Core(asking, folded[: last.start()].strip())
 
 
 def core_of(text: str) -> Core | None:

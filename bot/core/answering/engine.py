@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.core.answering import dialogue, followups
 from bot.core.answering.clauses import (
     Core,
+    announced,
     core_of,
     split_clauses,
     with_antecedents,
@@ -163,6 +164,12 @@ class Engine:
         followed = self._follow_up(question, now, reply_lang, context)
         if followed is not None:
             return followed
+        told = announced(question)
+        if told is not None:
+            # "… that's not my question. Who's the lead TA?": only the announced part asks.
+            asked = self._core(told, now, reply_lang)
+            if asked is not None and asked[0].answered:
+                return asked
         answer, last = self._answer_whole(question, now, reply_lang)
         core = core_of(question)
         if core is not None and (not answer.answered or self._told_the_time(last.query, core, now)):

@@ -148,6 +148,7 @@ class Words(_Groups):
     still: list[str] = Field(default_factory=list)
     countdown: list[str] = Field(default_factory=list)
     ask_verbs: list[str] = Field(default_factory=list)
+    asks_now: list[str] = Field(default_factory=list)
     plural_back: list[str] = Field(default_factory=list)
     determiners: list[str] = Field(default_factory=list)
     ones: list[str] = Field(default_factory=list)

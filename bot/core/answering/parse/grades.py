@@ -465,7 +465,8 @@ def _count_before(tokens: list[str], at: int) -> int | None:
     "۳ تا کوییز"; None when no number is said before them."""
     found = None
     for index in range(at - 1, max(-1, at - 6), -1):
-        number = read_number(tokens[index])
+        # "یکی از سه تا": "one" as a pronoun counts too, though it names no item by number.
+        number = (1, False) if tokens[index] in _ONE else read_number(tokens[index])
         if number is not None and not number[1]:
             found = number[0]  # the farthest: "two of the seven quizzes" misses two
         elif tokens[index] not in _COUNT_LINKS:
@@ -473,6 +474,7 @@ def _count_before(tokens: list[str], at: int) -> int | None:
     return found
 
 
+_ONE = frozenset(LEX.words.ones) - {"ones"}
 # Words between a number and the items it counts: "two of the quizzes", "۳ تا کوییز".
 _COUNT_LINKS = frozenset({"of", "the", "تا", "از", "ta"}) | frozenset(LEX.cardinals)
 

@@ -47,6 +47,10 @@ _DURATION = re.compile(
     rf"(?<![\w.]){_NUMBER}(?: and a half)?(?: (?:free|grace|late|extra|ازاد|مجاز|تاخیر))?"
     rf" {_UNIT}(?: و نیم| and a half)?(?![\w])"
 )
+# Bare numbers listed before a length of time: "5, 5 and 4 days", "۲، ۳ و ۴ روز".
+_LISTED_BEFORE = re.compile(r"(?:\d+(?:\.\d+)? ?,? ?)+(?:and|و) ?$")
+_SO_FAR = frozenset(_W.so_far)
+_AFTER = frozenset(LEX.order.get("after", []))
 # What joins the parts of one length of time: "3 days and 12 hours", "۲ روز و ۶ ساعت".
 _JOINED = re.compile(r"^ (?:and|و|,)? ?$")
 _HALF_UNIT = re.compile(rf"\bhalf an? {_UNIT}\b|نیم {_UNIT}")
@@ -95,6 +99,17 @@ def durations(q: Question) -> list[Duration]:
         hours = _hours(match.group(0))
         if hours is None:
             continue
+        # "5, 5 and 4 days": the numbers listed before share the unit.
+        listed = _LISTED_BEFORE.search(text[: match.start()])
+        if listed and not found:
+            unit_hours = (
+                hours / float(match.group(0).split()[0]) if match.group(0)[0].isdigit() else 0
+            )
+            numbers = re.findall(r"\d+(?:\.\d+)?", listed.group(0)) if unit_hours else []
+            for offset, number in enumerate(numbers):
+                at = starts.get(listed.start(), 0) + offset
+                size = len(text[listed.start() : match.end()].split())
+                found.append(Duration(float(number) * unit_hours, at, _role(words, at, size)))
         if found and _JOINED.match(text[end : match.start()]):
             # "three days and twelve hours": one delay of 84 hours.
             last = found.pop()
@@ -154,8 +169,20 @@ def _role(words: list[str], at: int, size: int) -> str:
         distance = (
             0 if at <= index < at + size else min(abs(index - at), abs(index - at - size + 1))
         )
-        if best is None or distance < best[0]:
+        between = words[at + size : index]
+        if index > at + size and all(w in _FULL for w in between):
+            distance = 0  # "a whole day late", "یه روز کامل دیرکرد": the cue is the duration's
+        # "no free days left, 5 hours late": of two cues as near, "late" says the delay.
+        if best is None or distance < best[0] or (distance == best[0] and cue == "late"):
             best = (distance, cue)
+    after = words[at + size : at + size + 5]
+    # "… used", not "… after … used": "100 hours late after my free days are used" is a delay.
+    after = after[: next((i for i, w in enumerate(after) if w in _AFTER), len(after))]
+    # "5 hours late, no free days left": a delay said right after its length is one.
+    spent = bool(after) and _cue(after[0]) != "late" and any(_cue(w) == "used" for w in after)
+    if best is not None and best[1] == "late" and spent:
+        # "13 days of my delay used", "۱۳ روز از تاخیرامو استفاده کردم": days spent.
+        return "used"
     if best is None or best[1] == "late":
         return "delay"
     if best[1] == "free":
@@ -223,8 +250,18 @@ def _free_left(q: Question, words: set[str], found: list[Duration], allowed: flo
     if left:
         return left[0]
     used = [d.hours / 24 for d in found if d.role == "used"]
-    if used and words & _USED:
+    delays = [d.hours / 24 for d in found if d.role == "delay"]
+    if not used and len(delays) > 1 and words & _SO_FAR:
+        # "My delays so far: 5, 5 and 4 days. Now I'll be 3 days late": all but the last.
+        return max(0.0, allowed - sum(delays[:-1]))
+    if used and (words & _USED or words & _SO_FAR):
         return max(0.0, allowed - sum(used))
+    # "I've used 14 of my 15 free days": the bare number before the term's total.
+    told = re.search(
+        rf"(\d+(?:\.\d+)?) (?:of|از) (?:my |the |all )?{allowed:g}\b", " ".join(words_of(q))
+    )
+    if told and words & _USED:
+        return max(0.0, allowed - float(told.group(1)))
     if words & _USED and (words & _FREE or words & {"all", "همه", "15"} or words & _LATE):
         return 0.0  # "all my free days are used", "روزای مجازم تموم شده"
     if words & _FREE and words & {"after", "past", "beyond", "once", "بعد", "پس"}:
@@ -253,6 +290,8 @@ def _latest(
     # ("if I send it 3 days late" names a delay: what that costs, read below).
     delayed = any(d.role == "delay" for d in durations(q))
     still_can = bool(words & _STILL and words & _CAN) and not delayed
+    if still_can and _sent_on(vocab, q, items) is not None:
+        return None  # "can I still send it on 14 Tir?": that day, read below
     if Mark.UNTIL_WHEN not in q.marks and not words & _LATEST and not most_late and not still_can:
         return None
     if not (_about_late(q, words) or words & _MOST or still or full):
@@ -311,12 +350,19 @@ def _free(
     vocab: Vocabulary, q: Question, words: set[str], items: Refs, now: datetime
 ) -> Query | None:
     """Read "how many days of delay are forgiven over the term?", "how many are left?"."""
-    if not (words & _FREE and (words & _LATE or words & _DAYS or words & _HOURS)):
+    # "13 days of my delay are used, how many are left?": the forgiven days, unnamed.
+    spent_left = bool(words & _LEFT) and any(d.role == "used" for d in durations(q))
+    if not (words & _FREE and (words & _LATE or words & _DAYS or words & _HOURS)) and not (
+        spent_left
+    ):
         return None
     if items and q.span == "day":
         return None  # "if I send phase 1 on 21 Farvardin": that day's delay, not the total
     found = durations(q)
-    if words & _LEFT and not [d for d in found if d.role == "left"]:
+    allowed = vocab.course.data.policies.late.free_delay_days
+    # "no grace days left and I'm 5 days late": what that delay costs, read below.
+    none_left = _free_left(q, words, found, allowed) == 0
+    if words & _LEFT and not [d for d in found if d.role == "left"] and not none_left:
         spent = tuple(d.hours for d in found) + tuple(_bare_days(q, found))
         if spent and not words & _LOSS:
             given = Given(delays=spent)
