@@ -41,7 +41,9 @@ DEFAULT_NOW_BY_SET = {
         "questions_blind_k.yaml",
         "conversations_blind_d.yaml",
         "questions_blind_l.yaml",
+        "questions_blind_m.yaml",
         "conversations_blind_e.yaml",
+        "conversations_blind_f.yaml",
     )
 }
 # Between two messages of a conversation, unless a turn says `after`.

@@ -15,6 +15,7 @@ from bot.core.answering.results import (
     Gap,
     Lasting,
     LateFacts,
+    Needed,
     Share,
     Unsaid,
     WhatIf,
@@ -69,6 +70,27 @@ def test_a_what_if_scores_each_part_and_the_rest(course):
     assert isinstance(result, WhatIf)
     assert result.points == 17
     assert result.total == 21
+
+
+@pytest.mark.parametrize(
+    ("target", "needed"),
+    [(15.0, 2.5), (12.0, -0.5), (17.0, 4.5)],  # enough, already there, out of reach
+)
+def test_what_one_part_needs_is_the_target_less_the_rest(course, target, needed):
+    """9.5 on the project, 2 from the CAs and 1 from the quizzes make 12.5: the final needs
+    the rest of the target, which may be nothing or more than it is worth."""
+    scores = (Score("project", 9.5 / 12), Score("assignments", 2 / 3), Score("quizzes", 0.5))
+    query = Query(
+        Op.WHAT_IF,
+        Subject(parts=("final",)),
+        given=Given(scores=scores, target=target),
+        notes=("needed",),
+    )
+    result = run(course, query)
+    assert isinstance(result, Needed)
+    assert result.rest == pytest.approx(12.5)
+    assert result.points == pytest.approx(needed)
+    assert result.part.id == "final"
 
 
 @pytest.mark.parametrize(

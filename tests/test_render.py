@@ -139,3 +139,22 @@ def test_percentages_round_half_up_and_only_when_needed(value, lang, written):
 )
 def test_points_keep_two_decimals_and_say_when_rounded(value, written):
     assert amount(value, "en") == written
+
+
+@pytest.mark.parametrize(
+    ("target", "lang", "wanted"),
+    [
+        (15.0, "en", ["you need 2.5 of 4 on the Final exam", "62.5%", "add up to 12.5"]),
+        (15.0, "fa", ["۲٫۵ از ۴", "۶۲٫۵٪"]),
+        (12.0, "en", ["even 0 on the Final exam"]),
+        (17.0, "en", ["out of reach", "gives 16.5"]),
+    ],
+)
+def test_a_needed_score_says_the_points_or_why_none(course, target, lang, wanted):
+    """What the final needs is said with its share of the part, or that none or too much is."""
+    others = [p for p in course.data.grading.parts if p.id != "final"]
+    points = {"project": 9.5, "assignments": 2.0, "quizzes": 1.0}
+    earned = tuple(results.Earned(part=p, points=points[p.id]) for p in others)
+    result = results.Needed(part=part(course, "final"), target=target, earned=earned, total=21)
+    text = render(course, result, lang)
+    assert all(piece in text for piece in wanted), text

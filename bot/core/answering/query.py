@@ -203,6 +203,8 @@ class Given:
     percent: float | None = None
     # A day the student wants to submit on: "can I send phase 1 on 25 Farvardin?"
     on_day: date | None = None
+    # The total the student wants to end with ("what do I need on the final to get 15?").
+    target: float | None = None
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,27 @@ class WhatIf(Result):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Needed(Result):
+    """What one grading part must earn for the total a student aims for."""
+
+    part: GradingPart
+    target: float
+    # What every other part earns, as the question scored it (or in full).
+    earned: tuple[Earned, ...]
+    total: float
+
+    @property
+    def rest(self) -> float:
+        """Return what the other parts add up to."""
+        return sum(e.points for e in self.earned)
+
+    @property
+    def points(self) -> float:
+        """Return the points the part must earn (at or below 0: the rest is enough)."""
+        return self.target - self.rest
+
+
+@dataclass(frozen=True, kw_only=True)
 class LateFacts(Result):
     """The late policy applied to a question: its numbers, and what they give."""
 

@@ -215,7 +215,10 @@ def _fuzzy_kind(token: str) -> str | None:
     if len(token) < 4 or not token.isascii():
         return None
     match = process.extractOne(token, _KIND_VOCAB, scorer=fuzz.ratio, score_cutoff=80)
-    return match[0] if match else None
+    # A short word is a typo of a word about its length: "phse" is "phase", "pass" no "phases".
+    if match is None or (len(token) < 6 and abs(len(match[0]) - len(token)) > 1):
+        return None
+    return match[0]
 
 
 _KIND_VOCAB = [word for word in KIND_WORDS if len(word) >= 4 and " " not in word]

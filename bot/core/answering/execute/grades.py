@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.answering.query import Query, Score, Subject
-from bot.core.answering.results import Comparison, Earned, Portion, Result, Share, Weights, WhatIf
+from bot.core.answering.results import (
+    Comparison,
+    Earned,
+    Needed,
+    Portion,
+    Result,
+    Share,
+    Weights,
+    WhatIf,
+)
 from bot.core.course import Course
 from bot.core.models import GradingPart
 
@@ -60,6 +69,8 @@ def compare(course: Course, query: Query, now: datetime) -> Result:
 def what_if(course: Course, query: Query, now: datetime) -> Result:
     """Add up the grade for the scores a question gives, part by part."""
     given = query.given
+    if given.target is not None and len(query.subject.parts) == 1:
+        return needed(course, query)
     earned = []
     for part in course.data.grading.parts:
         scores = [s for s in given.scores if s.part == part.id]
@@ -90,3 +101,25 @@ def _earned(course: Course, part: GradingPart, scores: list[Score], others: floa
                 break
     points = sum(rest if value is None else value for value in scored) * part.points / count
     return Earned(part=part, points=points, items=count)
+
+
+def needed(course: Course, query: Query) -> Result:
+    """Work out what one part must earn for the total a question aims for."""
+    given = query.given
+    assert given.target is not None
+    by_id = {part.id: part for part in course.data.grading.parts}
+    asked = by_id[query.subject.parts[0]]
+    earned = tuple(
+        _earned(course, part, [s for s in given.scores if s.part == part.id], given.others)
+        for part in course.data.grading.parts
+        if part.id != asked.id
+    )
+    used = (f"grading:{asked.id}", *(f"grading:{s.part}" for s in given.scores))
+    return Needed(
+        part=asked,
+        target=given.target,
+        earned=earned,
+        total=course.data.grading.total,
+        used=tuple(dict.fromkeys(used)),
+        whole=True,
+    )

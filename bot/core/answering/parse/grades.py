@@ -119,6 +119,10 @@ class Reading:
     except_at: list[int] = field(default_factory=list)
     only_at: list[int] = field(default_factory=list)
     scores: list[tuple[int, float]] = field(default_factory=list)
+    # Scores said of one part by where they stand, by the part's position.
+    bound: dict[int, float] = field(default_factory=dict)
+    # Where the numbers so bound stand.
+    scored_at: set[int] = field(default_factory=set)
 
 
 def weight(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
@@ -147,13 +151,16 @@ def arithmetic(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     total = _of_the_total(vocab, q)
     if total is not None:
         return total
-    listed = _points_listed(vocab, q, tuple(p.id for p in vocab.course.data.grading.parts))
-    if listed is not None:
-        return listed
     grading = vocab.course.data.grading
     known = tuple(part.id for part in grading.parts)
+    listed = _points_listed(vocab, q, known)
     # "out of 21": the total, written as students write it, speaks of the grade too.
-    found = _read(q, known, f"{grading.total:g}")
+    found = _read(q, known, f"{grading.total:g}", _scales(vocab))
+    needed = _needed(q, found, known, grading.total, listed)
+    if needed is not None:
+        return needed
+    if listed is not None:
+        return listed
     # "If I skip the CAs and get the rest in full …" speaks of the grade by its scores alone,
     # "how much is one of the quizzes" or "their sum" by the parts it weighs.
     words = set(q.tokens)
@@ -231,10 +238,106 @@ def _of_the_total(vocab: Vocabulary, q: Question) -> Query | None:
     return None
 
 
-def _read(q: Question, known: tuple[str, ...], total: str) -> Reading:
+@dataclass(frozen=True)
+class Scale:
+    """A grading part's size: how many items it has and how many points it is worth."""
+
+    items: int
+    points: float
+
+
+def _scales(vocab: Vocabulary) -> dict[str, Scale]:
+    """Return each grading part's number of items and points, from the course."""
+    kinds = {part: kind for kind, part in _PART_OF_KIND.items()}
+    return {
+        part.id: Scale(
+            len(vocab.course.items_of(kinds[part.id])) if part.id in kinds else 0,  # type: ignore[arg-type]
+            part.points,
+        )
+        for part in vocab.course.data.grading.parts
+    }
+
+
+@dataclass
+class Numbers:
+    """The numbers written in a question beyond what its tokens keep: scores with their own
+    scale ("10/12", "1.5 out of 2", "۲ از ۴") and decimals ("10.5"), by token position."""
+
+    scores: list[tuple[int, float]] = field(default_factory=list)
+    # Tokens a written score takes up: none of them is an item's number or a bare score.
+    scored: set[int] = field(default_factory=set)
+    # Where each decimal starts, and its value (its digits are two tokens).
+    decimals: dict[int, float] = field(default_factory=dict)
+
+
+def _numbers(q: Question) -> Numbers:
+    """Find the written scores and decimals of a question."""
+    text = normalize(q.text)
+    found = Numbers()
+    for match in _OUT_OF_TEXT.finditer(text):
+        earned, whole = float(match.group(1)), float(match.group(2))
+        at = len(tokenize(text[: match.start()]))
+        found.scored.update(range(at, at + len(tokenize(match.group(0)))))
+        if whole > 0 and earned <= whole:
+            found.scores.append((at, earned / whole))
+    for match in _DECIMAL.finditer(text):
+        found.decimals[len(tokenize(text[: match.start()]))] = float(match.group(0))
+    return found
+
+
+def _bound_points(
+    q: Question, found: Reading, scales: dict[str, Scale], numbers: Numbers
+) -> tuple[dict[int, float], set[int]]:
+    """Read the points said of one part by where they stand: "project 7", "پروژه ۶ بشه",
+    "7 on the project", "10/12 on the project", "فاینال رو ۲ بگیرم"; return them by the
+    part's position, with the positions of the written scores so taken."""
+    tokens = q.tokens
+    at_part = {m.at: m for m in found.mentions if m.item is None}
+    inside = {at + 1 for at in numbers.decimals}
+    written = {at: fraction for at, fraction in numbers.scores}
+    bound: dict[int, float] = {}
+    used: set[int] = set()
+    for index, token in enumerate(tokens):
+        if not token.isdigit() or index in inside:
+            continue
+        if index in numbers.scored and index not in written:
+            continue
+        if index in written:
+            next_at = max(i for i in numbers.scored if i >= index and i - index < 8) + 1
+        else:
+            next_at = index + (2 if index in numbers.decimals else 1)
+        following = tokens[next_at : next_at + 1]
+        if following in _UNIT_AFTER or (following and following[0] in _NOT_POINTS):
+            continue
+        # The part just before ("project 7", "project ro 7"), or just after ("7 on the project").
+        linked = index > 1 and tokens[index - 1] in _POINT_LINKS
+        on = bool(following) and following[0] in _ON
+        # "… CAs, 1.5 out of 2 on quizzes": the part after "on" is the one scored.
+        places = [next_at + 1, next_at + 2] if on else []
+        places += [index - 1, *([index - 2] if linked else [])]
+        mention = next((at_part[j] for j in places if j in at_part), None)
+        if mention is None or mention.part not in scales or mention.at in bound:
+            continue
+        if index in written:
+            bound[mention.at] = written[index]
+            used.add(index)
+            continue
+        value = numbers.decimals.get(index, float(token))
+        if 0 <= value <= scales[mention.part].points:
+            bound[mention.at] = value / scales[mention.part].points
+            used.add(index)
+    return bound, used
+
+
+def _read(
+    q: Question, known: tuple[str, ...], total: str, scales: dict[str, Scale] | None = None
+) -> Reading:
     """List the grading parts, "the rest", "except" and the scores the words name."""
     found = Reading()
     tokens = q.tokens
+    numbers = _numbers(q)
+    # A written score's or a decimal's digits are no item's number: "CAs 1.5 out of 2".
+    written = numbers.scored | set(numbers.decimals) | {at + 1 for at in numbers.decimals}
     skip: set[int] = set()
     for index, token in enumerate(tokens):
         if index in skip:
@@ -242,7 +345,7 @@ def _read(q: Question, known: tuple[str, ...], total: str) -> Reading:
         part = _part(tokens, index)
         if part is not None and part in known:
             mention = Mention(part, index)
-            _unit(tokens, index, mention, skip)
+            _unit(tokens, index, mention, skip, (scales or {}).get(part), written)
             if not _same_as_last(found, mention):
                 found.mentions.append(mention)
         elif token in _OTHERS and _means_the_rest(tokens, index):
@@ -269,13 +372,24 @@ def _read(q: Question, known: tuple[str, ...], total: str) -> Reading:
     for match in _SIGNED_PERCENT.finditer(text):
         position = len(tokenize(text[: match.start()]))
         found.scores.append((position, float(match.group(1)) / 100))
-    # "10 of 12", "۲ از ۴", "2 out of 4": a part of that part's points.
-    for match in _OUT_OF.finditer(joined):
-        whole = float(match.group(2))
-        if whole > 0 and float(match.group(1)) <= whole:
-            position = len(joined[: match.start()].split())
-            found.scores.append((position, float(match.group(1)) / whole))
+    # "10 of 12", "10/12", "1.5 out of 2", "۲ از ۴": a part of that part's points.
+    if scales:
+        found.bound, found.scored_at = _bound_points(q, found, scales, numbers)
+    # A written score bound to its part scores no other: "10/12 on the project, full marks …".
+    found.scores.extend((at, f) for at, f in numbers.scores if at not in found.scored_at)
     return found
+
+
+_OUT_OF_TEXT = re.compile(
+    r"(?<![\d.])(\d+(?:\.\d+)?) ?(?:/|of|از|out of) ?(\d+(?:\.\d+)?)(?![\d.])"
+)
+_DECIMAL = re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])")
+# Between a part and the points said of it: "the project is 6", "پروژه رو ۷ بگیرم".
+_POINT_LINKS = frozenset(_W.point_links)
+# Before a part the points are said of: "7 on the project", "۲ تو فاینال".
+_ON = frozenset(_W.points_on)
+# After a number that counts or times, not scores: "3 quizzes", "2 days".
+_NOT_POINTS = frozenset(_W.not_points)
 
 
 def _part(tokens: list[str], index: int) -> str | None:
@@ -302,13 +416,32 @@ def _part(tokens: list[str], index: int) -> str | None:
     return _PART_OF_KIND.get(kind) if kind else None
 
 
-def _unit(tokens: list[str], index: int, mention: Mention, skip: set[int]) -> None:
+def _unit(
+    tokens: list[str],
+    index: int,
+    mention: Mention,
+    skip: set[int],
+    scale: Scale | None = None,
+    written: frozenset[int] | set[int] = frozenset(),
+) -> None:
     """Mark a mention as one item ("CA2", "phase 3", "a quiz") or every item ("each quiz")."""
     token = tokens[index]
     after = tokens[index + 1] if index + 1 < len(tokens) else ""
-    said = read_number(after) if after else None
-    # "CA 2", "phase three", "فاز سه": the item of that number.
-    if said is not None and 0 < said[0] <= 10 and (after.isdigit() or after in LEX.cardinals):
+    said = read_number(after) if after and index + 1 not in written else None
+    # "CA 2", "phase three", "فاز سه": the item of that number ("پروژه ۶" is 6 points: the
+    # project has 3 phases).
+    most = scale.items if scale is not None else 10
+    # "the project, 2 from the CAs": a number another part's "from" follows is that part's.
+    then = tokens[index + 2 : index + 5]
+    scores_next = (
+        bool(then) and then[0] in _ON and any(_part(then, j) for j in (1, 2) if j < len(then))
+    )
+    if (
+        said is not None
+        and 0 < said[0] <= most
+        and (after.isdigit() or after in LEX.cardinals)
+        and not scores_next
+    ):
         mention.item = said[0]
         skip.add(index + 1)
         return
@@ -383,18 +516,86 @@ def _clauses(q: Question) -> list[tuple[int, int]]:
     return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
 
 
+def _needed(
+    q: Question, found: Reading, known: tuple[str, ...], total: float, listed: Query | None
+) -> Query | None:
+    """Read "what do I need on the final to end up with 15?": the part asked is the one
+    named nearest the "need" without a score of its own; the rest are scored as a what-if."""
+    tokens = q.tokens
+    need_at = [i for i, token in enumerate(tokens) if token in _NEEDED]
+    if not need_at:
+        return None
+    target = _target(q, found, total)
+    if target is None:
+        return None
+    told = {s.part for s in listed.given.scores} if listed is not None else set()
+    open_parts = [
+        m
+        for m in found.mentions
+        if m.at not in found.bound and m.item is None and m.part not in told
+    ]
+    near = [
+        (min(abs(m.at - at) for at in need_at), m)
+        for m in open_parts
+        if min(abs(m.at - at) for at in need_at) <= _NEAR + 1
+    ]
+    if not near:
+        return None
+    asked = min(near, key=lambda pair: pair[0])[1]
+    rest = replace(found, mentions=[m for m in found.mentions if m is not asked])
+    scored = listed or (_what_if(q, rest, known) if rest.mentions or rest.others_at else None)
+    given = scored.given if scored is not None else Given()
+    scores = tuple(s for s in given.scores if s.part != asked.part)
+    return Query(
+        Op.WHAT_IF,
+        Subject(parts=(asked.part,)),
+        (Attr.POINTS,),
+        given=Given(scores=scores, others=given.others, target=target),
+        notes=("needed",),
+    )
+
+
+def _target(q: Question, found: Reading, total: float) -> float | None:
+    """Return the total a student aims for: the one number not said of a part, at most the
+    grade's total ("… to end up with 15", "I want a 17", "واسه اینکه ۱۵ بشم")."""
+    numbers = _numbers(q)
+    inside = {at + 1 for at in numbers.decimals}
+    taken = numbers.scored | found.scored_at
+    parts_at = {m.at for m in found.mentions}
+    candidates = []
+    for index, token in enumerate(q.tokens):
+        if not token.isdigit() or index in inside or index in taken:
+            continue
+        if parts_at & {index - 1, index - 2}:
+            continue  # "project 7", "پروژه رو ۷": a part's points, or "CA 2" an item
+        next_at = index + (2 if index in numbers.decimals else 1)
+        following = q.tokens[next_at : next_at + 1]
+        if following in _UNIT_AFTER or (following and following[0] in _NOT_POINTS):
+            continue
+        if following and following[0] in _ON and parts_at & {next_at + 1, next_at + 2}:
+            continue  # "7 on the project"
+        value = numbers.decimals.get(index, float(token))
+        if 0 < value <= total:
+            candidates.append(value)
+    return candidates[-1] if candidates else None
+
+
+_NEEDED = frozenset(_W.needed)
+
+
 def _what_if(q: Question, found: Reading, known: tuple[str, ...]) -> Query | None:
     """Read "if I skip the final but get full marks on the rest, what's the most I can get?":
     each part (or "the rest") takes the score word nearest it in its clause; a part named
     with none takes the score of the clause it is listed with ("CA2 and CA3")."""
-    if not found.scores and not found.except_at:
+    if not found.scores and not found.except_at and not found.bound:
         return None
     spans = _clauses(q)
     persian = any("\u0600" <= ch <= "\u06ff" for ch in q.text)
     targets = [(m.at, m) for m in found.mentions] + [(at, None) for at in found.others_at]
     own: dict[int, float] = {}
     for at, _ in targets:
-        value = _nearest_score(found, at, spans, persian)
+        value = found.bound.get(at)
+        value = _nearest_score(found, at, spans, persian) if value is None else value
         if value is not None:
             own[at] = value
     clause_scores = [
@@ -597,9 +798,11 @@ def _share(q: Question, found: Reading, known: tuple[str, ...]) -> Query | None:
         parts = known  # "the final and everything else"
     # "one quiz", "each phase", "CA2" worth: one item's share; a named item ("CA1") only
     # when its worth is asked outright.
-    single = any(m.one or (m.every and m.singular) or m.item for m in found.mentions)
     # "how much is one quiz": "much" asks a worth of one of a part's items, not of "CA2".
     one = any(m.one or (m.every and m.singular) for m in found.mentions)
+    # "phase 3's deadline and how many points is the project": the whole part is named too.
+    plain = any(not (m.one or m.every or m.item) for m in found.mentions)
+    single = one or (any(m.item for m in found.mentions) and not plain)
     unit = single and bool(words & _WORTH or (one and words & _MUCH))
     together = bool(words & _TOGETHER) or bool(found.except_at) or bool(found.others_at)
     if not parts or (len(parts) > 1 and not together):

@@ -94,7 +94,9 @@ def points(vocab: Vocabulary, q: Question, now: datetime) -> list[Point]:
         elif token in _NOW:
             found.append((index, Point(now=True)))
         elif token in _FIRST | _LAST and (item := _ordered_item(vocab, tokens, index)):
-            found.append((index, Point(item=item, role=_role(tokens, index))))
+            # "فاز اول پروژه": the ordinal of the item just named, not another one.
+            if not found or found[-1][1].item != item or index - found[-1][0] > 3:
+                found.append((index, Point(item=item, role=_role(tokens, index))))
         elif token in _FIRST | _LAST and _class_near(tokens, index):
             order: Literal["first", "last"] = "first" if token in _FIRST else "last"
             found.append((index, Point(kind="class", order=order, around_break=_break(q, index))))

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from bot.core.answering.render.basic import comma
 from bot.core.answering.render.numbers import amount, percent, points
-from bot.core.answering.results import Comparison, Portion, Share, Weights, WhatIf
+from bot.core.answering.results import (
+    Comparison,
+    Earned,
+    Needed,
+    Portion,
+    Share,
+    Weights,
+    WhatIf,
+)
 from bot.core.course import Course
 from bot.core.i18n import t
 
@@ -110,10 +118,33 @@ def compare(course: Course, result: Comparison, lang: str) -> str:
     return f"{t(lang, 'grade.yes' if verdict else 'grade.no')} {line}"
 
 
-def what_if(course: Course, result: WhatIf, lang: str) -> str:
-    """Add the grade up part by part for the scores the question gave."""
+def needed(course: Course, result: Needed, lang: str) -> str:
+    """Say what one part must earn for the total asked, from what the rest adds up to."""
+    part = result.part
+    values = {
+        "target": amount(result.target, lang),
+        "total": amount(result.total, lang),
+        "name": part.name.get(lang),
+        "part_points": amount(part.points, lang),
+    }
+    if result.points <= 1e-9:
+        first = t(lang, "grade.needed_none", **values)
+    elif result.points > part.points + 1e-9:
+        first = t(lang, "grade.needed_out", best=amount(result.rest + part.points, lang), **values)
+    else:
+        share = percent(100 * result.points / part.points, lang)
+        first = t(lang, "grade.needed", points=amount(result.points, lang), percent=share, **values)
+    lines = [first, t(lang, "grade.needed_rest", rest=amount(result.rest, lang))]
+    lines += _earned_lines(result.earned, lang)
+    if any(e.assumed for e in result.earned):
+        lines.append(t(lang, "grade.assumed"))
+    return "\n".join(lines)
+
+
+def _earned_lines(earned_parts: tuple[Earned, ...], lang: str) -> list[str]:
+    """Word what each part earns, one line each."""
     lines: list[str] = []
-    for earned in result.earned if not result.given_total else ():
+    for earned in earned_parts:
         part = earned.part
         values = {
             "name": part.name.get(lang),
@@ -134,6 +165,12 @@ def what_if(course: Course, result: WhatIf, lang: str) -> str:
             )
         else:
             lines.append(t(lang, "grade.earned", **values))
+    return lines
+
+
+def what_if(course: Course, result: WhatIf, lang: str) -> str:
+    """Add the grade up part by part for the scores the question gave."""
+    lines = _earned_lines(result.earned if not result.given_total else (), lang)
     points, total = result.points, result.total
     lines.append(
         t(
