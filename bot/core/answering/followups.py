@@ -86,17 +86,20 @@ def as_share(course: Course, q: Question, context: Context) -> Query | None:
         return None
     if plural_back(q):
         return None  # "their sum as a percent?": everything asked about, not the last part
-    return Query(Op.SHARE, previous.subject, (Attr.PERCENT,))
+    # The parts the answer was about: "the biggest chunk" is the project.
+    parts = context.subject.parts or previous.subject.parts
+    return Query(Op.SHARE, replace(previous.subject, parts=parts), (Attr.PERCENT,))
 
 
 def each_of(course: Course, q: Question, context: Context) -> Query | None:
     """Share the part just weighed among its items: "how much is each one?", "هر کدومش؟"."""
     previous = context.query
-    if previous.op not in (Op.WEIGHT, Op.SHARE) or len(previous.subject.parts) != 1:
+    parts = context.subject.parts or previous.subject.parts
+    if previous.op not in (Op.WEIGHT, Op.SHARE) or len(parts) != 1:
         return None
     if not set(q.tokens) & _EACH or q.refs or len(content(q)) > SHORT + 2:
         return None
-    return Query(Op.SHARE, Subject(parts=previous.subject.parts, unit=True), (Attr.POINTS,))
+    return Query(Op.SHARE, Subject(parts=parts, unit=True), (Attr.POINTS,))
 
 
 def one_of_listed(course: Course, q: Question, context: Context) -> Query | None:
@@ -106,6 +109,8 @@ def one_of_listed(course: Course, q: Question, context: Context) -> Query | None
     first, final = bool(words & _FIRST), bool(words & _FINAL)
     if first == final or q.refs:
         return None
+    if context.query.op is Op.LATE:
+        return None  # "and the absolute latest?" after a delay: the latest moment, not item
     chosen = _pool(course, context)
     if not chosen:
         return None
@@ -166,6 +171,10 @@ def in_other_calendar(course: Course, q: Question, context: Context) -> Query | 
     """Give the day just answered in the other calendar: "in Gregorian?", "به میلادی؟"."""
     if not set(q.tokens) & _CALENDAR or q.refs or q.day:
         return None
+    previous = context.query
+    if context.moment is None and previous.op in _DATED and Attr.GREGORIAN not in previous.attrs:
+        # "When is the phase 1 deadline?" … "in Gregorian?": that answer, in both calendars.
+        return replace(previous, attrs=(*previous.attrs, Attr.GREGORIAN))
     day = _day(course, context)
     if day is None:
         return None
@@ -248,6 +257,8 @@ def _day(course: Course, context: Context) -> date | None:
     return date_of(course, context.subject)
 
 
+# Operations whose answers say dates of their own, to say again in the other calendar.
+_DATED = frozenset({Op.LOOKUP, Op.PICK, Op.LIST, Op.UNTIL, Op.TERM, Op.LATE})
 _ITEM_KINDS = frozenset({"quiz", "assignment", "project", "workshop"})
 # The kind of item each grading part is made of.
 _PART_KINDS = {"quizzes": "quiz", "assignments": "assignment", "project": "project"}

@@ -28,7 +28,11 @@ def weight(course: Course, query: Query, now: datetime) -> Result:
     grading = course.data.grading
     by_id = {part.id: part for part in grading.parts}
     parts = tuple(by_id[p] for p in query.subject.parts if p in by_id)
-    used = tuple(f"grading:{p}" for p in query.subject.parts)
+    if parts and ("most" in query.notes or "least" in query.notes):
+        # The part worth the most (or least): each one tied with it too.
+        best = (max if "most" in query.notes else min)(p.points for p in parts)
+        parts = tuple(p for p in parts if p.points == best)
+    used = tuple(f"grading:{p.id}" for p in parts)
     return Weights(parts=parts, total=grading.total, used=used)
 
 

@@ -35,6 +35,8 @@ READINGS: tuple[Reading, ...] = (
     # Arithmetic on the grade before declines: "the highest total if I skip the final" asks
     # about the grading scheme, not about someone's grade.
     grades.arithmetic,
+    # "The biggest chunk of the grade": the heaviest part, before any "most" is a total.
+    grades.heaviest,
     declines.declined,
     # What the syllabus does not say of something it has: "will the final be multiple choice?"
     declines.unsaid,

@@ -75,7 +75,12 @@ _GRADE = frozenset(
 )
 # Words that ask for a share of the grade outright, not for someone's mark.
 _WORTH = frozenset(
-    [*_W.weight, *_W.share, "worth", "carry", "carries", "ارزش", "بارم", "نمره", "نمرش", "نمرست"]
+    [
+        *_W.weight,
+        *_W.share,
+        *("worth", "carry", "carries", "ارزش", "بارم"),
+        *("نمره", "نمرش", "نمرست", "نمرس"),
+    ]
 )
 _SELF = frozenset(_W.self) | frozenset(_W.me)
 _SOMEONE = frozenset(_W.someone)
@@ -140,6 +145,27 @@ def weight(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     if not parts:
         return None
     return Query(Op.WEIGHT, Subject(parts=parts), (Attr.POINTS,))
+
+
+def heaviest(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
+    """Read "what's the biggest chunk of the grade?", "کمترین نمره مال کدوم بخشه؟": the part
+    worth the most (or least), among those named or all."""
+    words = set(q.tokens)
+    extreme = words & (_HEAVIEST | _LIGHTEST)
+    if not extreme or not words & _PIECE or q.refs or words & _CONDITIONAL:
+        return None
+    if not (words & _WORTH or words & set(_W.grade) or Mark.WEIGHT in q.marks):
+        return None
+    known = tuple(part.id for part in vocab.course.data.grading.parts)
+    named = tuple(p for p in grounding.grading_parts(q) if p in known)
+    asked = "least" if words & _LIGHTEST and not words & _HEAVIEST else "most"
+    subject = Subject(parts=named if len(named) > 1 else known)
+    return Query(Op.WEIGHT, subject, (Attr.POINTS,), notes=(asked,))
+
+
+_HEAVIEST = frozenset(_W.heaviest)
+_LIGHTEST = frozenset(_W.lightest)
+_PIECE = frozenset(_W.grade_piece)
 
 
 def arithmetic(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:

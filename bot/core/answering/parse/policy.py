@@ -299,7 +299,9 @@ def _latest(
     # "if I send it 3 days late, until when?": that delay, not the most allowed.
     # "The full 5 days" is a delay too: a later "and if my free days are gone?" leans on it.
     delays = [d.hours for d in durations(q) if d.role == "delay"]
-    given = Given(delay_hours=delays[0]) if len(delays) == 1 else Given()
+    # "the absolute latest", "with the maximum delay": the most allowed, whatever was said.
+    said_delay = len(delays) == 1 and not (words & _MOST and not full)
+    given = Given(delay_hours=delays[0]) if said_delay else Given()
     return Query(Op.LATE, Subject(items=items), given=given, late=Late.LATEST)
 
 
