@@ -20,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.core import text  # noqa: E402
+from bot.core.answering import understand  # noqa: E402
 from bot.core.answering.engine import Engine  # noqa: E402
 from bot.core.loader import load_course  # noqa: E402
 from tests.questions import DATA, load_cases  # noqa: E402
@@ -38,9 +40,20 @@ def bench_load(rounds: int) -> list[float]:
     times = []
     for _ in range(rounds):
         start = time.perf_counter()
-        Engine(load_course(COURSE))
+        Engine(load_course(COURSE)).index  # noqa: B018 - the index is built when first used
         times.append((time.perf_counter() - start) * 1000)
     return times
+
+
+def forget_readings(engine: Engine) -> None:
+    """Empty the caches of text readings, where this version of the engine has them."""
+    for cached in (
+        getattr(text, "normalize", None),
+        getattr(understand, "_plain_tokens", None),
+        getattr(engine.parser, "_understood", None),
+    ):
+        if hasattr(cached, "cache_clear"):
+            cached.cache_clear()
 
 
 def bench_answers(total: int) -> tuple[float, list[float]]:
@@ -51,13 +64,17 @@ def bench_answers(total: int) -> tuple[float, list[float]]:
     # As the bot process does after start-up: long-lived objects leave the collector's scans.
     gc.freeze()
     latencies = []
-    started = time.perf_counter()
+    elapsed = 0.0
     for index in range(total):
         case = cases[index % len(cases)]
+        # The set is cycled: forget what the last cycle read, so every question is new
+        # (a question's own clauses still share their readings, as in the bot).
+        forget_readings(engine)
         begin = time.perf_counter()
         engine.answer(case.question, case.now)
-        latencies.append((time.perf_counter() - begin) * 1000)
-    elapsed = time.perf_counter() - started
+        took = time.perf_counter() - begin
+        elapsed += took
+        latencies.append(took * 1000)
     return total / elapsed, latencies
 
 
@@ -107,7 +124,7 @@ def main() -> None:
         f"{percentile(latencies, 0.99):.3f} ms |"
     )
     print(
-        f'| `course-bot ask "…"` cold process (median of {args.rounds}) | ≤ 1 s | '
+        f'| `course-bot ask "…"` cold process (median of {args.rounds}) | ≤ 300 ms | '
         f"{statistics.median(ask_times):.0f} ms (max {max(ask_times):.0f} ms) |"
     )
     print(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -12,7 +13,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.core.models import CourseFile, FaqEntry, Person, Section, Text
-from bot.core.text import normalize
+from bot.core.text import normalize, tokens
 
 ItemKind = Literal["quiz", "assignment", "project", "workshop"]
 EventKind = Literal["class", "quiz", "release", "deadline", "workshop"]
@@ -186,6 +187,25 @@ class Course:
     def session_on(self, day: date) -> ClassSession | None:
         """Return the class held on ``day``, if any."""
         return next((s for s in self.sessions if s.date == day), None)
+
+    @cached_property
+    def staff_name_words(self) -> tuple[tuple[str, frozenset[str]], ...]:
+        """Return each staff member's id with the words that name them alone: surnames, and
+        first names no one else on the staff has ("Omid", not "Hossein")."""
+        firsts = Counter(tokens(p.name)[0] for p in self.data.staff if tokens(p.name))
+        found = []
+        for person in self.data.staff:
+            words: set[str] = set()
+            for name in (person.name, *person.aliases):
+                said = tokens(name)
+                if len(said) < 2:
+                    words.update(said)
+                    continue
+                words.add(said[-1])
+                if firsts[said[0]] == 1:
+                    words.add(said[0])
+            found.append((person.id, frozenset(words)))
+        return tuple(found)
 
     @cached_property
     def section_names(self) -> tuple[tuple[str, re.Pattern[str]], ...]:

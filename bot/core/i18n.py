@@ -20,22 +20,35 @@ _FILE_PREFIXES = ("", "bot.", "web.")
 
 
 @cache
-def _strings(lang: str) -> dict[str, Any]:
-    merged: dict[str, Any] = {}
-    folder = resources.files("bot").joinpath("locales")
+def _file(prefix: str, lang: str) -> dict[str, Any]:
+    source = resources.files("bot").joinpath("locales").joinpath(f"{prefix}{lang}.yaml")
+    if not source.is_file():
+        return {}
+    return yaml.load(source.read_text("utf-8"), Loader=YAML_LOADER) or {}
+
+
+def _strings(lang: str, section: str) -> dict[str, Any]:
+    """Return the strings of ``lang`` that hold ``section``: the core file's first, a
+    feature's file only when asked for (a command-line answer never reads the bot's)."""
     for prefix in _FILE_PREFIXES:
-        source = folder.joinpath(f"{prefix}{lang}.yaml")
-        if source.is_file():
-            merged.update(yaml.load(source.read_text("utf-8"), Loader=YAML_LOADER) or {})
-    return merged
+        strings = _file(prefix, lang)
+        if section in strings:
+            return strings
+    raise KeyError(section)
+
+
+def _node(lang: str, key: str) -> Any:
+    parts = key.split(".")
+    node: Any = _strings(lang, parts[0])
+    for part in parts:
+        node = node[part]
+    return node
 
 
 def t(lang: str, key: str, **values: object) -> str:
     """Return the string ``key`` in ``lang`` with ``values`` filled in."""
     lang = lang if lang in LANGS else "en"
-    node: Any = _strings(lang)
-    for part in key.split("."):
-        node = node[part]
+    node = _node(lang, key)
     text = str(node)
     # Numbers print without a needless ".0"; in Persian, only the template's own digits and
     # bare numbers become Persian digits: strings passed in (URLs, "CA1") stay as they are.
@@ -61,10 +74,7 @@ def _number(value: float, lang: str) -> str:
 
 def entries(lang: str, key: str) -> Any:
     """Return a raw structured entry (list or mapping) from the strings of ``lang``."""
-    node: Any = _strings(lang if lang in LANGS else "en")
-    for part in key.split("."):
-        node = node[part]
-    return node
+    return _node(lang if lang in LANGS else "en", key)
 
 
 def label(kind: str, number: int) -> Text:

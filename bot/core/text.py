@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 # Arabic letters that Persian keyboards and phones produce interchangeably with Persian ones.
@@ -42,6 +43,7 @@ def to_ascii_digits(text: str) -> str:
     return text.translate(_DIGITS)
 
 
+@lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     """Fold case, digit forms, Arabic/Persian letter variants, ZWNJ and diacritics."""
     text = unicodedata.normalize("NFKC", text).translate(_DIGITS).translate(_LETTERS)

@@ -63,7 +63,9 @@ class Knowledge:
         # Read first: an entry saved meanwhile then only causes one more rebuild.
         revision = faq.faq_revision(db)
         course = base.with_faq(faq.as_entry(row) for row in faq.saved_faq(db))
-        return cls(course, Engine(course), base, revision)
+        engine = Engine(course)
+        engine.index  # noqa: B018 - built now, not on the first student's question
+        return cls(course, engine, base, revision)
 
 
 @dataclass

@@ -51,12 +51,20 @@ def split_clauses(text: str) -> list[str]:
 
 def _sets_aside(piece: str) -> bool:
     """Tell whether a piece only sets something aside for what follows: "Apart from X,"."""
+    if "?" in piece or "؟" in piece or not _MAY_SET_ASIDE.search(piece[:40]):
+        return False  # most pieces: no need to read them
     words = tokenize(piece)
-    setting_aside = set(lexicon().words.except_) - {"not", "without", "بدون"}
-    asking = set(lexicon().words.question)
     # "به جز …", "other than …": the word may come second.
-    opens = bool(set(words[:2]) & setting_aside) or words[:2] == ["other", "than"]
-    return opens and not set(words) & asking and "?" not in piece
+    opens = bool(set(words[:2]) & _SETTING_ASIDE) or words[:2] == ["other", "than"]
+    return opens and not set(words) & _ASKING
+
+
+_SETTING_ASIDE = frozenset(lexicon().words.except_) - {"not", "without", "بدون"}
+_ASKING = frozenset(lexicon().words.question)
+_MAY_SET_ASIDE = re.compile(
+    "|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in (*_SETTING_ASIDE, "other")),
+    re.IGNORECASE,
+)
 
 
 def _opens_pair(clause: str) -> bool:

@@ -4,10 +4,9 @@ grading parts, and the events a countdown or a break points to."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import date, datetime, time, timedelta
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.core.answering.query import Attr, Query, Ref, Subject
 from bot.core.answering.understand import ItemRef, Question, kind_of, reading
@@ -196,25 +195,14 @@ def words_in(text: str) -> set[str]:
 
 def person_named(course: Course, q: Question) -> str | None:
     """Return the id of the staff member the message names, typos tolerated."""
-    for person in course.data.staff:
-        spellings = {
-            w for name in (person.name, *person.aliases) for w in _name_words(course, name)
-        }
-        for token in q.tokens:
-            if token in spellings:
-                return person.id
-            if len(token) >= 5 and any(
-                fuzz.ratio(token, w) >= 85 for w in spellings if len(w) >= 5
+    said = set(q.tokens)
+    long_said = [token for token in said if len(token) >= 5]
+    for person_id, spellings in course.staff_name_words:
+        if said & spellings:
+            return person_id
+        for spelling in spellings:
+            if len(spelling) >= 5 and process.extractOne(
+                spelling, long_said, scorer=fuzz.ratio, score_cutoff=85
             ):
-                return person.id
+                return person_id
     return None
-
-
-def _name_words(course: Course, name: str) -> list[str]:
-    # First names shared by several people ("Hossein", "Ali") name no one: surnames, and the
-    # first names no one else on the staff has ("Omid", "Narges").
-    found = tokens(name)
-    if len(found) < 2:
-        return found
-    firsts = Counter(tokens(person.name)[0] for person in course.data.staff if person.name)
-    return [found[-1], *(found[:1] if firsts[found[0]] == 1 else [])]

@@ -155,6 +155,18 @@ def reading(text: str) -> str:
 
 def tokenize(text: str, names: dict[str, str] | None = None) -> list[str]:
     """Normalise a question and split it into tokens, joining known phrases and ``names``."""
+    if not names:
+        return list(_plain_tokens(text))
+    return _tokenize(text, names)
+
+
+@lru_cache(maxsize=8192)
+def _plain_tokens(text: str) -> tuple[str, ...]:
+    # Clauses, prefixes and parts of one message are tokenised again and again.
+    return tuple(_tokenize(text, None))
+
+
+def _tokenize(text: str, names: dict[str, str] | None) -> list[str]:
     norm = reading(text)
     for phrase, token in (names or {}).items():
         if phrase in norm:

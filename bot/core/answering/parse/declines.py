@@ -22,7 +22,6 @@ from bot.core.answering.parse.words import (
 from bot.core.answering.query import Attr, Op, Query, Subject
 from bot.core.answering.understand import Question, reading
 from bot.core.lexicon import Mark, Unsaid, lexicon
-from bot.core.text import tokens
 
 LEX = lexicon()
 
@@ -138,14 +137,8 @@ def _unsaid_subject(vocab: Vocabulary, q: Question) -> Subject | None:
         return Subject(parts=("final",))
     if q.kinds:
         return Subject(kinds=(q.kinds[0],))
-    person = next(
-        (
-            p.id
-            for p in vocab.course.data.staff
-            if set(q.tokens) & {w for name in (p.name, *p.aliases) for w in tokens(name)[-1:]}
-        ),
-        None,
-    )
+    said = set(q.tokens)
+    person = next((pid for pid, words in vocab.course.staff_name_words if said & words), None)
     if person is not None or set(q.tokens) & _INSTRUCTOR_WORDS:
         found = person or next(p.id for p in vocab.course.data.staff if p.role == "instructor")
         return Subject(person=found, entry=f"staff:{found}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 
 from bot.core.answering import grounding
 from bot.core.answering.parse.vocabulary import Vocabulary
@@ -431,13 +432,20 @@ def _part(tokens: list[str], index: int) -> str | None:
         if any(_PART_WORDS.get(word) == "final" for word in following):
             return None  # the word after it names the exam
         return "final"
+    return _part_of_word(token)
+
+
+@lru_cache(maxsize=4096)
+def _part_of_word(token: str) -> str | None:
+    """Return the grading part a word names on its own, under a Persian ending too."""
     if token in _PART_WORDS:
         return _PART_WORDS[token]
     # "فاینالو", "امتحانه": a part's name under a Persian ending.
-    for ending in _ENDINGS:
-        base = token.removesuffix(ending)
-        if base != token and base in _PART_WORDS and not token.isascii():
-            return _PART_WORDS[base]
+    if not token.isascii():
+        for ending in _ENDINGS:
+            base = token.removesuffix(ending)
+            if base != token and base in _PART_WORDS:
+                return _PART_WORDS[base]
     kind = kind_of(token)
     return _PART_OF_KIND.get(kind) if kind else None
 

@@ -74,6 +74,8 @@ def _also_asked(vocab: Vocabulary, q: Question) -> str | None:
         for term in vocab.terms(words)
         if term not in ITEM_TERMS and vocab.index.correct(term) not in ITEM_TERMS
     ]
+    if not terms:
+        return None  # nothing else asked: the index need not even be built
     matches = vocab.index.search(terms)
     if (
         matches

@@ -3,9 +3,11 @@ tests several readings share."""
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 
 from bot.core.answering import entries, scope
 from bot.core.answering.parse.words import (
@@ -45,7 +47,6 @@ class Vocabulary:
         names = " ".join([info.code, info.name.en, info.name.fa, *info.aliases])
         self.course_words = frozenset(tokens(names))
         self.own_names = scope.own_names(course)
-        self.index = Index(entries.documents(course))
         # The entries the course staff wrote answering students' questions.
         self.staff_entries = frozenset(
             f"faq:{entry.id}" for entry in course.data.faq if entry.source == "staff"
@@ -55,9 +56,25 @@ class Vocabulary:
         # subject, not two clauses.
         self.titles = _joined_names(course)
 
+    @functools.cached_property
+    def index(self) -> Index:
+        """Return the knowledge base's search index, built when first needed: a question
+        about a named item never needs it, and building it is most of a cold start."""
+        return Index(entries.documents(self.course))
+
     def read(self, text: str, now: datetime) -> Question:
         """Return what the words of ``text`` say, with days placed in the course's term."""
-        return understand(text, self.names, now.date(), self.term_days)
+        # A long message is read whole, clause by clause and around its question: the same
+        # text often twice. Callers only reassign a reading's fields, so a copy is enough.
+        return copy.copy(self._understood(text, now.date()))
+
+    @functools.cached_property
+    def _understood(self) -> Callable[[str, date], Question]:
+        @functools.lru_cache(maxsize=1024)
+        def understood(text: str, today: date) -> Question:
+            return understand(text, self.names, today, self.term_days)
+
+        return understood
 
     def has_subject(self, clause: str, now: datetime) -> bool:
         """Tell whether a clause names what it asks about: an item, a kind, a day or a topic."""
