@@ -20,10 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.core import text  # noqa: E402
 from bot.core.answering import understand  # noqa: E402
 from bot.core.answering.engine import Engine  # noqa: E402
-from bot.core.loader import load_course  # noqa: E402
+from bot.core.course.loader import load_course  # noqa: E402
+from bot.core.lang import text  # noqa: E402
 from tests.questions import DATA, load_cases  # noqa: E402
 
 COURSE = ROOT / "data" / "mlsd-spring-2023.yaml"

@@ -46,8 +46,8 @@ from telegram.error import TelegramError  # noqa: E402
 from telegram.ext import AIORateLimiter, ExtBot  # noqa: E402
 
 from bot import storage  # noqa: E402
-from bot.core.loader import load_course  # noqa: E402
-from bot.core.reminders import plan  # noqa: E402
+from bot.core.course.loader import load_course  # noqa: E402
+from bot.core.planning.reminders import plan  # noqa: E402
 from bot.settings import ReminderSettings, Settings  # noqa: E402
 from bot.telegram.app import ALLOWED_UPDATES, build_application  # noqa: E402
 from tests.support.bot_api import BotApiDouble  # noqa: E402

@@ -34,8 +34,8 @@ import httpx  # noqa: E402
 import yaml  # noqa: E402
 
 from bot import storage  # noqa: E402 - needs the path above
-from bot.core.loader import load_course  # noqa: E402
-from bot.core.reminders import plan  # noqa: E402
+from bot.core.course.loader import load_course  # noqa: E402
+from bot.core.planning.reminders import plan  # noqa: E402
 from bot.settings import ReminderSettings, Settings  # noqa: E402
 from bot.telegram.app import build_application  # noqa: E402
 from tests.support.bot_api import BotApiDouble  # noqa: E402

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Engine as DbEngine  # noqa: E402
 
 from bot import storage  # noqa: E402 - needs the path above
 from bot.core.answering.engine import Engine  # noqa: E402
-from bot.core.loader import load_course  # noqa: E402
+from bot.core.course.loader import load_course  # noqa: E402
 from bot.storage import faq  # noqa: E402
 from bot.telegram.services import Knowledge  # noqa: E402
 from tests.questions import DATA, load_cases  # noqa: E402

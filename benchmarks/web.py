@@ -147,7 +147,7 @@ async def asgi_get(app: Any, path: str, headers: dict[str, str]) -> tuple[int, i
 def handler_cost(folder: Path, requests: int, rounds: int) -> tuple[list[float], list[float]]:
     """Time the feed route in-process, full and 304 alternating; return microseconds each."""
     from bot import storage
-    from bot.core.loader import load_course
+    from bot.core.course.loader import load_course
     from bot.settings import Settings
     from bot.web import Site, create_app
 

@@ -12,15 +12,15 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.core.calendar import CalendarError, jalali_iso, parse_when
-from bot.core.loader import CourseError, check_course, load_course
+from bot.core.course.loader import CourseError, check_course, load_course
+from bot.core.lang.calendar import CalendarError, jalali_iso, parse_when
 from bot.settings import Settings, SettingsError, check_database_url, load_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine as DbEngine
 
-    from bot.core.course import Course, Event
-    from bot.core.models import Section
+    from bot.core.course.course import Course, Event
+    from bot.core.course.models import Section
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 PACKAGE = "mlsd-course-bot"
@@ -265,7 +265,7 @@ def _now(settings: Settings, given: str | None = None) -> datetime:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from bot.core import asking
+    from bot.core.answering import asking
     from bot.core.answering.engine import Engine
 
     if args.question and not " ".join(args.question).strip():
@@ -327,8 +327,8 @@ def _print_answer(
 
 
 def _schedule(args: argparse.Namespace) -> int:
-    from bot.core.calendar import format_datetime
-    from bot.core.views import event_title
+    from bot.core.lang.calendar import format_datetime
+    from bot.core.render.views import event_title
 
     settings = _settings(args)
     start, end = _range(args, settings)
@@ -445,7 +445,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def _reminders(args: argparse.Namespace) -> int:
     from bot import storage
-    from bot.core.reminders import plan
+    from bot.core.planning.reminders import plan
 
     settings = _settings(args)
     start, end = _range(args, settings)
@@ -496,7 +496,7 @@ def _reminders(args: argparse.Namespace) -> int:
 
 def _calendar(args: argparse.Namespace) -> int:
     from bot import storage
-    from bot.core.ical import course_calendar
+    from bot.core.render.ical import course_calendar
     from bot.web.feed import alarm_offsets, versions_of
 
     settings = _settings(args)

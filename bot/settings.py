@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.core.reminders import PlanSettings, parse_offset
+from bot.core.planning.reminders import PlanSettings, parse_offset
 
 DEFAULT_CONFIG = Path("config/settings.yaml")
 DEFAULT_COURSE = Path("data/mlsd-spring-2023.yaml")

@@ -16,8 +16,8 @@ from pathlib import Path
 import yaml
 
 from bot.core.answering import Answer, Engine
-from bot.core.calendar import parse_when
-from bot.core.text import normalize
+from bot.core.lang.calendar import parse_when
+from bot.core.lang.text import normalize
 
 DATA = Path(__file__).parent / "data"
 QUESTIONS = DATA / "questions.yaml"
@@ -195,7 +195,7 @@ def _print_conversations(engine: Engine, path: Path, args: argparse.Namespace) -
 
 def main(argv: list[str] | None = None) -> int:
     """Print each set's accuracy per category, and with ``--failures`` what went wrong."""
-    from bot.core.loader import load_course
+    from bot.core.course.loader import load_course
 
     parser = argparse.ArgumentParser(prog="python -m tests.questions")
     parser.add_argument("files", nargs="+", type=Path)

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from bot.core.calendar import (
+from bot.core.lang.calendar import (
     TEHRAN,
     CalendarError,
     at,

@@ -4,7 +4,7 @@ telling around a question."""
 import pytest
 
 from bot.core.answering.clauses import announced, core_of, split_clauses
-from bot.core.text import normalize
+from bot.core.lang.text import normalize
 
 
 @pytest.mark.parametrize(

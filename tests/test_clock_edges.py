@@ -11,7 +11,7 @@ import itertools
 import pytest
 
 from bot.cli import main
-from bot.core.i18n import t
+from bot.core.lang.i18n import t
 from tests.conftest import Bot
 from tests.support.process import run_cli
 

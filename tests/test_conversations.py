@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from bot import storage
 from bot.core.answering.dialogue import Context
 from bot.core.answering.engine import Engine as AnsweringEngine
-from bot.core.loader import load_course
+from bot.core.course.loader import load_course
 from bot.storage.database import from_db
 from tests.conftest import COURSE_FILE, NOW
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.loader import check_course, load_course
+from bot.core.course.loader import check_course, load_course
 from tests.conftest import ADMIN, COURSE_FILE, STUDENT, Bot
 from tests.support.process import run_cli
 

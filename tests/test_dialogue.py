@@ -9,9 +9,9 @@ import pytest
 from bot.core.answering import dialogue
 from bot.core.answering.dialogue import FOLLOW_UP_WINDOW, Context
 from bot.core.answering.engine import Engine
-from bot.core.calendar import parse_when
-from bot.core.loader import load_course
-from bot.core.text import normalize
+from bot.core.course.loader import load_course
+from bot.core.lang.calendar import parse_when
+from bot.core.lang.text import normalize
 
 COURSE_FILE = Path(__file__).resolve().parents[1] / "data" / "mlsd-spring-2023.yaml"
 BEFORE_TERM = parse_when("1401-11-10T12:00")

@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 
 from bot.core.answering.engine import Engine
-from bot.core.calendar import parse_when
-from bot.core.loader import load_course
-from bot.core.text import detect_language, normalize
+from bot.core.course.loader import load_course
+from bot.core.lang.calendar import parse_when
+from bot.core.lang.detect import detect_language
+from bot.core.lang.text import normalize
 from tests.questions import QUESTIONS, judge, judge_conversations, load_cases, load_conversations
 
 COURSE = Path(__file__).resolve().parents[1] / "data" / "mlsd-spring-2023.yaml"

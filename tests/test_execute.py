@@ -20,8 +20,8 @@ from bot.core.answering.results import (
     Unsaid,
     WhatIf,
 )
-from bot.core.calendar import parse_when
-from bot.core.loader import load_course
+from bot.core.course.loader import load_course
+from bot.core.lang.calendar import parse_when
 
 COURSE_FILE = Path(__file__).resolve().parents[1] / "data" / "mlsd-spring-2023.yaml"
 BEFORE_TERM = parse_when("1401-11-10T12:00")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.core.answering.engine import Engine
-from bot.core.loader import CourseError, check_course, load_course
-from bot.core.models import FaqEntry, FaqQuestions, Text
+from bot.core.course.loader import CourseError, check_course, load_course
+from bot.core.course.models import FaqEntry, FaqQuestions, Text
 from tests.conftest import COURSE_FILE, NOW
 
 QUESTION = "Can I use pytorch lightning in the project?"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.core.i18n import t
+from bot.core.lang.i18n import t
 from bot.telegram.replies import as_plain
 from tests.conftest import ROOT, STUDENT, TOKEN
 from tests.support.bot_api import BotApiDouble

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.core.loader import CourseError, load_course
-from bot.core.reminders import reminder_text
+from bot.core.course.loader import CourseError, load_course
+from bot.core.planning.reminders import reminder_text
 from bot.settings import Settings
 from bot.telegram.app import build_application
 from bot.telegram.reminders import reminders_of

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.core.lexicon import LexiconFile, Mark, Patterns, Words, lexicon, merge
+from bot.core.lang.lexicon import LexiconFile, Mark, Patterns, Words, lexicon, merge
 
 
 def test_a_renamed_word_group_is_an_error():

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.calendar import TEHRAN
-from bot.core.loader import CourseError, check_course, load_course
+from bot.core.course.loader import CourseError, check_course, load_course
+from bot.core.lang.calendar import TEHRAN
 
 COURSE = Path(__file__).resolve().parents[1] / "data" / "mlsd-spring-2023.yaml"
 

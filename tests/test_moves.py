@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.core.loader import load_course
+from bot.core.course.loader import load_course
 from bot.settings import Settings
 from tests.conftest import ADMIN, CHANNEL_ID, STUDENT, TEHRAN, Bot, Clock, running_bot
 from tests.support.bot_api import BotApiDouble

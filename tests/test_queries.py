@@ -19,8 +19,8 @@ from bot.core.answering.query import (
     Score,
     Subject,
 )
-from bot.core.calendar import parse_when
-from bot.core.loader import load_course
+from bot.core.course.loader import load_course
+from bot.core.lang.calendar import parse_when
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = yaml.safe_load((ROOT / "tests" / "data" / "queries.yaml").read_text("utf-8"))

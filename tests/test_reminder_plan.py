@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.calendar import TEHRAN, parse_when
-from bot.core.loader import load_course
-from bot.core.reminders import (
+from bot.core.course.loader import load_course
+from bot.core.lang.calendar import TEHRAN, parse_when
+from bot.core.planning.reminders import (
     PlanError,
     PlanSettings,
     action,

@@ -14,8 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot import storage
-from bot.core.loader import load_course
-from bot.core.reminders import Reminder, plan
+from bot.core.course.loader import load_course
+from bot.core.planning.reminders import Reminder, plan
 from bot.settings import ReminderSettings, Settings
 from bot.telegram.reminders import IN_FLIGHT, job_id, reminders_of
 from tests.conftest import (

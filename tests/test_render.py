@@ -10,7 +10,9 @@ from bot.core.answering.execute import EXECUTORS
 from bot.core.answering.query import Late, Op
 from bot.core.answering.render import RENDERERS, render
 from bot.core.answering.render.numbers import amount, percent
-from bot.core.loader import load_course
+from bot.core.course.loader import load_course
+from bot.core.course.models import FACT_NAMES
+from bot.core.render import facts
 
 COURSE_FILE = Path(__file__).resolve().parents[1] / "data" / "mlsd-spring-2023.yaml"
 
@@ -37,6 +39,11 @@ def test_every_result_has_a_renderer():
         if isinstance(cls, type) and issubclass(cls, results.Result) and cls is not results.Result
     }
     assert kinds - set(RENDERERS) == set()
+
+
+def test_every_fact_an_faq_entry_may_cite_has_words():
+    """The course file's list of citable facts and the renderer's facts are the same set."""
+    assert set(facts.FACTS) == FACT_NAMES
 
 
 @pytest.mark.parametrize(

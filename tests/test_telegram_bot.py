@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session
 
 from bot import storage
-from bot.core.loader import check_course
+from bot.core.course.loader import check_course
 from bot.telegram import replies
 from bot.telegram.app import ALLOWED_UPDATES, COMMANDS
 from tests.conftest import ADMIN, CHANNEL_ID, STUDENT, Bot

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import yaml
 
-from bot.core.loader import CourseError
+from bot.core.course.loader import CourseError
 from bot.settings import Settings, SettingsError
 from bot.telegram.runner import run_bot
 from tests.conftest import ROOT, STUDENT, TOKEN

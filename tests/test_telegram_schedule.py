@@ -9,10 +9,10 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.core.calendar import format_date
-from bot.core.course import Course
-from bot.core.loader import load_course
-from bot.core.views import event_title
+from bot.core.course.course import Course
+from bot.core.course.loader import load_course
+from bot.core.lang.calendar import format_date
+from bot.core.render.views import event_title
 from bot.settings import Settings
 from tests.conftest import NOW, STUDENT, TEHRAN, Bot, Clock, running_bot
 from tests.support.bot_api import BotApiDouble

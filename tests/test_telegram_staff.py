@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.core.answering.engine import Engine as AnswerEngine
-from bot.core.loader import load_course
+from bot.core.course.loader import load_course
 from bot.settings import Settings
 from tests.conftest import ADMIN, NOW, STUDENT, Bot, Clock, running_bot
 from tests.support.bot_api import BotApiDouble

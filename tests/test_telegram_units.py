@@ -13,7 +13,7 @@ from sqlalchemy import text
 from telegram import Message, Update
 
 from bot import storage
-from bot.core.i18n import t
+from bot.core.lang.i18n import t
 from bot.telegram import menu, replies
 from bot.telegram.app import COMMANDS
 from bot.telegram.flood import FloodGuard

@@ -2,7 +2,8 @@
 
 import pytest
 
-from bot.core.text import detect_language, normalize, to_ascii_digits, tokens
+from bot.core.lang.detect import detect_language
+from bot.core.lang.text import normalize, to_ascii_digits, tokens
 
 
 @pytest.mark.parametrize(

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from bot.core.answering.engine import Engine
-from bot.core.calendar import format_date, jalali_to_date, parse_when, to_jalali
-from bot.core.finglish import is_finglish
-from bot.core.lexicon import lexicon
-from bot.core.loader import load_course
-from bot.core.text import detect_language, normalize
+from bot.core.course.loader import load_course
+from bot.core.lang.calendar import format_date, jalali_to_date, parse_when, to_jalali
+from bot.core.lang.detect import detect_language
+from bot.core.lang.finglish import is_finglish
+from bot.core.lang.lexicon import lexicon
+from bot.core.lang.text import normalize
 
 COURSE = Path(__file__).resolve().parents[1] / "data" / "mlsd-spring-2023.yaml"
 BEFORE = parse_when("1401-11-01T10:00")
@@ -401,9 +402,9 @@ def test_ta_office_hours_are_a_known_gap(engine):
 
 def test_derived_deadlines_say_so_wherever_they_are_listed(engine, course):
     """Deadline lists, reminders and the calendar keep "(release + 14 days)" for CA deadlines."""
-    from bot.core import facts
-    from bot.core.ical import course_calendar
-    from bot.core.reminders import PlanSettings, plan, reminder_text
+    from bot.core.planning.reminders import PlanSettings, plan, reminder_text
+    from bot.core.render import facts
+    from bot.core.render.ical import course_calendar
 
     assert "CA1" in facts.render(course, "deadlines", "en")
     for line in facts.render(course, "deadlines", "en").splitlines():

@@ -18,9 +18,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import create_engine
 
 from bot import storage
-from bot.core.course import Course
-from bot.core.loader import load_course
-from bot.core.reminders import plan
+from bot.core.course.course import Course
+from bot.core.course.loader import load_course
+from bot.core.planning.reminders import plan
 from bot.settings import Settings, WebSettings
 from bot.web import Site, create_app
 from tests.conftest import TEHRAN, Clock

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.core.loader import load_course
+from bot.core.course.loader import load_course
 from bot.settings import Settings
 from bot.web import Site, Webhook, create_app
 from bot.web import app as web_app

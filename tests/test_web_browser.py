@@ -14,7 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy.engine import Engine
 
-from bot.core.loader import load_course
+from bot.core.course.loader import load_course
 from bot.settings import Settings
 from bot.web import Site, create_app
 from tests.conftest import Clock

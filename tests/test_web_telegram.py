@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot import storage
-from bot.core.loader import load_course
-from bot.core.reminders import plan
+from bot.core.course.loader import load_course
+from bot.core.planning.reminders import plan
 from bot.settings import Settings, WebSettings
 from tests.conftest import CHANNEL_ID, STUDENT, Bot, Clock, running_bot
 from tests.support.bot_api import BotApiDouble

@@ -19,7 +19,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from bot.core.text import detect_language, normalize
+from bot.core.lang.detect import detect_language
+from bot.core.lang.text import normalize
 from bot.storage.database import from_db, utc
 
 PENDING, ANSWERED, DISMISSED = "pending", "answered", "dismissed"

@@ -12,8 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from bot.core.calendar import MONTHS_EN, to_jalali
-from bot.core.models import FaqEntry, FaqQuestions, Text
+from bot.core.course.models import FaqEntry, FaqQuestions, Text
+from bot.core.lang.calendar import MONTHS_EN, to_jalali
 from bot.storage.database import utc
 
 # Saved entries' ids in the course: "staff-3". A course file with the export merged in has

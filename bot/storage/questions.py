@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from bot.core.text import normalize
+from bot.core.lang.text import normalize
 from bot.storage.database import from_db, utc
 from bot.storage.users import User, remember_user
 

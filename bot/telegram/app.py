@@ -26,7 +26,7 @@ from telegram.ext import (
 )
 
 from bot import storage
-from bot.core.loader import CourseError, load_course
+from bot.core.course.loader import CourseError, load_course
 from bot.schema import SchemaError
 from bot.settings import Settings, SettingsError, check_database_url
 from bot.telegram import (

@@ -28,9 +28,9 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.core.answering.engine import Answer
 from bot.core.answering.retrieval import content_terms
-from bot.core.calendar import format_datetime
-from bot.core.i18n import t
-from bot.core.text import tokens
+from bot.core.lang.calendar import format_datetime
+from bot.core.lang.i18n import t
+from bot.core.lang.text import tokens
 from bot.storage import desk, faq
 from bot.storage.database import from_db
 from bot.telegram import replies

@@ -8,7 +8,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
-from bot.core.calendar import format_date
+from bot.core.lang.calendar import format_date
 from bot.storage import desk as desk_storage
 from bot.storage import faq
 from bot.storage.database import from_db

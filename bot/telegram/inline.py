@@ -9,7 +9,7 @@ from telegram.constants import ParseMode
 
 from bot import storage
 from bot.core.answering.engine import Answer
-from bot.core.i18n import t
+from bot.core.lang.i18n import t
 from bot.telegram import replies
 from bot.telegram.replies import escape
 from bot.telegram.services import BotContext

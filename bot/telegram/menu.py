@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 
-from bot.core.i18n import t
-from bot.core.models import LANGS
+from bot.core.lang.i18n import LANGS, t
 from bot.telegram.replies import escape
 
 if TYPE_CHECKING:

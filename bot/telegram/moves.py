@@ -18,11 +18,11 @@ from telegram.error import TimedOut
 from telegram.ext import CallbackContext
 
 from bot import storage
-from bot.core.calendar import format_datetime
-from bot.core.course import Course, Event
-from bot.core.i18n import t
-from bot.core.reminders import event_times, interests_for, moved_events
-from bot.core.views import event_title
+from bot.core.course.course import Course, Event
+from bot.core.lang.calendar import format_datetime
+from bot.core.lang.i18n import t
+from bot.core.planning.reminders import event_times, interests_for, moved_events
+from bot.core.render.views import event_title
 from bot.telegram import replies
 
 if TYPE_CHECKING:

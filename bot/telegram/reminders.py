@@ -1,6 +1,6 @@
 """Reminders: run the course's reminder plan on the JobQueue and deliver each one exactly once.
 
-The plan (``bot.core.reminders``) says what is due when; this module schedules one job per
+The plan (``bot.core.planning.reminders``) says what is due when; this module schedules one job per
 reminder, and each job posts to the channel or messages the subscribers. The database is the
 truth: a ``Delivery`` row is written the moment Telegram accepts a message, and a recipient
 with a row is never sent that reminder again, whatever restarts happen in between.
@@ -18,9 +18,9 @@ from telegram import Message
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 
 from bot import storage
-from bot.core.course import Course
-from bot.core.loader import CourseError
-from bot.core.reminders import (
+from bot.core.course.course import Course
+from bot.core.course.loader import CourseError
+from bot.core.planning.reminders import (
     LateReason,
     Reminder,
     action,

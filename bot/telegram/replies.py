@@ -12,7 +12,7 @@ from telegram import Bot, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.core.i18n import t
+from bot.core.lang.i18n import t
 from bot.telegram.limiter import Broadcast
 
 if TYPE_CHECKING:

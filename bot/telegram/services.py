@@ -16,12 +16,12 @@ from telegram import Update, User
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot import storage
-from bot.core import asking
+from bot.core.answering import asking
 from bot.core.answering.dialogue import Context
 from bot.core.answering.engine import Answer, Engine
-from bot.core.course import Course
-from bot.core.loader import load_course
-from bot.core.text import detect_language
+from bot.core.course.course import Course
+from bot.core.course.loader import load_course
+from bot.core.lang.detect import detect_language
 from bot.settings import Settings
 from bot.storage import faq
 from bot.telegram.flood import FloodGuard

@@ -14,9 +14,9 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot import storage
-from bot.core.calendar import format_datetime
-from bot.core.i18n import t
-from bot.core.loader import CourseError, check_course
+from bot.core.course.loader import CourseError, check_course
+from bot.core.lang.calendar import format_datetime
+from bot.core.lang.i18n import t
 from bot.telegram import desk, replies
 from bot.telegram.replies import clean_input, escape, ht, reply
 from bot.telegram.services import BotContext

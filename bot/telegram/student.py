@@ -17,12 +17,12 @@ from telegram import (
 from telegram.constants import ChatType, ParseMode
 
 from bot import storage
-from bot.core import facts, views
 from bot.core.answering.engine import Answer
-from bot.core.calendar import format_date
-from bot.core.course import Course, EventKind
-from bot.core.i18n import t
-from bot.core.ical import course_calendar
+from bot.core.course.course import Course, EventKind
+from bot.core.lang.calendar import format_date
+from bot.core.lang.i18n import t
+from bot.core.render import facts, views
+from bot.core.render.ical import course_calendar
 from bot.telegram import desk, menu, replies
 from bot.telegram.replies import edit_quietly, escape, expired, ht, reply
 from bot.telegram.services import BotContext, CourseApplication, Handler

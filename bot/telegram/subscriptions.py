@@ -9,8 +9,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 
 from bot import storage
-from bot.core.i18n import t
-from bot.core.reminders import Interest
+from bot.core.lang.i18n import t
+from bot.core.planning.reminders import Interest
 from bot.telegram import replies
 from bot.telegram.replies import edit_quietly, expired, ht, reply
 from bot.telegram.services import BotContext

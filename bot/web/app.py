@@ -25,9 +25,9 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.core.course import Course
-from bot.core.ical import parse_kinds
-from bot.core.reminders import plan
+from bot.core.course.course import Course
+from bot.core.planning.reminders import plan
+from bot.core.render.ical import parse_kinds
 from bot.settings import Settings
 from bot.web.feed import Feed
 from bot.web.page import Links, page_hashes, render_page

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine as DbEngine
 
 from bot import storage
-from bot.core.course import Course, EventKind
-from bot.core.ical import Version, course_calendar, fingerprints, last_modified
+from bot.core.course.course import Course, EventKind
+from bot.core.render.ical import Version, course_calendar, fingerprints, last_modified
 from bot.settings import Settings
 
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from html import escape
 
-from bot.core.calendar import format_date, format_time, to_persian_digits
-from bot.core.course import Course, Event, EventKind
-from bot.core.i18n import entries, t
-from bot.core.views import event_title, week_bounds
+from bot.core.course.course import Course, Event, EventKind
+from bot.core.lang.calendar import format_date, format_time, to_persian_digits
+from bot.core.lang.i18n import entries, t
+from bot.core.render.views import event_title, week_bounds
 
 _AT = {"en": ", ", "fa": "، ساعت "}
 _GREGORIAN = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()

@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from bot import storage
-from bot.core.loader import CourseError, load_course
+from bot.core.course.loader import CourseError, load_course
 from bot.settings import Settings, SettingsError, WebSettings
 from bot.web.app import Site, create_app
 

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 
 from bot.core.answering.understand import kind_of, reading, tokenize
-from bot.core.lexicon import lexicon
-from bot.core.text import normalize
+from bot.core.lang.lexicon import lexicon
+from bot.core.lang.text import normalize
 
 # Where a question may hold another: sentence ends, "and", "+", "also", Persian "و", commas.
 _CLAUSE_BREAK = re.compile(

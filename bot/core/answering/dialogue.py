@@ -23,10 +23,10 @@ from bot.core.answering import grounding
 from bot.core.answering.query import Attr, Op, Query, Ref, Subject
 from bot.core.answering.results import Countdown, LateFacts, Listed, Nearest, Result
 from bot.core.answering.understand import Question, kind_of
-from bot.core.calendar import format_date
-from bot.core.course import Course
-from bot.core.lexicon import Mark, lexicon
-from bot.core.text import tokens
+from bot.core.course.course import Course
+from bot.core.lang.calendar import format_date
+from bot.core.lang.lexicon import Mark, lexicon
+from bot.core.lang.text import tokens
 
 # How long the subject of a question stays the subject of the next message.
 FOLLOW_UP_WINDOW = timedelta(minutes=10)

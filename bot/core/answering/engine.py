@@ -27,10 +27,11 @@ from bot.core.answering.render import render
 from bot.core.answering.results import Nearest, Result
 from bot.core.answering.retrieval import Index
 from bot.core.answering.understand import Question, as_local, reading
-from bot.core.course import Course
-from bot.core.finglish import is_finglish
-from bot.core.lexicon import Mark, lexicon
-from bot.core.text import detect_language, normalize, tokens
+from bot.core.course.course import Course
+from bot.core.lang.detect import detect_language
+from bot.core.lang.finglish import is_finglish
+from bot.core.lang.lexicon import Mark, lexicon
+from bot.core.lang.text import normalize, tokens
 
 LEX = lexicon()
 # "the one after it", "before that": another item relative to the remembered one.

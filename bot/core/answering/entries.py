@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import re
 
-from bot.core import facts
 from bot.core.answering.retrieval import Document, content_terms
-from bot.core.calendar import format_date
-from bot.core.course import Course
-from bot.core.i18n import t
-from bot.core.models import LANGS
-from bot.core.text import tokens
+from bot.core.course.course import Course
+from bot.core.lang.calendar import format_date
+from bot.core.lang.i18n import LANGS, t
+from bot.core.lang.text import tokens
+from bot.core.render import facts
 
 _ADDRESS = re.compile(r"\S+@\S+|https?://\S+")
 

@@ -19,7 +19,7 @@ from bot.core.answering.dialogue import SHORT, Context, content, date_of, plural
 from bot.core.answering.parse.words import DAY_WORDS, INTENT_ATTRS, LEX
 from bot.core.answering.query import Attr, Filters, Late, Op, Point, Query, Ref, Subject
 from bot.core.answering.understand import Question, kind_of
-from bot.core.course import Course
+from bot.core.course.course import Course
 
 FollowUp = Callable[[Course, Question, Context], Query | None]
 

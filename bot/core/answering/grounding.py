@@ -10,10 +10,10 @@ from rapidfuzz import fuzz, process
 
 from bot.core.answering.query import Attr, Query, Ref, Subject
 from bot.core.answering.understand import ItemRef, Question, kind_of, reading
-from bot.core.calendar import jalali_to_date, to_jalali
-from bot.core.course import Course, Event, EventKind, Item
-from bot.core.lexicon import Mark, lexicon
-from bot.core.text import tokens
+from bot.core.course.course import Course, Event, EventKind, Item
+from bot.core.lang.calendar import jalali_to_date, to_jalali
+from bot.core.lang.lexicon import Mark, lexicon
+from bot.core.lang.text import tokens
 
 LEX = lexicon()
 _ITEM_KINDS = ("quiz", "assignment", "project", "workshop")

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.core.answering.query import Attr, Late, Ref
-from bot.core.course import Break, ClassSession, Event, Item
-from bot.core.models import GradingPart, Person, Section
+from bot.core.course.course import Break, ClassSession, Event, Item
+from bot.core.course.models import GradingPart, Person, Section
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.core.answering.understand import kind_of
-from bot.core.lexicon import lexicon
+from bot.core.lang.lexicon import lexicon
 
 STOPWORDS = frozenset(lexicon().stopwords)
 # Colloquial and formal spellings that mean the same; both sides are folded to the second.

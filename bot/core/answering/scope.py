@@ -8,10 +8,10 @@ from functools import cache
 from rapidfuzz import fuzz
 
 from bot.core.answering.understand import Question, reading
-from bot.core.course import Course
-from bot.core.lexicon import lexicon
-from bot.core.models import Person
-from bot.core.text import normalize
+from bot.core.course.course import Course
+from bot.core.course.models import Person
+from bot.core.lang.lexicon import lexicon
+from bot.core.lang.text import normalize
 
 
 @cache

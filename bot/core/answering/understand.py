@@ -12,7 +12,7 @@ from typing import Any
 import jdatetime
 from rapidfuzz import fuzz, process
 
-from bot.core.calendar import (
+from bot.core.lang.calendar import (
     MONTHS_EN,
     MONTHS_FA,
     CalendarError,
@@ -21,9 +21,9 @@ from bot.core.calendar import (
     to_jalali,
     week_start,
 )
-from bot.core.finglish import is_finglish, transliterate
-from bot.core.lexicon import Focus, Intent, Kind, Mark, lexicon
-from bot.core.text import normalize
+from bot.core.lang.finglish import is_finglish, transliterate
+from bot.core.lang.lexicon import Focus, Intent, Kind, Mark, lexicon
+from bot.core.lang.text import normalize
 
 LEX = lexicon()
 

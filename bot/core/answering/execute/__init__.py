@@ -11,7 +11,7 @@ from datetime import datetime
 from bot.core.answering.execute import basic, calendar, grades, items, policy, spans
 from bot.core.answering.query import Attr, Op, Query
 from bot.core.answering.results import BothCalendars, Result, Weekday
-from bot.core.course import Course
+from bot.core.course.course import Course
 
 Executor = Callable[[Course, Query, datetime], Result]
 

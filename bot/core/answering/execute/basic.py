@@ -15,7 +15,7 @@ from bot.core.answering.results import (
     Unknown,
     Unsaid,
 )
-from bot.core.course import Course
+from bot.core.course.course import Course
 
 _KIND_LIST = {"quiz": "quizzes", "assignment": "assignments", "project": "project"}
 

@@ -32,7 +32,7 @@ from bot.core.answering.results import (
     Unknown,
 )
 from bot.core.answering.understand import span_bounds
-from bot.core.course import Course, Event, EventKind, Item
+from bot.core.course.course import Course, Event, EventKind, Item
 
 _ANY_BUT_CLASS: tuple[EventKind, ...] = ("quiz", "deadline", "workshop", "release")
 

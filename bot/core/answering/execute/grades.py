@@ -16,8 +16,8 @@ from bot.core.answering.results import (
     Weights,
     WhatIf,
 )
-from bot.core.course import Course
-from bot.core.models import GradingPart
+from bot.core.course.course import Course
+from bot.core.course.models import GradingPart
 
 # The kind of item each grading part is made of; a part with none is one whole (the exam).
 _ITEM_KIND = {"quizzes": "quiz", "assignments": "assignment", "project": "project"}

@@ -12,7 +12,7 @@ from bot.core.answering.results import (
     Missing,
     Result,
 )
-from bot.core.course import Course, Item
+from bot.core.course.course import Course, Item
 
 
 def lookup(course: Course, query: Query, now: datetime) -> Result:

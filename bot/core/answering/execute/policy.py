@@ -11,7 +11,7 @@ from bot.core.answering import grounding
 from bot.core.answering.execute.grades import items_in
 from bot.core.answering.query import Late, Query
 from bot.core.answering.results import LateFacts, Result
-from bot.core.course import Course, Item
+from bot.core.course.course import Course, Item
 
 _PART_OF_KIND = {"assignment": "assignments", "project": "project", "quiz": "quizzes"}
 

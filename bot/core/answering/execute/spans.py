@@ -8,7 +8,7 @@ from bot.core.answering import grounding
 from bot.core.answering.query import Attr, Point, Query
 from bot.core.answering.results import CountedEvents, Gap, Lasting, Moment, Result, Unknown
 from bot.core.answering.understand import span_bounds
-from bot.core.course import Course, Event
+from bot.core.course.course import Course, Event
 
 
 def gap(course: Course, query: Query, now: datetime) -> Result:

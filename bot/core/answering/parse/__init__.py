@@ -17,8 +17,8 @@ from bot.core.answering.parse.vocabulary import Vocabulary
 from bot.core.answering.parse.words import OTHER_CALENDAR
 from bot.core.answering.query import Attr, Op, Query
 from bot.core.answering.understand import Question
-from bot.core.lexicon import Mark
-from bot.core.text import tokens
+from bot.core.lang.lexicon import Mark
+from bot.core.lang.text import tokens
 
 Reading = Callable[[Vocabulary, Question, datetime], Query | None]
 # Operations whose answers carry no date to write in another calendar (or say it already).

@@ -41,7 +41,7 @@ from bot.core.answering.understand import (
     kind_of,
     read_number,
 )
-from bot.core.lexicon import Mark, lexicon
+from bot.core.lang.lexicon import Mark, lexicon
 
 LEX = lexicon()
 

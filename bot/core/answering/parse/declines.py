@@ -21,7 +21,7 @@ from bot.core.answering.parse.words import (
 )
 from bot.core.answering.query import Attr, Op, Query, Subject
 from bot.core.answering.understand import Question, reading
-from bot.core.lexicon import Mark, Unsaid, lexicon
+from bot.core.lang.lexicon import Mark, Unsaid, lexicon
 
 LEX = lexicon()
 

@@ -17,8 +17,8 @@ from bot.core.answering.parse.vocabulary import Vocabulary
 from bot.core.answering.parse.words import COUNT_TRIGGERS
 from bot.core.answering.query import Attr, Given, Op, Query, Score, Subject
 from bot.core.answering.understand import Question, kind_of, read_number, reading, tokenize
-from bot.core.lexicon import Mark, lexicon
-from bot.core.text import normalize
+from bot.core.lang.lexicon import Mark, lexicon
+from bot.core.lang.text import normalize
 
 LEX = lexicon()
 _W = LEX.words

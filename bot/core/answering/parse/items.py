@@ -19,7 +19,7 @@ from bot.core.answering.understand import (
     PAST_WORDS,
     Question,
 )
-from bot.core.lexicon import Mark, lexicon
+from bot.core.lang.lexicon import Mark, lexicon
 
 LEX = lexicon()
 # Question words ("what", "چند", "چنده") ask about the item, not about another topic.

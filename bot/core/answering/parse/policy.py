@@ -16,7 +16,7 @@ from bot.core.answering import grounding
 from bot.core.answering.parse.vocabulary import Vocabulary, ref
 from bot.core.answering.query import Given, Late, Op, Query, Ref, Subject
 from bot.core.answering.understand import Question, days_named, reading
-from bot.core.lexicon import Mark, lexicon
+from bot.core.lang.lexicon import Mark, lexicon
 
 LEX = lexicon()
 Refs = tuple[Ref, ...]

@@ -12,7 +12,7 @@ from bot.core.answering.query import Op, Query, Subject
 from bot.core.answering.understand import (
     Question,
 )
-from bot.core.lexicon import Mark, lexicon
+from bot.core.lang.lexicon import Mark, lexicon
 
 LEX = lexicon()
 

@@ -27,8 +27,8 @@ from bot.core.answering.understand import (
     Question,
     understand,
 )
-from bot.core.course import Course, EventKind
-from bot.core.text import normalize, tokens
+from bot.core.course.course import Course, EventKind
+from bot.core.lang.text import normalize, tokens
 
 
 def ref(found: ItemRef) -> Ref:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.core.answering.query import Attr
-from bot.core.course import EventKind
-from bot.core.lexicon import lexicon
+from bot.core.course.course import EventKind
+from bot.core.lang.lexicon import lexicon
 
 LEX = lexicon()
 # A retrieval match below this is a guess; the engine says it doesn't know instead.

@@ -44,9 +44,9 @@ from bot.core.answering.results import (
     Weights,
     WhatIf,
 )
-from bot.core.calendar import both_calendars, format_date, format_gregorian, weekday_name
-from bot.core.course import Course
-from bot.core.i18n import t
+from bot.core.course.course import Course
+from bot.core.lang.calendar import both_calendars, format_date, format_gregorian, weekday_name
+from bot.core.lang.i18n import t
 
 Renderer = Callable[[Course, Any, str], str]
 

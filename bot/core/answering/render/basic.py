@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.core import facts
 from bot.core.answering import entries
 from bot.core.answering.render.numbers import amount
 from bot.core.answering.results import (
@@ -13,9 +12,10 @@ from bot.core.answering.results import (
     Result,
     Unsaid,
 )
-from bot.core.course import Course
-from bot.core.i18n import t
-from bot.core.models import Person
+from bot.core.course.course import Course
+from bot.core.course.models import Person
+from bot.core.lang.i18n import t
+from bot.core.render import facts
 
 _SAID_WHY = frozenset({"personal", "solutions", "campus"})
 

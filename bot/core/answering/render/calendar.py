@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from bot.core import facts, views
 from bot.core.answering import grounding
 from bot.core.answering.query import Attr
 from bot.core.answering.render.basic import comma
@@ -30,11 +29,12 @@ from bot.core.answering.results import (
     TermEnd,
     TermStart,
 )
-from bot.core.calendar import format_date, format_datetime, format_time
-from bot.core.course import Course, Event, Item
-from bot.core.i18n import t
-from bot.core.models import GradingPart, Person, Reference
-from bot.core.views import (
+from bot.core.course.course import Course, Event, Item
+from bot.core.course.models import GradingPart, Person, Reference
+from bot.core.lang.calendar import format_date, format_datetime, format_time
+from bot.core.lang.i18n import t
+from bot.core.render import facts, views
+from bot.core.render.views import (
     break_lines,
     event_line,
     event_subject,

@@ -13,8 +13,8 @@ from bot.core.answering.results import (
     Weights,
     WhatIf,
 )
-from bot.core.course import Course
-from bot.core.i18n import t
+from bot.core.course.course import Course
+from bot.core.lang.i18n import t
 
 # The kind of item each grading part is made of, for "one quiz", "the 3 phases".
 _ITEM_KIND = {"quizzes": "quiz", "assignments": "assignment", "project": "project"}

@@ -9,10 +9,10 @@ from bot.core.answering.render.calendar import agenda
 from bot.core.answering.results import (
     ItemFacts,
 )
-from bot.core.calendar import format_date, format_datetime
-from bot.core.course import Course, Item
-from bot.core.i18n import t
-from bot.core.views import (
+from bot.core.course.course import Course, Item
+from bot.core.lang.calendar import format_date, format_datetime
+from bot.core.lang.i18n import t
+from bot.core.render.views import (
     assumed_times,
 )
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from bot.core.calendar import to_persian_digits
-from bot.core.i18n import t
+from bot.core.lang.calendar import to_persian_digits
+from bot.core.lang.i18n import t
 
 
 def _half_up(value: float, places: int = 0) -> float:

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from bot.core.answering.query import Late
 from bot.core.answering.render.numbers import amount, percent, points
 from bot.core.answering.results import LateFacts
-from bot.core.calendar import format_date, format_datetime
-from bot.core.course import Course
-from bot.core.i18n import t
-from bot.core.views import assumed_times, deadline_basis
+from bot.core.course.course import Course
+from bot.core.lang.calendar import format_date, format_datetime
+from bot.core.lang.i18n import t
+from bot.core.render.views import assumed_times, deadline_basis
 
 _KIND_OF = {"assignment": "assignment", "project": "project"}
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from bot.core.answering.render.basic import comma
 from bot.core.answering.render.numbers import amount
 from bot.core.answering.results import CountedEvents, Lasting
-from bot.core.calendar import format_date, format_datetime, format_time
-from bot.core.course import Course
-from bot.core.i18n import t
-from bot.core.views import event_title
+from bot.core.course.course import Course
+from bot.core.lang.calendar import format_date, format_datetime, format_time
+from bot.core.lang.i18n import t
+from bot.core.render.views import event_title
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 

@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import ValidationError
 
-from bot.core import i18n
-from bot.core.calendar import (
+from bot.core.course.course import Break, ClassSession, Course, Item
+from bot.core.course.models import FACT_NAMES, CourseFile, ScheduledItem, Section, Text
+from bot.core.lang import i18n
+from bot.core.lang.calendar import (
     MONTHS_EN,
     CalendarError,
     at,
@@ -23,11 +25,8 @@ from bot.core.calendar import (
     parse_day_month,
     to_jalali,
 )
-from bot.core.course import Break, ClassSession, Course, Item
-from bot.core.facts import FACT_NAMES
-from bot.core.i18n import YAML_LOADER
-from bot.core.models import CourseFile, ScheduledItem, Section
-from bot.core.text import to_ascii_digits
+from bot.core.lang.i18n import YAML_LOADER
+from bot.core.lang.text import to_ascii_digits
 
 Path_ = tuple[str | int, ...]
 _WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -392,7 +391,7 @@ class _Builder:
                 id=f"quiz-{raw.quiz}",
                 kind="quiz",
                 number=raw.quiz,
-                title=raw.title or i18n.label("quiz", raw.quiz),
+                title=raw.title or _label("quiz", raw.quiz),
                 section=section,
                 session_date=day,
                 starts_at=class_start,
@@ -441,7 +440,7 @@ class _Builder:
             id=f"ca-{number}" if kind == "assignment" else f"project-{number}",
             kind=kind,
             number=number,
-            title=raw.title or i18n.label(kind, number),
+            title=raw.title or _label(kind, number),
             section=section,
             session_date=day,
             release_at=release_at,
@@ -578,3 +577,12 @@ def _jalali_text(day: date) -> str:
 def _item_order(item: Item) -> tuple[int, int, str]:
     order = {"quiz": 0, "assignment": 1, "project": 2, "workshop": 3}
     return (order[item.kind], item.number or 0, item.id)
+
+
+def _label(kind: str, number: int) -> Text:
+    """Return an item's label, such as "Quiz 3" / "کوییز ۳", in both languages."""
+    code = str(number)
+    return Text(
+        en=i18n.t("en", f"label.{kind}", n=number, code=code),
+        fa=i18n.t("fa", f"label.{kind}", n=number, code=code),
+    )

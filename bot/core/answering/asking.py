@@ -13,8 +13,8 @@ from datetime import datetime
 
 from bot.core.answering.dialogue import Context
 from bot.core.answering.engine import Answer, Engine
-from bot.core.i18n import t
-from bot.core.text import detect_language
+from bot.core.lang.detect import detect_language
+from bot.core.lang.i18n import t
 
 log = logging.getLogger(__name__)
 

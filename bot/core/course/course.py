@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.core.models import CourseFile, FaqEntry, Person, Section, Text
-from bot.core.text import normalize, tokens
+from bot.core.course.models import CourseFile, FaqEntry, Person, Section, Text
+from bot.core.lang.text import normalize, tokens
 
 ItemKind = Literal["quiz", "assignment", "project", "workshop"]
 EventKind = Literal["class", "quiz", "release", "deadline", "workshop"]

@@ -6,7 +6,7 @@ import re
 from functools import cache, lru_cache
 from itertools import pairwise
 
-from bot.core.lexicon import lexicon
+from bot.core.lang.lexicon import lexicon
 
 _LATIN_WORD = re.compile(r"[a-z]+")
 _GLOTTAL = re.compile(r"(?<=[a-z])['’`](?=[a-z])")

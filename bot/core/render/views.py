@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from bot.core.calendar import format_date, format_datetime, format_time, week_start
-from bot.core.course import Course, Event, EventKind, Item
-from bot.core.i18n import t
+from bot.core.course.course import Course, Event, EventKind, Item
+from bot.core.lang.calendar import format_date, format_datetime, format_time, week_start
+from bot.core.lang.i18n import t
 
 
 def event_title(event: Event, lang: str) -> str:

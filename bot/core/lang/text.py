@@ -34,7 +34,6 @@ _LETTERS = str.maketrans(
         "٬": ",",
     }
 )
-_PERSIAN_SCRIPT = re.compile(r"[\u0600-\u06ff]")
 _WORD = re.compile(r"[a-z0-9\u0600-\u06ff]+")
 
 
@@ -56,19 +55,3 @@ def normalize(text: str) -> str:
 def tokens(text: str) -> list[str]:
     """Split normalised text into word tokens."""
     return _WORD.findall(normalize(text))
-
-
-def detect_language(text: str) -> str:
-    """Return "fa" for text mostly in Persian script or in Finglish, otherwise "en"."""
-    persian = len(_PERSIAN_SCRIPT.findall(text))
-    latin = sum(1 for ch in text if "a" <= ch.lower() <= "z")
-    if persian and persian >= latin / 2:
-        return "fa"
-    # Imported here: the lexicon is loaded with this module's normalisation.
-    from bot.core.finglish import is_finglish
-    from bot.core.lexicon import lexicon
-
-    if persian and set(tokens(text)) & set(lexicon().words.question):
-        return "fa"  # a Persian question around an English title: "کتاب … مال کیه"
-
-    return "fa" if latin and is_finglish(text) else "en"

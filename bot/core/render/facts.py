@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.core.calendar import format_date, format_datetime, format_time
-from bot.core.i18n import t
-from bot.core.views import assumed_times, break_lines, deadline_basis
+from bot.core.lang.calendar import format_date, format_datetime, format_time
+from bot.core.lang.i18n import t
+from bot.core.render.views import assumed_times, break_lines, deadline_basis
 
 if TYPE_CHECKING:
-    from bot.core.course import Course, Item
-    from bot.core.models import Person
+    from bot.core.course.course import Course, Item
+    from bot.core.course.models import Person
 
 
 def _join(lang: str, parts: list[str]) -> str:
@@ -329,7 +329,6 @@ FACTS: dict[str, Callable[[Course, str], str]] = {
     "breaks": breaks,
     "sections": sections,
 }
-FACT_NAMES = frozenset(FACTS)
 
 
 def render(course: Course, name: str, lang: str) -> str:

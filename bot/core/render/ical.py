@@ -9,9 +9,9 @@ from datetime import UTC, datetime, time, timedelta
 
 from icalendar import Alarm, Calendar, Event
 
-from bot.core.course import Course, EventKind
-from bot.core.course import Event as CourseEvent
-from bot.core.views import assumed_times, event_title
+from bot.core.course.course import Course, EventKind
+from bot.core.course.course import Event as CourseEvent
+from bot.core.render.views import assumed_times, event_title
 
 # Deadlines and releases are moments; give them a short block so calendar apps show them,
 # cut at the end of their day.

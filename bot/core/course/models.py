@@ -7,10 +7,41 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from bot.core.calendar import CalendarError, jalali_to_date, parse_day_month, parse_when
+from bot.core.lang.calendar import CalendarError, jalali_to_date, parse_day_month, parse_when
 
-Lang = Literal["en", "fa"]
-LANGS: tuple[Lang, ...] = ("en", "fa")
+# The standing facts an FAQ entry may cite; the renderer words each one.
+FACT_NAMES = frozenset(
+    {
+        "identity",
+        "objective",
+        "grading",
+        "classes",
+        "online",
+        "cancellation",
+        "instructor",
+        "lead_ta",
+        "tas",
+        "staff",
+        "meeting_hours",
+        "late_policy",
+        "collaboration",
+        "honesty",
+        "references",
+        "pages",
+        "webpage",
+        "quera",
+        "quizzes",
+        "final_exam",
+        "quiz_rules",
+        "assignments",
+        "project",
+        "workshops",
+        "deadlines",
+        "term",
+        "breaks",
+        "sections",
+    }
+)
 
 
 class Strict(BaseModel):

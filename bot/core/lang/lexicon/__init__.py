@@ -17,7 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.core.text import normalize
+from bot.core.lang.text import normalize
 
 Kind = Literal["quiz", "assignment", "project", "workshop"]
 Intent = Literal["release", "due", "topic", "when", "where"]
@@ -422,7 +422,7 @@ _KEYED_BY_WORD = frozenset({"cardinals", "ordinals", "synonyms", "transliteratio
 @cache
 def lexicon() -> Lexicon:
     """Load, validate and merge the lexicon files shipped in this folder."""
-    folder = resources.files("bot.core.lexicon")
+    folder = resources.files("bot.core.lang.lexicon")
     parts = []
     for name in FILES:
         source = folder.joinpath(name)
@@ -430,5 +430,5 @@ def lexicon() -> Lexicon:
             raw = yaml.load(source.read_text("utf-8"), Loader=_LOADER) or {}
             parts.append(LexiconFile.model_validate(raw))
         except (OSError, yaml.YAMLError, ValidationError) as exc:
-            raise LexiconError(f"bot/core/lexicon/{name}: {exc}") from exc
+            raise LexiconError(f"bot/core/lang/lexicon/{name}: {exc}") from exc
     return merge(parts)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
-from bot.core.calendar import to_persian_digits
-from bot.core.models import LANGS, Text
+from bot.core.lang.calendar import to_persian_digits
+
+Lang = Literal["en", "fa"]
+LANGS: tuple[Lang, ...] = ("en", "fa")
 
 # libyaml is several times faster than the pure-Python parser; fall back where it is missing.
 YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -75,12 +77,3 @@ def _number(value: float, lang: str) -> str:
 def entries(lang: str, key: str) -> Any:
     """Return a raw structured entry (list or mapping) from the strings of ``lang``."""
     return _node(lang if lang in LANGS else "en", key)
-
-
-def label(kind: str, number: int) -> Text:
-    """Return an item's label, such as "Quiz 3" / "کوییز ۳", in both languages."""
-    code = str(number)
-    return Text(
-        en=t("en", f"label.{kind}", n=number, code=code),
-        fa=t("fa", f"label.{kind}", n=number, code=code),
-    )

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import jdatetime
 
-from bot.core.lexicon import lexicon
-from bot.core.text import normalize, to_ascii_digits
+from bot.core.lang.lexicon import lexicon
+from bot.core.lang.text import normalize, to_ascii_digits
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-from bot.core.calendar import format_date, format_datetime, week_start
-from bot.core.course import Course, Event, Item
-from bot.core.i18n import t
-from bot.core.models import Text
-from bot.core.views import agenda, deadline_basis
+from bot.core.course.course import Course, Event, Item
+from bot.core.course.models import Text
+from bot.core.lang.calendar import format_date, format_datetime, week_start
+from bot.core.lang.i18n import t
+from bot.core.render.views import agenda, deadline_basis
 
 ReminderKind = Literal["quiz", "deadline", "release", "workshop", "digest"]
 REMINDER_KINDS: tuple[ReminderKind, ...] = ("quiz", "deadline", "release", "workshop", "digest")

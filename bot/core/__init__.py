@@ -1,0 +1,1 @@
+"""The Telegram-free core: language, the course, its rendering, answering and planning."""

@@ -1,0 +1,1 @@
+"""Language: text normalisation, Finglish, the engine's words, the Jalali calendar, strings."""

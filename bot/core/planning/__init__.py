@@ -1,0 +1,1 @@
+"""Reminder planning and the subscription vocabulary the bot, the web and storage share."""
