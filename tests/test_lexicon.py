@@ -72,15 +72,22 @@ def _duplicate_keys(path):
     return found
 
 
+_LEXICON_FILES = sorted(
+    (Path(__file__).parents[1] / "bot" / "core" / "lang" / "lexicon").glob("*.yaml")
+)
+_STRING_FILES = sorted((Path(__file__).parents[1] / "bot" / "locales").glob("*.yaml"))
+
+
+def test_the_word_and_string_files_are_found():
+    """The duplicate-key check below runs over the three lexicon files and every string file."""
+    assert [path.name for path in _LEXICON_FILES] == ["en.yaml", "fa.yaml", "finglish.yaml"]
+    assert len(_STRING_FILES) >= 6
+
+
 @pytest.mark.parametrize(
     "path",
-    sorted(
-        [
-            *(Path(__file__).parents[1] / "bot" / "core" / "lexicon").glob("*.yaml"),
-            *(Path(__file__).parents[1] / "bot" / "locales").glob("*.yaml"),
-        ]
-    ),
-    ids=lambda path: path.name,
+    [*_LEXICON_FILES, *_STRING_FILES],
+    ids=lambda path: f"{path.parent.name}/{path.name}",
 )
 def test_word_and_string_files_repeat_no_key(path):
     """No lexicon or locale file gives a key twice, where the first would be lost unseen."""
