@@ -36,7 +36,7 @@ from bot import storage  # noqa: E402 - needs the path above
 from bot.core.answering.engine import Engine  # noqa: E402
 from bot.core.course.loader import load_course  # noqa: E402
 from bot.storage import faq  # noqa: E402
-from bot.telegram.services import Knowledge  # noqa: E402
+from bot.telegram.knowledge import Knowledge  # noqa: E402
 from tests.questions import DATA, load_cases  # noqa: E402
 from tests.support.bot_api import BotApiDouble  # noqa: E402
 from tests.support.postgres import PostgresServer, free_port  # noqa: E402

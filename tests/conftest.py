@@ -28,7 +28,7 @@ from apscheduler.events import (
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.engine import Engine
 
-# Before anything imports telegram: see bot/telegram/__init__.py.
+# Before anything imports telegram, as build_application does (bot/telegram/app.py).
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from bot.settings import Settings

@@ -65,7 +65,7 @@ async def test_deleted_state_folder_is_recreated_reported_once_and_kept(
     async with running_bot(api, settings, clock, db) as bot:
         assert "27 Esfand" in await bot.ask(STUDENT, "when is quiz 3")
         shutil.rmtree(path.parent)
-        with caplog.at_level(logging.ERROR, logger="bot.telegram.database"):
+        with caplog.at_level(logging.ERROR, logger="bot.storage.watch"):
             assert "27 Esfand" in await bot.ask(STUDENT, "when is quiz 3?")
             assert "quiz" in (await bot.ask(STUDENT, "when is the next quiz")).lower()
         await bot.handled()

@@ -102,7 +102,7 @@ async def test_a_restart_finishes_the_notice_without_repeating_it(
 
 async def test_next_after_the_term_says_it_is_over_in_one_line(bot: Bot, clock: Clock) -> None:
     """/next after the term is one line: the term is over, and the date of its last event."""
-    course = load_course(bot.app.bot_data["services"].settings.course_path())
+    course = load_course(bot.app.bot_data.settings.course_path())
     clock.now = datetime.combine(course.last_day() + timedelta(days=30), datetime.min.time())
     clock.now = clock.now.replace(tzinfo=TEHRAN)
     reply = await bot.ask(STUDENT, "/next")

@@ -18,8 +18,8 @@ from bot.telegram import menu, replies
 from bot.telegram.app import COMMANDS
 from bot.telegram.flood import FloodGuard
 from bot.telegram.guards import addressed_to_bot, admit
+from bot.telegram.language import resolve_language
 from bot.telegram.runner import REDACTED, RedactingFilter
-from bot.telegram.services import resolve_language
 from tests.conftest import NOW, TOKEN, Clock
 
 BOT_ID = 123456

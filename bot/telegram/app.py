@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from collections.abc import Callable
 from datetime import datetime
@@ -17,7 +18,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
-    ContextTypes,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
@@ -29,6 +29,7 @@ from bot import storage
 from bot.core.course.loader import CourseError, load_course
 from bot.schema import SchemaError
 from bot.settings import Settings, SettingsError, check_database_url
+from bot.storage.watch import DatabaseWatch
 from bot.telegram import (
     database,
     desk,
@@ -44,16 +45,20 @@ from bot.telegram import (
     student,
     subscriptions,
 )
+from bot.telegram.admins import notify_admins
+from bot.telegram.context import BotContext, CourseApplication, context_types, services_of
 from bot.telegram.flood import FloodGuard
+from bot.telegram.knowledge import Knowledge, Library
+from bot.telegram.language import Languages
 from bot.telegram.limiter import SendLimiter
 from bot.telegram.network import RetryingRequest, UpdatesRequest
 from bot.telegram.ordering import PerChatOrder
-from bot.telegram.services import BotContext, CourseApplication, Knowledge, Services, services_of
+from bot.telegram.services import Services
 
 log = logging.getLogger(__name__)
 
 # The order here is the order of /help and of the command menus.
-COMMANDS: tuple[menu.Command, ...] = (
+COMMANDS: tuple[menu.Command[BotContext], ...] = (
     menu.Command("start", student.start),
     menu.Command("help", student.help_command),
     menu.Command("next", student.next_command),
@@ -103,6 +108,10 @@ def build_application(
 
     With ``reload_on_sighup`` (the process runner), SIGHUP re-reads the course like /reload.
     """
+    # Opt in to PTB 22's coming behaviour (RetryAfter.retry_after as a timedelta) so the bot
+    # and its tests run without the deprecation warning and keep working when it becomes
+    # the default. PTB reads it when a RetryAfter is made, long after this.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     course_file = load_course(settings.course_path())
     owns_db = db_engine is None
     db = db_engine if db_engine is not None else _database(settings.database_url)
@@ -110,12 +119,14 @@ def build_application(
     clock = clock or (lambda: datetime.now(settings.tz))
     services = Services(
         settings=settings,
-        knowledge=knowledge,
+        library=Library(knowledge, settings, db),
         db=db,
         clock=clock,
         commands=COMMANDS,
         # Staff commands (/reload, /announce) must not wait behind the students' limit.
         flood=FloodGuard(settings.flood_limit, clock, exempt=settings.admins),
+        languages=Languages(db, settings.admins, clock),
+        watch=DatabaseWatch(db),
     )
 
     async def post_init(application: CourseApplication) -> None:
@@ -159,7 +170,7 @@ def build_application(
         # Telegram's limits, with replies to students ahead of broadcasts (limiter.py).
         .rate_limiter(SendLimiter())
         .defaults(Defaults(tzinfo=settings.tz))
-        .context_types(ContextTypes(context=BotContext))
+        .context_types(context_types(services))
         .concurrent_updates(
             PerChatOrder(CONCURRENT_UPDATES, admit=admit, keep=stopping.keeper(services))
         )
@@ -167,13 +178,12 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
-    application.bot_data["services"] = services
-    database.install(application)  # before reminders, which hook into it
-    reminder_service = reminders.install(application)
+    services.reminders = reminders.install(application)
+    database.install(application)
     # Retries of the staff desk are the leader's, like the reminders.
-    desk.install(application, leading=lambda: reminder_service.leading)
+    desk.install(application, leading=lambda: services.reminders.leading)
     faq.install(application)
-    student.install(application, leading=lambda: reminder_service.leading)
+    student.install(application, leading=lambda: services.reminders.leading)
     add_handlers(application)
     return application
 
@@ -182,18 +192,17 @@ async def reload_on_signal(application: CourseApplication) -> None:
     """Re-read the course file after SIGHUP; keep the old course if the new one is invalid."""
     services = services_of(application)
     try:
-        course = await services.reload()
+        course = await services.library.reload()
     except CourseError as error:
         log.warning("reload on SIGHUP failed, keeping the old course:\n%s", error)
         # Whoever sent the signal may not read the log: the admins hear of it too.
-        for admin in services.settings.admins:
-            lang = services.admin_language(admin)
-            report = str(error)[: replies.LIMIT // 2]
-            text = f"{replies.ht(lang, 'bot.reload.failed')}\n<pre>{replies.escape(report)}</pre>"
-            try:
-                await replies.send(application.bot, admin, text)
-            except TelegramError as failure:
-                log.info("could not tell admin %s of the failed reload: %s", admin, failure.message)
+        report = replies.escape(str(error)[: replies.LIMIT // 2])
+        await notify_admins(
+            application.bot,
+            services,
+            lambda lang: f"{replies.ht(lang, 'bot.reload.failed')}\n<pre>{report}</pre>",
+            about="of the failed reload",
+        )
         return
     log.info("course reloaded from %s on SIGHUP", course.source)
     await desk.check_staff_chat(application)

@@ -1,99 +1,29 @@
-"""Notice the SQLite file vanishing or being replaced under the running bot, and recover.
-
-SQLite keeps writing to a file that was deleted while it was open: without this check the
-bot would go on answering, and everything it wrote afterwards (subscriptions, the record of
-sent reminders) would be gone at the next start, silently. The check is a ``stat`` of the
-file, before every update, every delivery record and every half minute.
-"""
+"""Check the SQLite file before every update and every half minute, and tell the admins if it
+was lost (``bot.storage.watch`` notices and recreates it)."""
 
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Callable
-from pathlib import Path
 
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import TypeHandler
 
-from bot import schema
-from bot.telegram import replies
-from bot.telegram.services import AnyApplication, BotContext, CourseApplication, services_of
+from bot.telegram.admins import notify_admins
+from bot.telegram.context import BotContext, CourseApplication
+from bot.telegram.replies import ht
 
 log = logging.getLogger(__name__)
 
 CHECK_SECONDS = 30
-_Identity = tuple[int, int]
 
 
-class DatabaseWatch:
-    """Tell whether the engine's SQLite file is still the one the bot opened; recreate it if not."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.path = sqlite_file(engine)
-        self.identity = self._identity()
-        # Called once the loss is noticed, while pooled connections can still read the old file.
-        self.on_lost: list[Callable[[], None]] = []
-        # Called after a recreation, before anything else is written (e.g. to mark past
-        # reminders as handled, so none goes out twice).
-        self.on_recreated: list[Callable[[], None]] = []
-
-    def _identity(self) -> _Identity | None:
-        if self.path is None:
-            return None
-        try:
-            stat = os.stat(self.path)
-        except OSError:
-            return None
-        return stat.st_dev, stat.st_ino
-
-    def lost(self) -> bool:
-        """Tell whether the file is gone or another file now has its name."""
-        return self.path is not None and self._identity() != self.identity
-
-    def verify(self) -> bool:
-        """Recreate the database if its file was lost; return whether it was."""
-        if not self.lost():
-            return False
-        log.error(
-            "the database file %s was deleted or replaced while the bot ran; whatever was "
-            "written to it since is lost. Creating a new, empty one",
-            self.path,
-        )
-        for listener in self.on_lost:
-            listener()
-        # Pooled connections still hold the old file open: close them all.
-        self.engine.dispose()
-        assert self.path is not None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Through the migrations, so the new file carries its schema revision.
-        schema.upgrade(self.engine)
-        self.identity = self._identity()
-        for listener in self.on_recreated:
-            listener()
-        log.error("created a new database at %s; earlier state is gone", self.path)
-        return True
-
-
-def sqlite_file(engine: Engine) -> Path | None:
-    """Return the engine's SQLite file, or None for another database or an in-memory one."""
-    url = engine.url
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return None
-    return Path(str(url.database)).expanduser().resolve()
-
-
-def install(application: CourseApplication) -> DatabaseWatch:
+def install(application: CourseApplication) -> None:
     """Check the database before every update and every half minute."""
-    services = services_of(application)
-    watch = DatabaseWatch(services.db)
-    application.bot_data["database_watch"] = watch
+    services = application.bot_data
+    watch = services.watch
     if watch.path is None:
-        return watch  # nothing on disk to lose
+        return  # nothing on disk to lose
 
     languages: dict[int, str] = {}
 
@@ -102,12 +32,20 @@ def install(application: CourseApplication) -> DatabaseWatch:
         languages.clear()
         for admin in services.settings.admins:
             try:
-                languages[admin] = services.admin_language(admin)
+                languages[admin] = services.languages.of_admin(admin)
             except SQLAlchemyError:
                 break
 
     def tell_admins() -> None:
-        application.create_task(_tell_admins(application, watch, languages))
+        path = str(watch.path)
+        notice = notify_admins(
+            application.bot,
+            services,
+            lambda lang: ht(lang, "bot.database.lost", path=path),
+            about="about the database",
+            languages=languages,
+        )
+        application.create_task(notice)
 
     watch.on_lost.append(remember_admin_languages)
     watch.on_recreated.append(tell_admins)
@@ -126,25 +64,3 @@ def install(application: CourseApplication) -> DatabaseWatch:
     application.job_queue.run_repeating(
         check_periodically, interval=CHECK_SECONDS, first=CHECK_SECONDS, name="database-watch"
     )
-    return watch
-
-
-def watch_of(application: AnyApplication) -> DatabaseWatch | None:
-    """Return the application's database watch, if installed."""
-    watch: DatabaseWatch | None = application.bot_data.get("database_watch")
-    return watch
-
-
-async def _tell_admins(
-    application: CourseApplication,
-    watch: DatabaseWatch,
-    languages: dict[int, str],
-) -> None:
-    services = services_of(application)
-    for admin in services.settings.admins:
-        lang = languages.get(admin) or services.admin_languages.get(admin, "en")
-        text = replies.ht(lang, "bot.database.lost", path=str(watch.path))
-        try:
-            await replies.send(application.bot, admin, text)
-        except TelegramError as error:
-            log.info("could not tell admin %s about the database: %s", admin, error.message)

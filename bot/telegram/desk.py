@@ -34,15 +34,11 @@ from bot.core.lang.text import tokens
 from bot.storage import desk, faq
 from bot.storage.database import from_db
 from bot.telegram import replies
+from bot.telegram.admins import notify_admins
+from bot.telegram.context import AnyApplication, BotContext, CourseApplication, services_of
+from bot.telegram.knowledge import Knowledge
 from bot.telegram.replies import as_plain, edit_quietly, escape, expired, ht
-from bot.telegram.services import (
-    AnyApplication,
-    BotContext,
-    CourseApplication,
-    Knowledge,
-    Services,
-    services_of,
-)
+from bot.telegram.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +98,7 @@ def remember_offer(
         user_id,
         question,
         lang=answer.lang,
-        guess=closest_guess(services.knowledge, question),
+        guess=closest_guess(services.library.knowledge, question),
         now=services.now(),
     )
 
@@ -431,13 +427,12 @@ async def check_staff_chat(application: AnyApplication) -> str | None:
     if problem is None:
         return None
     log.warning("cannot post to the staff chat %s: %s", chat, problem)
-    for admin in services.settings.admins:
-        lang = services.admin_language(admin)
-        text = ht(lang, "bot.desk.no_staff_chat", chat=str(chat), error=problem)
-        try:
-            await replies.send(application.bot, admin, text)
-        except TelegramError as error:
-            log.info("could not tell admin %s about the staff chat: %s", admin, error.message)
+    await notify_admins(
+        application.bot,
+        services,
+        lambda lang: ht(lang, "bot.desk.no_staff_chat", chat=str(chat), error=problem),
+        about="about the staff chat",
+    )
     return problem
 
 

@@ -12,8 +12,9 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden, NetworkError
 
 from bot import storage
-from bot.telegram import database, replies
-from bot.telegram.services import BotContext, resolve_language
+from bot.telegram import replies
+from bot.telegram.context import BotContext
+from bot.telegram.language import resolve_language
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,7 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     if isinstance(error, OperationalError):
         # A failed write may mean the database file is gone: recreate it for the next update.
-        watch = database.watch_of(context.application)
-        if watch is not None:
-            watch.verify()
+        context.services.watch.verify()
         # A full or read-only disk, or a database server away: expected, and one line each
         # (a traceback per update would fill a full disk further).
         log.warning("%s: cannot use the database: %s", where, storage.one_line(error))

@@ -13,8 +13,9 @@ from bot.storage import desk as desk_storage
 from bot.storage import faq
 from bot.storage.database import from_db
 from bot.telegram import desk, replies
+from bot.telegram.context import BotContext, CourseApplication, services_of
 from bot.telegram.replies import as_plain, edit_quietly, expired, ht, reply
-from bot.telegram.services import BotContext, CourseApplication, Services, services_of
+from bot.telegram.services import Services
 from bot.telegram.staff import staff_only
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ async def save(update: Update, context: BotContext) -> None:
         return
     entry = f"{faq.ID_PREFIX}{row.id}"
     log.info("card %s saved as FAQ entry %s", card.id, entry)
-    await services.refresh_faq()
+    await services.library.refresh_faq()
     await query.answer(as_plain(ht(desk.STAFF_LANG, "bot.faq.saved", entry=entry)))
     await desk.show_card(context.bot, services, card, row)
 
@@ -125,7 +126,7 @@ async def remove(update: Update, context: BotContext) -> None:
         await query.answer(as_plain(ht(lang, "bot.faq.gone")))
         return
     log.info("FAQ entry %s removed", entry)
-    await services.refresh_faq()
+    await services.library.refresh_faq()
     await query.answer(as_plain(ht(lang, "bot.faq.removed", entry=entry)))
     message = query.message
     if not isinstance(message, Message):
@@ -156,7 +157,7 @@ def install(application: CourseApplication) -> None:
     assert application.job_queue is not None
 
     async def job(context: BotContext) -> None:
-        if await context.services.refresh_faq(unless_current=True):
+        if await context.services.library.refresh_faq(unless_current=True):
             log.info("FAQ entries changed on another replica; answering with the new set")
 
     application.job_queue.run_repeating(

@@ -11,8 +11,8 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot.telegram import replies
+from bot.telegram.context import BotContext
 from bot.telegram.flood import FloodGuard
-from bot.telegram.services import BotContext
 
 SERVE, IGNORE, WARN = "serve", "ignore", "warn"
 
@@ -91,7 +91,7 @@ async def guard(update: Update, context: BotContext) -> None:
     if not flood.take_warning(update.update_id):
         return
     user = update.effective_user
-    lang = context.services.language_of(user)
+    lang = context.services.languages.of(user)
     if update.callback_query is not None:
         await update.callback_query.answer(replies.as_plain(replies.ht(lang, "bot.flood")))
     elif update.effective_message is not None:

@@ -10,9 +10,9 @@ from telegram.constants import ParseMode
 from bot import storage
 from bot.core.answering.engine import Answer
 from bot.core.lang.i18n import t
-from bot.telegram import replies
+from bot.telegram import asking, replies
+from bot.telegram.context import BotContext
 from bot.telegram.replies import escape
-from bot.telegram.services import BotContext
 
 # Answers depend on the user's language and on the date, so caches stay short and personal.
 CACHE_SECONDS = 60
@@ -28,7 +28,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
     services = context.services
     text = replies.clean_input(query.query).strip()
     if not text:
-        lang = services.language_of(query.from_user)
+        lang = services.languages.of(query.from_user)
         body = t(lang, "bot.inline.help_text", bot=context.bot.username)
         await _offer(query, lang, t(lang, "bot.inline.help_title"), body, escape(body))
         return
@@ -37,7 +37,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
         markup = f"<b>{escape(text)}</b>\n{escape(answer.text)}"
         await _offer(query, answer.lang, text, answer.text, markup)
 
-    await services.answer(query.from_user, text, deliver, via=storage.INLINE)
+    await asking.answer(services, query.from_user, text, deliver, via=storage.INLINE)
 
 
 async def _offer(query: InlineQuery, lang: str, title: str, body: str, markup: str) -> None:

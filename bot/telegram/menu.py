@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Generic, TypeVar
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
 
 from bot.core.lang.i18n import LANGS, t
 from bot.telegram.replies import escape
 
-if TYPE_CHECKING:
-    from bot.telegram.services import Handler
-
 log = logging.getLogger(__name__)
+
+# The callback context the handlers take (``context.BotContext`` in the bot): a parameter, so
+# the command list needs nothing of the services that hold it.
+C = TypeVar("C")
 
 
 @dataclass(frozen=True)
-class Command:
+class Command(Generic[C]):
     """A slash command: its name, its handler and whether only staff may use it.
 
     Its description is the string ``bot.commands.<name>`` in each language; ``usage`` adds
@@ -28,7 +29,7 @@ class Command:
     """
 
     name: str
-    callback: Handler
+    callback: Callable[[Update, C], Coroutine[Any, Any, None]]
     staff: bool = False
     usage: bool = False
 
@@ -37,7 +38,7 @@ class Command:
         return t(lang, f"bot.commands.{self.name}")
 
 
-def help_text(commands: Sequence[Command], lang: str, *, staff: bool) -> str:
+def help_text(commands: Sequence[Command[Any]], lang: str, *, staff: bool) -> str:
     """Render /help as HTML: what the bot does, then every command it offers this user."""
     lines = [t(lang, "bot.help.intro"), ""]
     lines += [_line(c, lang) for c in commands if not c.staff]
@@ -47,17 +48,17 @@ def help_text(commands: Sequence[Command], lang: str, *, staff: bool) -> str:
     return "\n".join(lines)
 
 
-def _line(command: Command, lang: str) -> str:
+def _line(command: Command[Any], lang: str) -> str:
     usage = f" {t(lang, f'bot.usage.{command.name}')}" if command.usage else ""
     return f"/{command.name}{escape(usage)} — {escape(command.description(lang))}"
 
 
-def menu(commands: Sequence[Command], lang: str, *, staff: bool = False) -> list[BotCommand]:
+def menu(commands: Sequence[Command[Any]], lang: str, *, staff: bool = False) -> list[BotCommand]:
     """Return the menu entries for one language, staff commands included on request."""
     return [BotCommand(c.name, c.description(lang)) for c in commands if staff or not c.staff]
 
 
-async def register_menus(bot: Bot, commands: Sequence[Command], admins: Sequence[int]) -> None:
+async def register_menus(bot: Bot, commands: Sequence[Command[Any]], admins: Sequence[int]) -> None:
     """Set the command menus: English by default, Persian for "fa" users, all for staff."""
     for lang in LANGS:
         code = None if lang == "en" else lang

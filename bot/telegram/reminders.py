@@ -29,10 +29,12 @@ from bot.core.planning.reminders import (
     reminder_text,
     triage,
 )
-from bot.telegram import database, moves, replies
+from bot.telegram import moves, replies
+from bot.telegram.admins import notify_admins
+from bot.telegram.context import BotContext, CourseApplication, services_of
 from bot.telegram.leader import Leadership
 from bot.telegram.limiter import Broadcast, Withdrawn
-from bot.telegram.services import BotContext, CourseApplication, Services, services_of
+from bot.telegram.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +196,7 @@ class ReminderService:
         """Re-read the course because another replica did; keep the old one if it is invalid."""
         self._following = True
         try:
-            await self.services.reload()
+            await self.services.library.reload()
         except CourseError as error:
             log.warning("reload after another replica's failed, keeping the old course:\n%s", error)
         finally:
@@ -401,7 +403,7 @@ class ReminderService:
     ) -> None:
         """Record what happened to message ``key`` (due at ``due_at``) for one recipient."""
         services = self.services
-        watch = database.watch_of(self.application)
+        watch = services.watch
 
         def write() -> bool:
             return storage.record_delivery(
@@ -414,10 +416,9 @@ class ReminderService:
                 message.message_id if message else None,
             )
 
-        if watch is not None:
-            watch.verify()
+        watch.verify()
         written = write()
-        if watch is not None and watch.verify():
+        if watch.verify():
             # The row went into the lost file: keep it in the new one.
             written = write()
         if not written:
@@ -467,23 +468,23 @@ class ReminderService:
             log.info("still cannot post to %s: %s", channel, error)
             return
         log.warning("cannot post to the channel %s: %s; telling the admins", channel, error)
-        for admin in services.settings.admins:
-            lang = services.admin_language(admin)
-            text = replies.ht(lang, "bot.reminders.channel_problem", channel=channel, error=error)
-            try:
-                await replies.send(self.application.bot, admin, text)
-            except TelegramError as failure:
-                log.info("could not tell admin %s: %s", admin, failure.message)
+        await notify_admins(
+            self.application.bot,
+            services,
+            lambda lang: replies.ht(
+                lang, "bot.reminders.channel_problem", channel=channel, error=error
+            ),
+            about="of the channel",
+        )
 
 
 def install(application: CourseApplication) -> ReminderService:
     """Create the reminder service and re-plan after every reload; call ``refresh`` at start."""
     service = ReminderService(application)
-    application.bot_data["reminders"] = service
-    watch = database.watch_of(application)
-    if watch is not None:
-        watch.on_recreated.insert(0, service.after_database_lost)
-    services_of(application).reload_listeners.append(service.on_reload)
+    services = services_of(application)
+    # First: past reminders are marked handled before anything else writes to a new file.
+    services.watch.on_recreated.insert(0, service.after_database_lost)
+    services.library.reload_listeners.append(service.on_reload)
     return service
 
 
@@ -499,5 +500,6 @@ async def stop(application: CourseApplication) -> None:
 
 def reminders_of(application: CourseApplication) -> ReminderService:
     """Return the reminder service of an application."""
-    service: ReminderService = application.bot_data["reminders"]
+    service = services_of(application).reminders
+    assert isinstance(service, ReminderService), "installed by build_application"
     return service

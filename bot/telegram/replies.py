@@ -6,7 +6,7 @@ import html
 import logging
 import re
 from collections.abc import Awaitable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from telegram import Bot, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, MessageLimit, ParseMode
@@ -15,10 +15,19 @@ from telegram.error import BadRequest, Forbidden
 from bot.core.lang.i18n import t
 from bot.telegram.limiter import Broadcast
 
-if TYPE_CHECKING:
-    from bot.telegram.services import BotContext
-
 log = logging.getLogger(__name__)
+
+
+class Speaker(Protocol):
+    """What writing back needs of a callback context (``context.BotContext`` has it)."""
+
+    @property
+    def bot(self) -> Bot:
+        """Return the bot to send with."""
+
+    def language(self, update: Update) -> str:
+        """Return the language to answer the user behind ``update`` in."""
+
 
 # Telegram counts UTF-16 code units; a piece must stay strictly under this.
 LIMIT = MessageLimit.MAX_TEXT_LENGTH
@@ -187,7 +196,7 @@ async def _send_piece(
 
 
 async def reply(
-    update: Update, context: BotContext, markup: str, keyboard: InlineKeyboardMarkup | None = None
+    update: Update, context: Speaker, markup: str, keyboard: InlineKeyboardMarkup | None = None
 ) -> None:
     """Answer the message behind ``update`` with HTML; in groups as a reply to it."""
     message = update.effective_message
@@ -213,7 +222,7 @@ async def edit_quietly(edit: Awaitable[object]) -> None:
             raise
 
 
-async def expired(update: Update, context: BotContext) -> None:
+async def expired(update: Update, context: Speaker) -> None:
     """Answer a button the bot cannot honour (forged, or from an old message): it expired."""
     query = update.callback_query
     if query is None:

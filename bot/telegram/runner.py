@@ -21,9 +21,9 @@ from telegram.request import HTTPXRequest
 from bot import storage
 from bot.settings import Settings, SettingsError, api_url, bot_token, check_database_url
 from bot.storage.lock import StateInUse, StateLock, lock_state
-from bot.telegram import database, stopping
+from bot.telegram import stopping
 from bot.telegram.app import ALLOWED_UPDATES, build_application
-from bot.telegram.services import CourseApplication, services_of
+from bot.telegram.context import CourseApplication, services_of
 
 log = logging.getLogger(__name__)
 
@@ -138,10 +138,9 @@ def run_bot(settings: Settings, *, webhook: bool, environ: Mapping[str, str] | N
     application = build_application(
         settings, token=token, api_url=api_url(environ), reload_on_sighup=True
     )
-    watch = database.watch_of(application)
-    if watch is not None and state_lock is not None:
+    if state_lock is not None:
         # A state folder deleted under the bot takes the lock file with it: take a new one.
-        watch.on_recreated.append(state_lock.renew)
+        services_of(application).watch.on_recreated.append(state_lock.renew)
     # What start-up built (the course, its index, the libraries) lives as long as the
     # process; keeping it out of garbage collection spares each full pass (~0.1 s).
     gc.freeze()

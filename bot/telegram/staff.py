@@ -18,8 +18,8 @@ from bot.core.course.loader import CourseError, check_course
 from bot.core.lang.calendar import format_datetime
 from bot.core.lang.i18n import t
 from bot.telegram import desk, replies
+from bot.telegram.context import BotContext
 from bot.telegram.replies import clean_input, escape, ht, reply
-from bot.telegram.services import BotContext
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def staff_only(handler: Handler) -> Handler:
         user = update.effective_user
         if not services.is_admin(user):
             log.info("refused %s to user %s", handler.__name__, user.id if user else None)
-            await reply(update, context, ht(services.language_of(user), "bot.refused"))
+            await reply(update, context, ht(services.languages.of(user), "bot.refused"))
             return
         await handler(update, context)
 
@@ -86,7 +86,7 @@ async def reload(update: Update, context: BotContext) -> None:
     lang = context.language(update)
     services = context.services
     try:
-        course = await services.reload()
+        course = await services.library.reload()
     except CourseError as error:
         log.warning("reload failed, keeping the old course:\n%s", error)
         await report_problems(update, context, ht(lang, "bot.reload.failed"), str(error))

@@ -16,8 +16,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 
 from bot import storage
+from bot.telegram.context import CourseApplication, services_of
 from bot.telegram.ordering import PerChatOrder
-from bot.telegram.services import CourseApplication, Services, services_of
+from bot.telegram.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -23,9 +23,9 @@ from bot.core.lang.calendar import format_date
 from bot.core.lang.i18n import t
 from bot.core.render import facts, views
 from bot.core.render.ical import course_calendar
-from bot.telegram import desk, menu, replies
+from bot.telegram import asking, desk, menu, replies
+from bot.telegram.context import BotContext, CourseApplication, Handler
 from bot.telegram.replies import edit_quietly, escape, expired, ht, reply
-from bot.telegram.services import BotContext, CourseApplication, Handler
 from bot.telegram.subscriptions import subscribe_from_link
 from bot.web.app import INTEREST_FILTERS, feed_links
 from bot.web.feed import alarm_offsets, versions_of
@@ -293,7 +293,7 @@ async def question(update: Update, context: BotContext) -> None:
     text = _without_mention(replies.clean_input(message.text), context.bot.username).strip()
     services = context.services
     if not text:
-        lang = services.language_of(user)
+        lang = services.languages.of(user)
         await reply(update, context, ht(lang, "bot.empty_question"))
         return
 
@@ -307,7 +307,7 @@ async def question(update: Update, context: BotContext) -> None:
 
     # Follow-ups ("and quiz 4?") lean on the same user's last question in this chat.
     chat = update.effective_chat
-    answer = await services.answer(user, text, deliver, chat_id=chat.id if chat else None)
+    answer = await asking.answer(services, user, text, deliver, chat_id=chat.id if chat else None)
     if token is not None and answer.for_staff:
         desk.remember_offer(services, token, user.id, text, answer)
 

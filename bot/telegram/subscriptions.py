@@ -12,8 +12,8 @@ from bot import storage
 from bot.core.lang.i18n import t
 from bot.core.planning.reminders import Interest
 from bot.telegram import replies
+from bot.telegram.context import BotContext
 from bot.telegram.replies import edit_quietly, expired, ht, reply
-from bot.telegram.services import BotContext
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ async def subscription_chosen(update: Update, context: BotContext) -> None:
         await expired(update, context)
         return
     services = context.services
-    lang = services.language_of(query.from_user)
+    lang = services.languages.of(query.from_user)
     storage.subscribe(services.db, query.from_user.id, interest, services.now(), lang)
     log.info("user %s subscribed to %s", query.from_user.id, interest)
     done = ht(lang, "bot.subscribe.done", choice=t(lang, f"bot.subscribe.choice.{interest}"))

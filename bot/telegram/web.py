@@ -11,9 +11,8 @@ from telegram import Update
 
 from bot.settings import Settings, WebSettings
 from bot.telegram import stopping
+from bot.telegram.context import CourseApplication, services_of
 from bot.telegram.network import readable_update
-from bot.telegram.reminders import reminders_of
-from bot.telegram.services import CourseApplication, services_of
 from bot.web import Site, Webhook, create_app
 from bot.web.server import STOP_SIGNALS, listen, make_server, serve_until
 
@@ -42,7 +41,7 @@ def site_of(
         last_update=lambda: services_of(application).last_update_at,
         bot_username=username,
         webhook=webhook,
-        reminders_leader=lambda: reminders_of(application).leading,
+        reminders_leader=lambda: services.reminders.leading,
         pages=pages,
     )
 
