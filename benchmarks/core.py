@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.core.answering import understand  # noqa: E402
+from bot.core.answering import question  # noqa: E402
 from bot.core.answering.engine import Engine  # noqa: E402
 from bot.core.course.loader import load_course  # noqa: E402
 from bot.core.lang import text  # noqa: E402
@@ -49,7 +49,7 @@ def forget_readings(engine: Engine) -> None:
     """Empty the caches of text readings, where this version of the engine has them."""
     for cached in (
         getattr(text, "normalize", None),
-        getattr(understand, "_plain_tokens", None),
+        getattr(question, "_plain_tokens", None),
         getattr(engine.parser, "_understood", None),
     ):
         if hasattr(cached, "cache_clear"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.core.answering.understand import kind_of, reading, tokenize
+from bot.core.answering.question import kind_of, reading, tokenize
 from bot.core.lang.lexicon import lexicon
 from bot.core.lang.text import normalize
 

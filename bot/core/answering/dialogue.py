@@ -21,8 +21,8 @@ from typing import Any
 
 from bot.core.answering import grounding
 from bot.core.answering.query import Attr, Op, Query, Ref, Subject
+from bot.core.answering.question import Question, kind_of
 from bot.core.answering.results import Countdown, LateFacts, Listed, Nearest, Result
-from bot.core.answering.understand import Question, kind_of
 from bot.core.course.course import Course
 from bot.core.lang.calendar import format_date
 from bot.core.lang.lexicon import Mark, lexicon

@@ -19,14 +19,15 @@ from bot.core.answering.clauses import (
     with_antecedents,
     without_chatter,
 )
+from bot.core.answering.dates import as_local
 from bot.core.answering.dialogue import Context
 from bot.core.answering.execute import execute
 from bot.core.answering.parse import Parser
 from bot.core.answering.query import Op, Query, Subject
+from bot.core.answering.question import Question, reading
 from bot.core.answering.render import render
 from bot.core.answering.results import Nearest, Result
 from bot.core.answering.retrieval import Index
-from bot.core.answering.understand import Question, as_local, reading
 from bot.core.course.course import Course
 from bot.core.lang.detect import detect_language
 from bot.core.lang.finglish import is_finglish

@@ -18,7 +18,7 @@ from datetime import date
 from bot.core.answering.dialogue import SHORT, Context, content, date_of, plural_back
 from bot.core.answering.parse.words import DAY_WORDS, INTENT_ATTRS, LEX
 from bot.core.answering.query import Attr, Filters, Late, Op, Point, Query, Ref, Subject
-from bot.core.answering.understand import Question, kind_of
+from bot.core.answering.question import Question, kind_of
 from bot.core.course.course import Course
 
 FollowUp = Callable[[Course, Question, Context], Query | None]

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from rapidfuzz import fuzz, process
 
 from bot.core.answering.query import Attr, Query, Ref, Subject
-from bot.core.answering.understand import ItemRef, Question, kind_of, reading
+from bot.core.answering.question import ItemRef, Question, kind_of, reading
 from bot.core.course.course import Course, Event, EventKind, Item
 from bot.core.lang.calendar import jalali_to_date, to_jalali
 from bot.core.lang.lexicon import Mark, lexicon

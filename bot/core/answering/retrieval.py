@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.core.answering.understand import kind_of
+from bot.core.answering.question import kind_of
 from bot.core.lang.lexicon import lexicon
 
 STOPWORDS = frozenset(lexicon().stopwords)

@@ -7,7 +7,7 @@ from functools import cache
 
 from rapidfuzz import fuzz
 
-from bot.core.answering.understand import Question, reading
+from bot.core.answering.question import Question, reading
 from bot.core.course.course import Course
 from bot.core.course.models import Person
 from bot.core.lang.lexicon import lexicon

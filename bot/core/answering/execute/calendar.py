@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime, time, timedelta
 
 from bot.core.answering import grounding
+from bot.core.answering.dates import span_bounds
 from bot.core.answering.execute import spans
 from bot.core.answering.query import Attr, Filters, Query
 from bot.core.answering.results import (
@@ -31,7 +32,6 @@ from bot.core.answering.results import (
     TermStart,
     Unknown,
 )
-from bot.core.answering.understand import span_bounds
 from bot.core.course.course import Course, Event, EventKind, Item
 
 _ANY_BUT_CLASS: tuple[EventKind, ...] = ("quiz", "deadline", "workshop", "release")

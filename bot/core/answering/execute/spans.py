@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from bot.core.answering import grounding
+from bot.core.answering.dates import span_bounds
 from bot.core.answering.query import Attr, Point, Query
 from bot.core.answering.results import CountedEvents, Gap, Lasting, Moment, Result, Unknown
-from bot.core.answering.understand import span_bounds
 from bot.core.course.course import Course, Event
 
 

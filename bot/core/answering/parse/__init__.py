@@ -16,7 +16,7 @@ from bot.core.answering.parse import calendar, declines, grades, items, policy, 
 from bot.core.answering.parse.vocabulary import Vocabulary
 from bot.core.answering.parse.words import OTHER_CALENDAR
 from bot.core.answering.query import Attr, Op, Query
-from bot.core.answering.understand import Question
+from bot.core.answering.question import Question
 from bot.core.lang.lexicon import Mark
 from bot.core.lang.text import tokens
 

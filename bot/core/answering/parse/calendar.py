@@ -36,11 +36,7 @@ from bot.core.answering.parse.words import (
     UNIT_WORDS,
 )
 from bot.core.answering.query import Attr, Filters, Op, Point, Query, Subject
-from bot.core.answering.understand import (
-    Question,
-    kind_of,
-    read_number,
-)
+from bot.core.answering.question import Question, kind_of, read_number
 from bot.core.lang.lexicon import Mark, lexicon
 
 LEX = lexicon()

@@ -20,7 +20,7 @@ from bot.core.answering.parse.words import (
     WHEN_WORDS,
 )
 from bot.core.answering.query import Attr, Op, Query, Subject
-from bot.core.answering.understand import Question, reading
+from bot.core.answering.question import Question, reading
 from bot.core.lang.lexicon import Mark, Unsaid, lexicon
 
 LEX = lexicon()

@@ -11,12 +11,7 @@ import re
 from datetime import datetime
 
 from bot.core.answering import grounding
-from bot.core.answering.parse.mentions import (
-    TOGETHER,
-    Reading,
-    part_scales,
-    read_mentions,
-)
+from bot.core.answering.parse.mentions import TOGETHER, Reading, part_scales, read_mentions
 from bot.core.answering.parse.vocabulary import Vocabulary
 from bot.core.answering.parse.what_if import (
     points_listed,
@@ -27,7 +22,7 @@ from bot.core.answering.parse.what_if import (
 )
 from bot.core.answering.parse.words import COUNT_TRIGGERS
 from bot.core.answering.query import Attr, Op, Query, Subject
-from bot.core.answering.understand import Question, reading
+from bot.core.answering.question import Question, reading
 from bot.core.lang.lexicon import Mark, lexicon
 
 LEX = lexicon()

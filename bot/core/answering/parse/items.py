@@ -14,11 +14,7 @@ from bot.core.answering.parse.words import (
     SMALL_TALK,
 )
 from bot.core.answering.query import Filters, Op, Query, Subject
-from bot.core.answering.understand import (
-    INTENT_WORDS,
-    PAST_WORDS,
-    Question,
-)
+from bot.core.answering.question import INTENT_WORDS, PAST_WORDS, Question
 from bot.core.lang.lexicon import Mark, lexicon
 
 LEX = lexicon()

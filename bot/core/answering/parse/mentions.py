@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.core.answering.parse.vocabulary import Vocabulary
-from bot.core.answering.understand import Question, kind_of, read_number, tokenize
+from bot.core.answering.question import Question, kind_of, read_number, tokenize
 from bot.core.lang.lexicon import lexicon
 from bot.core.lang.text import normalize
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.core.answering import grounding
+from bot.core.answering.dates import days_named
 from bot.core.answering.parse.vocabulary import Vocabulary, ref
 from bot.core.answering.query import Given, Late, Op, Query, Ref, Subject
-from bot.core.answering.understand import Question, days_named, reading
+from bot.core.answering.question import Question, reading
 from bot.core.lang.lexicon import Mark, lexicon
 
 LEX = lexicon()

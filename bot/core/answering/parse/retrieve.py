@@ -5,13 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.answering.parse.vocabulary import Vocabulary
-from bot.core.answering.parse.words import (
-    CONFIDENT,
-)
+from bot.core.answering.parse.words import CONFIDENT
 from bot.core.answering.query import Op, Query, Subject
-from bot.core.answering.understand import (
-    Question,
-)
+from bot.core.answering.question import Question
 from bot.core.lang.lexicon import Mark, lexicon
 
 LEX = lexicon()

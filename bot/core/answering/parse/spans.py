@@ -9,16 +9,11 @@ from datetime import datetime
 from typing import Literal
 
 from bot.core.answering import grounding
+from bot.core.answering.dates import days_named
 from bot.core.answering.parse.vocabulary import Vocabulary, ref
 from bot.core.answering.parse.words import COUNT_TRIGGERS, DAY_WORDS, LATE_WORDS, NOT_COUNTED
 from bot.core.answering.query import Attr, Filters, Op, Point, Query, Ref, Subject
-from bot.core.answering.understand import (
-    WEEKDAY_WORDS,
-    Question,
-    days_named,
-    kind_of,
-    read_number,
-)
+from bot.core.answering.question import WEEKDAY_WORDS, Question, kind_of, read_number
 from bot.core.lang.lexicon import Mark, lexicon
 
 LEX = lexicon()

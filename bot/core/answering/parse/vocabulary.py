@@ -19,14 +19,9 @@ from bot.core.answering.parse.words import (
     WHEN_WORDS,
 )
 from bot.core.answering.query import Ref
+from bot.core.answering.question import FOCUS_WORDS, INTENT_WORDS, ItemRef, Question
 from bot.core.answering.retrieval import Index, content_terms
-from bot.core.answering.understand import (
-    FOCUS_WORDS,
-    INTENT_WORDS,
-    ItemRef,
-    Question,
-    understand,
-)
+from bot.core.answering.understand import understand
 from bot.core.course.course import Course, EventKind
 from bot.core.lang.text import normalize, tokens
 

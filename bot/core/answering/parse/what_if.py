@@ -20,7 +20,7 @@ from bot.core.answering.parse.mentions import (
 )
 from bot.core.answering.parse.vocabulary import Vocabulary
 from bot.core.answering.query import Attr, Given, Op, Query, Score, Subject
-from bot.core.answering.understand import Question, read_number, reading
+from bot.core.answering.question import Question, read_number, reading
 from bot.core.lang.lexicon import lexicon
 
 LEX = lexicon()
