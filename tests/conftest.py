@@ -7,6 +7,8 @@ import asyncio
 import os
 import shutil
 import signal
+import socket
+import subprocess
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -61,6 +63,48 @@ class Clock:
     def advance(self, **delta: float) -> None:
         """Move the clock forward."""
         self.now += timedelta(**delta)
+
+
+# What each test needs, heaviest last. A test declares ``process`` or ``browser`` itself;
+# ``postgres`` and ``integration`` follow from the fixtures it uses; ``unit`` is the rest.
+LEVELS = ("unit", "integration", "process", "postgres", "browser")
+
+
+def _needs_postgres(item: pytest.Item) -> bool:
+    """Tell whether ``item`` starts or uses the PostgreSQL server."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return (
+        "postgres" in getattr(item, "fixturenames", ())
+        or params.get("database_url") == "postgresql"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test with what it needs, so ``pytest -m unit`` runs the pure ones alone."""
+    for item in items:
+        if _needs_postgres(item):
+            item.add_marker(pytest.mark.postgres)
+        if not any(item.get_closest_marker(level) for level in LEVELS):
+            uses_the_double = "api" in getattr(item, "fixturenames", ())
+            item.add_marker(pytest.mark.integration if uses_the_double else pytest.mark.unit)
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_stay_in_this_process(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fail a ``unit`` test that starts a process or opens a connection: it is mislabelled."""
+    if request.node.get_closest_marker("unit") is None:
+        return
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(
+            f"{request.node.nodeid} is marked unit but reaches outside its process"
+        )
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -16,6 +16,8 @@ from tests.conftest import ROOT, Bot
 from tests.support.bot_api.console import Console, Narrator
 from tests.support.process import free_port, killed_on_failure, start_bot
 
+pytestmark = pytest.mark.process
+
 
 class Session:
     """A console on the running bot, with what it and the narrator wrote."""

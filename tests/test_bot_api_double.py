@@ -18,6 +18,8 @@ from telegram.ext import Application, CommandHandler, ContextTypes
 
 from tests.support.bot_api import BotApiDouble
 
+pytestmark = pytest.mark.integration
+
 TOKEN = "123:ABC"
 USER = 42
 

@@ -7,6 +7,8 @@ import pytest
 from tests.support.process import ROOT
 from tests.support.process import run_cli as run
 
+pytestmark = pytest.mark.process
+
 
 def test_ask_answers_one_question():
     """`ask QUESTION` prints the answer text."""

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from tests.support.process import run_cli as run
+
+pytestmark = pytest.mark.process
 
 # Before the term: every quiz and deadline is still ahead.
 BEFORE_TERM = "1401-11-10T12:00"

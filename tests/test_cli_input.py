@@ -13,6 +13,8 @@ import yaml
 from tests.conftest import COURSE_FILE
 from tests.test_cli import ROOT, run
 
+pytestmark = pytest.mark.process
+
 BOT_API_OFF = {"TELEGRAM_BOT_TOKEN": "123:ABC", "TELEGRAM_API_URL": "http://127.0.0.1:9"}
 
 

@@ -74,6 +74,7 @@ def test_ranges_at_the_edges_are_one_line(command: str, flag: str) -> None:
         assert code == 2 and err.startswith(f"course-bot: {flag}: cannot read"), err
 
 
+@pytest.mark.process
 def test_the_real_process_refuses_the_calendars_ends() -> None:
     """Through the real process: the reported cases are one line, exit 2, no traceback."""
     for args in (
@@ -88,6 +89,7 @@ def test_the_real_process_refuses_the_calendars_ends() -> None:
         assert "1900-01-01 to 2199-12-31" in done.stderr
 
 
+@pytest.mark.process
 def test_a_date_past_the_calendar_in_a_question_is_answered_in_one_line() -> None:
     """Asked through the real process, a day in the year 9999 gets one line saying it is too
     far, and the next question of the batch is answered as usual."""

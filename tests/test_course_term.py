@@ -81,6 +81,7 @@ def test_a_date_outside_the_term_is_one_error_at_its_own_line(tmp_path: Path, ca
     assert re.search(r"outside the (term|years a course can be in)|start_year", errors[0].message)
 
 
+@pytest.mark.process
 def test_check_fails_on_a_year_typo_through_the_real_process(tmp_path: Path) -> None:
     """`course-bot check` exits 1 on "27 Esfand 1410" and "8 Khordad 1399", with no traceback."""
     for case in ("a session years later", "a session years earlier", "the calendar's last day"):

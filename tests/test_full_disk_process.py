@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.core.lang.i18n import t
@@ -18,6 +19,8 @@ from bot.telegram.replies import as_plain
 from tests.conftest import ROOT, STUDENT, TOKEN
 from tests.support.bot_api import BotApiDouble
 from tests.support.process import bot_environment, killed_on_failure, start_bot, stop_bot
+
+pytestmark = pytest.mark.process
 
 PERSIAN = STUDENT + 1
 

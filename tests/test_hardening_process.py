@@ -28,6 +28,8 @@ from tests.support.process import (
     wait_for_output,
 )
 
+pytestmark = pytest.mark.process
+
 SECRET_TEXT = "my-private-question-about-my-grade"
 
 

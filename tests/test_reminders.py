@@ -31,7 +31,7 @@ from tests.conftest import (
 )
 from tests.support.bot_api import BotApiDouble
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
 # Quiz 3 is on Sat 27 Esfand 1401 (2023-03-18) at 16:30; its 1-day reminder is due the day before.
 QUIZ3_1D = "quiz:quiz-3/1d"

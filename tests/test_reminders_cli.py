@@ -16,6 +16,8 @@ from bot import storage
 from tests.conftest import COURSE_FILE
 from tests.test_cli import run
 
+pytestmark = pytest.mark.process
+
 TEHRAN = ZoneInfo("Asia/Tehran")
 
 

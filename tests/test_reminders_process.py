@@ -20,6 +20,8 @@ from tests.conftest import CHANNEL, CHANNEL_ID, COURSE_FILE, TEHRAN, TOKEN
 from tests.support.bot_api import BotApiDouble
 from tests.support.process import bot_environment, start_bot
 
+pytestmark = pytest.mark.process
+
 MONTHS = "Farvardin Ordibehesht Khordad Tir Mordad Shahrivar Mehr Aban Azar Dey Bahman Esfand"
 STUDENTS = range(2000, 2040)
 # The reminder falls due this long after the process is launched: after its start-up, so the

@@ -29,6 +29,8 @@ from tests.support.postgres import PostgresServer, free_port
 from tests.support.process import bot_environment, start_bot
 from tests.test_reminders_process import wait_until, write_course
 
+pytestmark = pytest.mark.process
+
 SECRET = "replicas-share-this-secret"
 REPLICAS = 3
 SUBSCRIBERS = range(5000, 5080)

@@ -18,6 +18,8 @@ from sqlmodel import SQLModel
 from bot import schema, storage
 from tests.conftest import NOW
 
+pytestmark = pytest.mark.process
+
 BIG_ID = 7_123_456_789  # Telegram user ids no longer fit in 32 bits
 
 

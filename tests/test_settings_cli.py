@@ -11,6 +11,8 @@ import yaml
 from tests.conftest import COURSE_FILE
 from tests.support.process import run_cli
 
+pytestmark = pytest.mark.process
+
 
 def course_bot(*args: str, cwd: Path, env: dict[str, str] | None = None):
     """Run `python -m bot ARGS` in ``cwd`` with only the bot variables given in env."""

@@ -21,6 +21,8 @@ from tests.support.postgres import PostgresServer, free_port
 from tests.support.process import bot_environment, killed_on_failure, start_bot, stop_bot
 from tests.test_staff_desk import STAFF_CHAT, TA, UNKNOWN, button_data, buttons
 
+pytestmark = pytest.mark.process
+
 STUDENTS = (3001, 3002, 3003)
 FOURTH = 3004
 NAMES = {3001: ("Zahra", "zahra_k"), 3002: ("Reza", "reza99"), 3003: ("Sara", None)}

@@ -27,7 +27,7 @@ from tests.test_staff_desk import (
     staff_answers,
 )
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.process]
 
 ANSWER = "Yes: any framework is fine, as long as it runs with the requirements you hand in."
 PARAPHRASE = "is pytorch lightning allowed in the project"

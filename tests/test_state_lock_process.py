@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import ROOT, STUDENT, TOKEN
 from tests.support.bot_api import BotApiDouble
 from tests.support.process import bot_environment, killed_on_failure, start_bot, stop_bot
+
+pytestmark = pytest.mark.process
 
 
 def _config(folder: Path, database_url: str) -> Path:

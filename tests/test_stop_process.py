@@ -16,6 +16,8 @@ from tests.conftest import ROOT, STUDENT, TOKEN
 from tests.support.bot_api import BotApiDouble
 from tests.support.process import bot_environment, killed_on_failure, start_bot
 
+pytestmark = pytest.mark.process
+
 QUESTIONS = [f"when is quiz {n}" for n in range(1, 8)]
 
 

@@ -17,6 +17,8 @@ from tests.conftest import ROOT, STUDENT, TOKEN
 from tests.support.bot_api import BotApiDouble
 from tests.support.process import bot_environment, killed_on_failure, start_bot, stop_bot
 
+pytestmark = pytest.mark.process
+
 
 def test_run_without_token_fails_before_any_network_call(settings: Settings) -> None:
     """A missing TELEGRAM_BOT_TOKEN raises SettingsError naming the variable."""

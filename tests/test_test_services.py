@@ -10,6 +10,8 @@ import pytest
 
 from tests.support import services
 
+pytestmark = pytest.mark.process
+
 
 def fake_apt(tmp_path: Path, *, works: bool) -> tuple[str, Path, Path]:
     """Write an apt-get that logs its arguments and, if it works, "installs" by a marker file."""

@@ -261,6 +261,7 @@ async def test_versions_survive_a_restart(
     assert int(events["deadline-ca-1@mlsd"]["SEQUENCE"]) == 1
 
 
+@pytest.mark.process
 async def test_calendar_command_writes_what_the_feed_serves(
     site: Site, settings: Settings, tmp_path: Path
 ) -> None:

@@ -27,6 +27,8 @@ from tests.support.bot_api import BotApiDouble
 from tests.support.process import bot_environment, free_port, killed_on_failure, start_bot, stop_bot
 from tests.test_web_bot import command_update, wait_until, write_config
 
+pytestmark = pytest.mark.process
+
 SECRET = "web-secret-for-attacks"
 COURSE = ROOT / "data" / "mlsd-spring-2023.yaml"
 

@@ -28,7 +28,7 @@ from tests.conftest import ADMIN, ROOT, STUDENT, TOKEN, Clock, running_bot
 from tests.support.bot_api import BotApiDouble
 from tests.support.process import bot_environment, killed_on_failure, start_bot, stop_bot
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.process]
 
 SECRET = "web-secret-for-tests"
 CA1_DUE = "      - assignment: 1\n"

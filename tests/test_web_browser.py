@@ -21,6 +21,8 @@ from tests.conftest import Clock
 from tests.support import services
 from tests.support.browser import chromium, live_server
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture(autouse=True)
 def browser_installed() -> None:
