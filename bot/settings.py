@@ -86,6 +86,13 @@ class ReminderSettings(BaseModel):
         """Return the on-time grace period."""
         return parse_offset(self.grace)
 
+    def alarm_offsets(self) -> dict[str, tuple[timedelta, ...]]:
+        """Return the reminder offsets per event kind, for calendar alarms (none if disabled)."""
+        if not self.enabled:
+            return {}
+        parsed = self.plan_settings(channel=False).offsets
+        return {kind: tuple(offsets) for kind, offsets in parsed.items()}
+
 
 class WebSettings(BaseModel):
     """The web side: calendar feed, schedule page and (with --webhook) Telegram's updates."""

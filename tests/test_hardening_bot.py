@@ -19,7 +19,7 @@ from bot.core.course.loader import CourseError, load_course
 from bot.core.planning.reminders import reminder_text
 from bot.settings import Settings
 from bot.telegram.app import build_application
-from bot.telegram.reminders import reminders_of
+from bot.telegram.reminder_jobs import reminders_of
 from bot.telegram.web import site_of, telegram_webhook
 from bot.web import create_app
 from tests.conftest import (

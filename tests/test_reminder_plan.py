@@ -7,11 +7,21 @@ import pytest
 
 from bot.core.course.loader import load_course
 from bot.core.lang.calendar import TEHRAN, parse_when
+from bot.core.planning.interests import (
+    FEED_FILTER,
+    FEED_KINDS,
+    INTERESTS,
+    START_PAYLOAD,
+    interest_of_payload,
+    interests_for,
+    narrowest_interest,
+)
 from bot.core.planning.reminders import (
     PlanError,
     PlanSettings,
     action,
     format_offset,
+    handled_after_loss,
     moved_events,
     parse_offset,
     plan,
@@ -225,3 +235,26 @@ def test_bad_digest_setting_is_rejected():
     """A digest that is not 'weekday HH:MM' is an error naming the setting."""
     with pytest.raises(PlanError, match="digest"):
         PlanSettings.parse({}, "sometimes", channel=False)
+
+
+def test_each_interest_has_a_link_a_feed_filter_and_its_reminders():
+    """Every /subscribe choice has a one-tap link that leads back to it and a feed filter."""
+    for interest in INTERESTS:
+        assert interest_of_payload(START_PAYLOAD[interest]) == interest
+        assert FEED_FILTER[interest] in FEED_KINDS
+    assert interest_of_payload("sub-nothing") is None
+    assert narrowest_interest("quiz") == "quizzes"
+    assert narrowest_interest("release") == "deadlines"
+    assert narrowest_interest("digest") == "all"
+    assert interests_for("deadline") == {"all", "deadlines"}
+
+
+def test_after_a_lost_database_only_reminders_waiting_for_their_job_stay_unhandled(reminders):
+    """Once the records are lost, every reminder already due counts as handled, unless its
+    job is still to run."""
+    quiz = reminders["quiz:quiz-2/1d/channel"]
+    later = reminders["quiz:quiz-2/2h/channel"]
+    now = quiz.due_at
+    handled = handled_after_loss([quiz, later], now, waiting=set())
+    assert handled == [quiz]
+    assert handled_after_loss([quiz, later], now, waiting={quiz.ident}) == []

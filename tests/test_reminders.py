@@ -17,7 +17,8 @@ from bot import storage
 from bot.core.course.loader import load_course
 from bot.core.planning.reminders import Reminder, plan
 from bot.settings import ReminderSettings, Settings
-from bot.telegram.reminders import IN_FLIGHT, job_id, reminders_of
+from bot.telegram.reminder_jobs import job_id, reminders_of
+from bot.telegram.reminders import IN_FLIGHT
 from tests.conftest import (
     ADMIN,
     CHANNEL,

@@ -21,7 +21,7 @@ from bot.core.answering.dialogue import FOLLOW_UP_WINDOW
 from bot.settings import Settings
 from bot.telegram.app import build_application
 from bot.telegram.context import CourseApplication
-from bot.telegram.reminders import reminders_of
+from bot.telegram.reminder_jobs import reminders_of
 from bot.telegram.web import site_of, telegram_webhook
 from bot.web import create_app
 from tests.conftest import NOW, STUDENT, TOKEN, Bot, Clock

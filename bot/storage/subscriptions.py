@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from bot.core.planning.interests import Interest
 from bot.storage.database import utc
 from bot.storage.users import User
 
@@ -18,6 +19,7 @@ class Subscription(SQLModel, table=True):
     """A student's /subscribe choice: which reminders they want by direct message."""
 
     user_id: int = Field(primary_key=True, sa_type=BigInteger, description="Telegram user id")
+    # One of bot.core.planning.interests.INTERESTS.
     interest: str = Field(description="all, quizzes or deadlines")
     subscribed_at: datetime
     active: bool = True
@@ -34,7 +36,7 @@ class Subscriber:
 
 
 def subscribe(
-    engine: Engine, user_id: int, interest: str, now: datetime, language: str | None = None
+    engine: Engine, user_id: int, interest: Interest, now: datetime, language: str | None = None
 ) -> None:
     """Subscribe the user to reminders of ``interest`` (all, quizzes or deadlines)."""
     with Session(engine) as session:
@@ -70,7 +72,7 @@ def subscription(engine: Engine, user_id: int) -> str | None:
         return row.interest if row is not None and row.active else None
 
 
-def subscribers(engine: Engine, interests: Iterable[str], since: datetime) -> list[Subscriber]:
+def subscribers(engine: Engine, interests: Iterable[Interest], since: datetime) -> list[Subscriber]:
     """Return active subscribers of ``interests`` who subscribed by ``since``, not blocked."""
     with Session(engine) as session:
         rows = session.exec(

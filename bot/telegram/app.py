@@ -38,7 +38,7 @@ from bot.telegram import (
     guards,
     inline,
     menu,
-    reminders,
+    reminder_jobs,
     replies,
     staff,
     stopping,
@@ -139,7 +139,7 @@ def build_application(
         await desk.check_staff_chat(application)
         # The leader (always, on SQLite) plans, schedules and catches up; the jobs run once
         # the application has started.
-        await reminders.start(application)
+        await reminder_jobs.start(application)
         # Updates received but not handled at the last stop go first (stopping.py).
         await stopping.restore(application)
         if reload_on_sighup and hasattr(signal, "SIGHUP"):
@@ -149,7 +149,7 @@ def build_application(
 
     async def post_shutdown(application: CourseApplication) -> None:
         stopping.report(application)
-        await reminders.stop(application)
+        await reminder_jobs.stop(application)
         if reload_on_sighup and hasattr(signal, "SIGHUP"):
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
         if owns_db:
@@ -178,7 +178,7 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
-    services.reminders = reminders.install(application)
+    services.reminders = reminder_jobs.install(application)
     database.install(application)
     # Retries of the staff desk are the leader's, like the reminders.
     desk.install(application, leading=lambda: services.reminders.leading)

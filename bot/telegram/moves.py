@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from telegram.error import TimedOut
 from telegram.ext import CallbackContext
@@ -21,12 +20,11 @@ from bot import storage
 from bot.core.course.course import Course, Event
 from bot.core.lang.calendar import format_datetime
 from bot.core.lang.i18n import t
-from bot.core.planning.reminders import event_times, interests_for, moved_events
+from bot.core.planning.interests import interests_for
+from bot.core.planning.reminders import event_times, moved_events
 from bot.core.render.views import event_title
 from bot.telegram import replies
-
-if TYPE_CHECKING:
-    from bot.telegram.reminders import ReminderService
+from bot.telegram.reminders import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +48,7 @@ def notice_text(course: Course, event: Event, old: datetime, lang: str) -> str:
     return replies.escape(text)
 
 
-async def announce(
-    service: ReminderService, course: Course, now: datetime, *, quietly: bool
-) -> None:
+async def announce(service: Delivery, course: Course, now: datetime, *, quietly: bool) -> None:
     """Tell the channel of every event ``course`` moved since the saved times, and start
     telling the subscribers of its kind; keep the times for the next comparison."""
     db = service.services.db
@@ -74,9 +70,7 @@ async def announce(
     storage.save_event_times(db, keep)
 
 
-async def _tell_channel(
-    service: ReminderService, course: Course, event: Event, old: datetime
-) -> bool:
+async def _tell_channel(service: Delivery, course: Course, event: Event, old: datetime) -> bool:
     """Post the notice to the channel unless it has it; False if the channel refused it."""
     channel = service.channel
     if channel is None:
@@ -99,7 +93,7 @@ async def _tell_channel(
 
 
 def _start_telling_subscribers(
-    service: ReminderService, course: Course, event: Event, old: datetime, *, channel_told: bool
+    service: Delivery, course: Course, event: Event, old: datetime, *, channel_told: bool
 ) -> None:
     """Message the subscribers in a job of its own, so a /reload is not kept waiting."""
     key = notice_key(event, old)
@@ -115,7 +109,7 @@ def _start_telling_subscribers(
 
 
 async def _tell_subscribers(
-    service: ReminderService, course: Course, event: Event, old: datetime, *, channel_told: bool
+    service: Delivery, course: Course, event: Event, old: datetime, *, channel_told: bool
 ) -> None:
     services = service.services
     db = services.db

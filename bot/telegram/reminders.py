@@ -1,9 +1,9 @@
-"""Reminders: run the course's reminder plan on the JobQueue and deliver each one exactly once.
+"""Reminders and notices delivered exactly once: posts to the channel, the fan-out to the
+subscribers, what each failure means, and the delivery records.
 
-The plan (``bot.core.planning.reminders``) says what is due when; this module schedules one job per
-reminder, and each job posts to the channel or messages the subscribers. The database is the
+``reminder_jobs`` decides when a reminder runs; this module sends it. The database is the
 truth: a ``Delivery`` row is written the moment Telegram accepts a message, and a recipient
-with a row is never sent that reminder again, whatever restarts happen in between.
+with a row is never sent that message again, whatever restarts happen in between.
 """
 
 from __future__ import annotations
@@ -11,34 +11,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Mapping
+from datetime import datetime
 
 from telegram import Message
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 
 from bot import storage
-from bot.core.course.course import Course
-from bot.core.course.loader import CourseError
-from bot.core.planning.reminders import (
-    LateReason,
-    Reminder,
-    action,
-    event_times,
-    plan,
-    reminder_text,
-    triage,
-)
-from bot.telegram import moves, replies
+from bot.core.planning.interests import narrowest_interest, subscribe_link
+from bot.core.planning.reminders import LateReason, Reminder, reminder_text
+from bot.telegram import replies
 from bot.telegram.admins import notify_admins
-from bot.telegram.context import BotContext, CourseApplication, services_of
-from bot.telegram.leader import Leadership
+from bot.telegram.context import CourseApplication, services_of
 from bot.telegram.limiter import Broadcast, Withdrawn
 from bot.telegram.services import Services
 
 log = logging.getLogger(__name__)
 
-JOB_PREFIX = "reminder:"
 # Broadcast messages in flight at once: enough to keep Telegram's 30 messages/s busy over a
 # round trip of up to half a second, and the most a crash can repeat (see the README).
 IN_FLIGHT = 16
@@ -46,38 +35,20 @@ IN_FLIGHT = 16
 POOL_TIMEOUT = "Pool timeout"
 
 
-def job_id(reminder: Reminder) -> str:
-    """Return the reminder's job id: the same for the same key and due time, in any process."""
-    return f"{JOB_PREFIX}{reminder.key}@{reminder.due_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
-
-
 def _always() -> bool:
     return True
 
 
-class ReminderService:
-    """Keep the JobQueue in step with the plan, and deliver what falls due."""
+class Delivery:
+    """Send reminders and notices to the channel and the subscribers, each recipient once."""
 
     def __init__(self, application: CourseApplication) -> None:
         self.application = application
-        # Jobs of the current plan by id; a job whose reminder left the plan does nothing.
-        self.planned: dict[str, Reminder] = {}
-        # One delivery at a time, so no two jobs ever broadcast the same reminder at once.
-        self._send_lock = asyncio.Lock()
-        self._plan_lock = asyncio.Lock()
-        # Job ids of the reminders this process has delivered (or found skipped).
-        self._ran: set[str] = set()
-        # Among replicas on PostgreSQL only the leader runs reminders (see leader.py).
-        self.leadership = Leadership(
-            services_of(application).db, self.elected, self.deposed, on_reload=self.follow_reload
-        )
-        # Set while reloading because another replica did, so it is not announced back.
-        self._following = False
 
     @property
     def leading(self) -> bool:
-        """Tell whether this process runs the reminders now."""
-        return self.leadership.is_leader
+        """Tell whether this process runs the reminders now (a broadcast stops when not)."""
+        return self.services.reminders.leading
 
     @property
     def services(self) -> Services:
@@ -90,162 +61,12 @@ class ReminderService:
         channel = self.services.settings.channel
         return None if channel is None else str(channel)
 
-    # -- planning ----------------------------------------------------------------------------
-
-    async def refresh(self) -> None:
-        """Announce moved events, then schedule the plan: future reminders at their time,
-        missed ones now (sent late if their event is ahead), stale ones recorded as skipped."""
-        async with self._plan_lock:
-            services = self.services
-            now = services.now()
-            settings = services.settings.reminders
-            await moves.announce(self, services.course, now, quietly=not settings.enabled)
-            reminders = (
-                plan(services.course, settings.plan_settings(channel=self.channel is not None))
-                if settings.enabled
-                else []
-            )
-            decided = triage(reminders, now, settings.grace_period)
-            self._record_skipped(decided.skipped, now)
-            self.planned = {job_id(r): r for r in decided.scheduled}
-            self._reschedule(now)
-            log.info(
-                "reminders: %d in the plan, %d scheduled (%d due now), %d past",
-                len(reminders),
-                len(decided.scheduled),
-                sum(1 for r in decided.scheduled if r.due_at <= now),
-                len(decided.skipped),
-            )
-
-    def _reschedule(self, now: datetime) -> None:
-        job_queue = self.application.job_queue
-        assert job_queue is not None, "install python-telegram-bot[job-queue]"
-        for job in job_queue.jobs(f"^{JOB_PREFIX}"):
-            if job.name not in self.planned:
-                job.schedule_removal()
-        for reminder in self.planned.values():
-            self._schedule(reminder, now)
-
-    def _schedule(self, reminder: Reminder, now: datetime) -> None:
-        job_queue = self.application.job_queue
-        assert job_queue is not None
-        grace = self.services.settings.reminders.grace_period
-        # APScheduler drops a job that fires later than misfire_grace_time (1 s by default).
-        # A reminder stays worth running until it goes stale; the job itself then decides
-        # whether it is on time or late.
-        misfire = max(grace, reminder.stale_at - reminder.due_at)
-        name = job_id(reminder)
-        job_queue.run_once(
-            self._run_job,
-            # Relative to the injected clock, so tests and the process agree on "now".
-            when=max(reminder.due_at - now, timedelta(0)),
-            data=reminder,
-            name=name,
-            job_kwargs={
-                "id": name,
-                "replace_existing": True,
-                "misfire_grace_time": max(1, int(misfire.total_seconds())),
-                "coalesce": True,
-            },
-        )
-
-    def _record_skipped(self, reminders: Iterable[Reminder], now: datetime) -> None:
-        rows = [(r.key, r.due_at, self._target_recipient(r)) for r in reminders]
-        count = storage.record_skipped(self.services.db, rows, now)
-        if count:
-            log.info("reminders: %d missed reminder(s) recorded as skipped", count)
-
-    def _target_recipient(self, reminder: Reminder) -> str:
-        if reminder.target == "channel" and self.channel is not None:
-            return self.channel
-        return reminder.target
-
-    # -- delivery ----------------------------------------------------------------------------
-
-    def after_database_lost(self) -> None:
-        """Mark every reminder already due as handled in a new, empty database.
-
-        Their records went with the old file; without this, the next plan would send the
-        ones whose event is still ahead a second time, marked late.
-        """
-        services = self.services
-        now = services.now()
-        settings = services.settings.reminders
-        storage.save_event_times(services.db, event_times(services.course))
-        if not settings.enabled:
-            return
-        everything = plan(services.course, settings.plan_settings(channel=self.channel is not None))
-        # Handled: what the last plan left out as past, and what has run since. A reminder
-        # scheduled and not run yet (or being delivered right now) is left to its job.
-        handled = [
-            r
-            for r in everything
-            if r.due_at <= now and (job_id(r) not in self.planned or job_id(r) in self._ran)
-        ]
-        self._record_skipped(handled, now)
-
-    async def on_reload(self, course: Course) -> None:
-        """Re-plan after /reload or SIGHUP swapped in ``course`` (the leader only), and have
-        the other replicas reload too."""
-        if not self._following:
-            await self.leadership.announce_reload()
-        if self.leading:
-            await self.refresh()
-
-    async def follow_reload(self) -> None:
-        """Re-read the course because another replica did; keep the old one if it is invalid."""
-        self._following = True
-        try:
-            await self.services.library.reload()
-        except CourseError as error:
-            log.warning("reload after another replica's failed, keeping the old course:\n%s", error)
-        finally:
-            self._following = False
-
-    async def elected(self) -> None:
-        """Start running the reminders: plan, catch up on what was missed, schedule the rest."""
-        await self.refresh()
-
-    async def deposed(self) -> None:
-        """Stop running the reminders: another replica may lead now."""
-        async with self._plan_lock:
-            self.planned = {}
-            job_queue = self.application.job_queue
-            assert job_queue is not None
-            for job in job_queue.jobs(f"^{JOB_PREFIX}"):
-                job.schedule_removal()
-
-    async def _run_job(self, context: BotContext) -> None:
-        assert context.job is not None
-        reminder = context.job.data
-        assert isinstance(reminder, Reminder), "a reminder job carries its Reminder"
-        await self.deliver(reminder)
-
-    async def deliver(self, reminder: Reminder) -> None:
+    async def reminder(self, reminder: Reminder, *, late: bool) -> None:
         """Send a due reminder to its target, skipping recipients that already have it."""
-        async with self._send_lock:
-            if not self.leading:
-                log.info("%s: another replica runs the reminders; not sent here", reminder.key)
-                return
-            if job_id(reminder) not in self.planned:
-                log.info("%s: no longer in the plan; not sent", reminder.key)
-                return
-            now = self.services.now()
-            decision = action(reminder, now, self.services.settings.reminders.grace_period)
-            if decision == "wait":
-                self._schedule(reminder, now)
-                return
-            if decision == "skip":
-                self._record_skipped([reminder], now)
-                return
-            late = decision == "late"
-            try:
-                if reminder.target == "channel":
-                    await self._to_channel(reminder, late=late)
-                else:
-                    await self._to_subscribers(reminder, late=late)
-            finally:
-                self._ran.add(job_id(reminder))
+        if reminder.target == "channel":
+            await self._to_channel(reminder, late=late)
+        else:
+            await self._to_subscribers(reminder, late=late)
 
     def _text(
         self, reminder: Reminder, lang: str, *, late: bool, because: LateReason = "offline"
@@ -283,9 +104,7 @@ class ReminderService:
             username = self.application.bot.username
         except RuntimeError:  # getMe not done yet: no link rather than a broken one
             return ""
-        payload = {"quiz": "sub-quiz", "deadline": "sub-deadline", "release": "sub-deadline"}
-        start = payload.get(reminder.kind, "sub-all")
-        url = f"https://t.me/{username}?start={start}"
+        url = subscribe_link(username, narrowest_interest(reminder.kind))
         return f'\n\n<a href="{replies.escape(url)}">{replies.ht(lang, "web.by_dm")}</a>'
 
     async def _to_subscribers(self, reminder: Reminder, *, late: bool) -> None:
@@ -476,30 +295,3 @@ class ReminderService:
             ),
             about="of the channel",
         )
-
-
-def install(application: CourseApplication) -> ReminderService:
-    """Create the reminder service and re-plan after every reload; call ``refresh`` at start."""
-    service = ReminderService(application)
-    services = services_of(application)
-    # First: past reminders are marked handled before anything else writes to a new file.
-    services.watch.on_recreated.insert(0, service.after_database_lost)
-    services.library.reload_listeners.append(service.on_reload)
-    return service
-
-
-async def start(application: CourseApplication) -> None:
-    """Run the reminders here if this process leads (always on SQLite), else keep trying."""
-    await reminders_of(application).leadership.start()
-
-
-async def stop(application: CourseApplication) -> None:
-    """Stop competing for the reminders and release the lock."""
-    await reminders_of(application).leadership.stop()
-
-
-def reminders_of(application: CourseApplication) -> ReminderService:
-    """Return the reminder service of an application."""
-    service = services_of(application).reminders
-    assert isinstance(service, ReminderService), "installed by build_application"
-    return service

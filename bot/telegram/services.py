@@ -22,7 +22,7 @@ Clock = Callable[[], datetime]
 
 
 class Reminders(Protocol):
-    """What the rest of the bot asks of the reminders (``reminders.ReminderService``)."""
+    """What the rest of the bot asks of the reminders (``reminder_jobs.ReminderService``)."""
 
     @property
     def leading(self) -> bool:

@@ -21,22 +21,19 @@ from bot.core.answering.engine import Answer
 from bot.core.course.course import Course, EventKind
 from bot.core.lang.calendar import format_date
 from bot.core.lang.i18n import t
+from bot.core.planning.interests import FEED_FILTER, as_interest, feed_links, interest_of_payload
 from bot.core.render import facts, views
-from bot.core.render.ical import course_calendar
+from bot.core.render.ical import course_calendar, versions_of
 from bot.telegram import asking, desk, menu, replies
 from bot.telegram.context import BotContext, CourseApplication, Handler
 from bot.telegram.replies import edit_quietly, escape, expired, ht, reply
 from bot.telegram.subscriptions import subscribe_from_link
-from bot.web.app import INTEREST_FILTERS, feed_links
-from bot.web.feed import alarm_offsets, versions_of
 
 log = logging.getLogger(__name__)
 
 SCHEDULE_PREFIX = "sched:"
 LANGUAGE_PREFIX = "lang:"
 LANGUAGE_NAMES = {"en": "English", "fa": "فارسی"}
-# /start payloads of the one-tap subscribe links (t.me/<bot>?start=sub-quiz) and their interest.
-START_SUBSCRIPTIONS = {"sub-all": "all", "sub-quiz": "quizzes", "sub-deadline": "deadlines"}
 # /schedule pages stop this far before the first class and after the term's last event.
 PAGING_MARGIN = timedelta(weeks=4)
 # A follow-up leans on a context for minutes (dialogue.FOLLOW_UP_WINDOW); after an hour it is
@@ -50,7 +47,7 @@ async def start(update: Update, context: BotContext) -> None:
     lang = context.language(update)
     services = context.services
     user = update.effective_user
-    link = START_SUBSCRIPTIONS.get(context.args[0]) if context.args else None
+    link = interest_of_payload(context.args[0]) if context.args else None
     if link is not None and await subscribe_from_link(update, context, link):
         return
     welcome = ht(
@@ -225,9 +222,9 @@ async def calendar(update: Update, context: BotContext) -> None:
     if web is not None and web.public_url:
         # The live feed of what the student subscribed to, so moved dates follow.
         user = update.effective_user
-        interest = storage.subscription(services.db, user.id) if user is not None else None
+        stored = storage.subscription(services.db, user.id) if user is not None else None
         https, webcal = feed_links(web.public_url)
-        chosen = INTEREST_FILTERS.get(interest or "all", "all")
+        chosen = FEED_FILTER[as_interest(stored) or "all"]
         links = ht(
             lang, "web.calendar_links", https=https[lang][chosen], webcal=webcal[lang][chosen]
         )
@@ -238,7 +235,7 @@ async def calendar(update: Update, context: BotContext) -> None:
             course,
             lang,
             versions=versions_of(storage.event_versions(services.db)),
-            alarms=alarm_offsets(services.settings),
+            alarms=services.settings.reminders.alarm_offsets(),
         ),
         filename=f"{course.data.course.code.lower()}.ics",
         caption=caption,

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import get_args
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 
 from bot import storage
 from bot.core.lang.i18n import t
-from bot.core.planning.reminders import Interest
+from bot.core.planning.interests import INTERESTS, Interest, as_interest
 from bot.telegram import replies
 from bot.telegram.context import BotContext
 from bot.telegram.replies import edit_quietly, expired, ht, reply
@@ -18,7 +17,6 @@ from bot.telegram.replies import edit_quietly, expired, ht, reply
 log = logging.getLogger(__name__)
 
 SUBSCRIBE_PREFIX = "sub:"
-INTERESTS: tuple[Interest, ...] = get_args(Interest)
 
 
 def subscribe_keyboard(lang: str) -> InlineKeyboardMarkup:
@@ -56,9 +54,9 @@ async def subscription_chosen(update: Update, context: BotContext) -> None:
     """Store the choice made with a /subscribe button and confirm it in the message."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    interest = query.data.removeprefix(SUBSCRIBE_PREFIX)
+    interest = as_interest(query.data.removeprefix(SUBSCRIBE_PREFIX))
     message = query.message
-    if interest not in INTERESTS or message is None or message.chat.type != ChatType.PRIVATE:
+    if interest is None or message is None or message.chat.type != ChatType.PRIVATE:
         await expired(update, context)
         return
     services = context.services
@@ -70,7 +68,7 @@ async def subscription_chosen(update: Update, context: BotContext) -> None:
     await edit_quietly(query.edit_message_text(done, parse_mode=ParseMode.HTML))
 
 
-async def subscribe_from_link(update: Update, context: BotContext, interest: str) -> bool:
+async def subscribe_from_link(update: Update, context: BotContext, interest: Interest) -> bool:
     """Subscribe from a /start deep link and confirm; False outside a private chat."""
     chat = update.effective_chat
     user = update.effective_user

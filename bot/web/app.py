@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine as DbEngine
@@ -26,6 +25,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.core.course.course import Course
+from bot.core.planning.interests import FEED_FILTER, INTERESTS, feed_links, subscribe_link
 from bot.core.planning.reminders import plan
 from bot.core.render.ical import parse_kinds
 from bot.settings import Settings
@@ -46,12 +46,6 @@ PAGE_POLICY = (
     "frame-ancestors 'self' https://web.telegram.org https://*.telegram.org"
 )
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-# The filters the subscribe links offer; "all" is the unfiltered feed.
-FEED_FILTERS = {"all": None, "quiz": "quiz", "deadline": "deadline"}
-# /start payloads that subscribe in one tap, by filter; the bot maps them to interests.
-DEEP_LINKS = {"all": "sub-all", "quiz": "sub-quiz", "deadline": "sub-deadline"}
-# A /subscribe interest and the feed filter that shows the same events.
-INTEREST_FILTERS = {"all": "all", "quizzes": "quiz", "deadlines": "deadline"}
 
 
 @dataclass(frozen=True)
@@ -109,27 +103,11 @@ class Site:
         return dues[index] if index < len(dues) else None
 
 
-def feed_links(base: str) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
-    """Return the https and webcal feed URLs by language and filter; with no ``base`` the
-    https ones are relative to the site and there are no webcal ones (they need a host)."""
-    https: dict[str, dict[str, str]] = {}
-    webcal: dict[str, dict[str, str]] = {}
-    for lang in LANGS:
-        https[lang], webcal[lang] = {}, {}
-        for name, kinds in FEED_FILTERS.items():
-            query = f"?{urlencode({'kinds': kinds})}" if kinds else ""
-            url = f"{base}/calendar/{lang}.ics{query}"
-            https[lang][name] = url
-            if "://" in url:
-                webcal[lang][name] = "webcal://" + url.split("://", 1)[1]
-    return https, webcal
-
-
 def deep_links(username: str | None) -> dict[str, str]:
     """Return the t.me links that subscribe a student in one tap, by filter."""
     if not username:
         return {}
-    return {name: f"https://t.me/{username}?start={start}" for name, start in DEEP_LINKS.items()}
+    return {FEED_FILTER[name]: subscribe_link(username, name) for name in INTERESTS}
 
 
 def create_app(site: Site) -> Starlette:

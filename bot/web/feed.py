@@ -11,7 +11,13 @@ from sqlalchemy.engine import Engine as DbEngine
 
 from bot import storage
 from bot.core.course.course import Course, EventKind
-from bot.core.render.ical import Version, course_calendar, fingerprints, last_modified
+from bot.core.render.ical import (
+    Version,
+    course_calendar,
+    fingerprints,
+    last_modified,
+    versions_of,
+)
 from bot.settings import Settings
 
 
@@ -24,17 +30,13 @@ class Rendered:
     modified: datetime
 
 
+# versions_of is the renderer's; the CLI finds it here beside alarm_offsets.
+__all__ = ["Feed", "alarm_offsets", "versions_of"]
+
+
 def alarm_offsets(settings: Settings) -> dict[str, tuple[timedelta, ...]]:
     """Return the reminder offsets per event kind, for the feed's alarms (none if disabled)."""
-    if not settings.reminders.enabled:
-        return {}
-    parsed = settings.reminders.plan_settings(channel=False).offsets
-    return {kind: tuple(offsets) for kind, offsets in parsed.items()}
-
-
-def versions_of(rows: dict[str, tuple[int, datetime]]) -> dict[str, Version]:
-    """Turn the database's (sequence, modified) rows into Versions."""
-    return {key: Version(sequence, modified) for key, (sequence, modified) in rows.items()}
+    return settings.reminders.alarm_offsets()
 
 
 class Feed:

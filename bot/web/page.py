@@ -12,6 +12,7 @@ from html import escape
 from bot.core.course.course import Course, Event, EventKind
 from bot.core.lang.calendar import format_date, format_time, to_persian_digits
 from bot.core.lang.i18n import entries, t
+from bot.core.planning.interests import FEED_KINDS
 from bot.core.render.views import event_title, week_bounds
 
 _AT = {"en": ", ", "fa": "، ساعت "}
@@ -107,7 +108,7 @@ def _next_card(course: Course, now: datetime, kind: EventKind, lang: str) -> str
 
 def _feed_links(links: Links, lang: str) -> str:
     rows = []
-    for name in ("all", "quiz", "deadline"):
+    for name in FEED_KINDS:
         label = escape(t(lang, f"web.feed_{name}"))
         webcal = links.webcal.get(name)
         # Without a public address there is no host to put in a webcal:// link.

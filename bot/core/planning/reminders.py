@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from bot.core.course.course import Course, Event, Item
 from bot.core.course.models import Text
 from bot.core.lang.calendar import format_date, format_datetime, week_start
 from bot.core.lang.i18n import t
+from bot.core.planning.interests import Interest, interests_for
 from bot.core.render.views import agenda, deadline_basis
 
 ReminderKind = Literal["quiz", "deadline", "release", "workshop", "digest"]
@@ -21,8 +22,6 @@ Target = Literal["channel", "subscribers"]
 Action = Literal["wait", "send", "late", "skip"]
 # Why a reminder goes out late: the bot was not running, or the channel refused the post.
 LateReason = Literal["offline", "channel"]
-# What a subscriber picked with /subscribe.
-Interest = Literal["all", "quizzes", "deadlines"]
 
 _OFFSET = re.compile(r"^\s*(\d+)\s*(w|d|h|m|min|s)?\s*$")
 _UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "min": 60, "s": 1, None: 60}
@@ -129,20 +128,22 @@ class Reminder:
         return interests_for(self.kind)
 
     @property
+    def ident(self) -> str:
+        """Return its id: the same for the same key and due time, in any process."""
+        return f"{self.key}@{self.due_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+
+    def recipient(self, channel: str | None) -> str:
+        """Return whom its delivery record names: the channel, or the subscribers as a whole."""
+        if self.target == "channel" and channel is not None:
+            return channel
+        return self.target
+
+    @property
     def stale_at(self) -> datetime:
         """Return the moment after which sending this reminder would mislead."""
         if self.kind in ("digest", "release"):
             return self.due_at + DIGEST_LATE_WINDOW
         return self.event_at
-
-
-def interests_for(kind: str) -> frozenset[Interest]:
-    """Return the subscriptions that want news of this kind of event (or reminder)."""
-    if kind == "quiz":
-        return frozenset({"all", "quizzes"})
-    if kind in ("deadline", "release"):
-        return frozenset({"all", "deadlines"})
-    return frozenset({"all"})
 
 
 def plan(course: Course, settings: PlanSettings, now: datetime | None = None) -> list[Reminder]:
@@ -257,6 +258,14 @@ def triage(reminders: Iterable[Reminder], now: datetime, grace: timedelta) -> Tr
         skipped.extend(superseded)
         scheduled.append(latest)
     return Triage(scheduled, skipped)
+
+
+def handled_after_loss(
+    reminders: Iterable[Reminder], now: datetime, waiting: Collection[str]
+) -> list[Reminder]:
+    """Return the reminders due by ``now`` to count as handled once the delivery records are
+    lost: all but those still ``waiting`` (by ident) for their job to run."""
+    return [r for r in reminders if r.due_at <= now and r.ident not in waiting]
 
 
 def reminder_text(

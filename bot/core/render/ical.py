@@ -27,6 +27,11 @@ class Version:
     modified: datetime
 
 
+def versions_of(rows: Mapping[str, tuple[int, datetime]]) -> dict[str, Version]:
+    """Turn stored (sequence, modified) rows into Versions."""
+    return {key: Version(sequence, modified) for key, (sequence, modified) in rows.items()}
+
+
 def event_uid(course: Course, event: CourseEvent) -> str:
     """Return the event's UID: the same for the same event in every file and feed."""
     return f"{event.key.replace(':', '-')}@{course.data.course.code.lower()}"
