@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import Engine as DbEngine
@@ -31,6 +32,7 @@ from bot.schema import SchemaError
 from bot.settings import Settings, SettingsError, check_database_url
 from bot.storage.watch import DatabaseWatch
 from bot.telegram import (
+    cards,
     database,
     desk,
     errors,
@@ -53,7 +55,7 @@ from bot.telegram.language import Languages
 from bot.telegram.limiter import SendLimiter
 from bot.telegram.network import RetryingRequest, UpdatesRequest
 from bot.telegram.ordering import PerChatOrder
-from bot.telegram.services import Services
+from bot.telegram.services import Clock, Services
 
 log = logging.getLogger(__name__)
 
@@ -115,9 +117,22 @@ def build_application(
     course_file = load_course(settings.course_path())
     owns_db = db_engine is None
     db = db_engine if db_engine is not None else _database(settings.database_url)
-    knowledge = Knowledge.build(course_file, db)
     clock = clock or (lambda: datetime.now(settings.tz))
-    services = Services(
+    services = _services(settings, Knowledge.build(course_file, db), db, clock)
+    lifecycle = _Lifecycle(reload_on_sighup=reload_on_sighup, owns_db=owns_db)
+    application = _application(services, token=token, api_url=api_url, lifecycle=lifecycle)
+    services.reminders = reminder_jobs.install(application)
+    database.install(application)
+    # Retries of the staff desk are the leader's, like the reminders.
+    desk.install(application, leading=lambda: services.reminders.leading)
+    faq.install(application)
+    student.install(application, leading=lambda: services.reminders.leading)
+    add_handlers(application)
+    return application
+
+
+def _services(settings: Settings, knowledge: Knowledge, db: DbEngine, clock: Clock) -> Services:
+    return Services(
         settings=settings,
         library=Library(knowledge, settings, db),
         db=db,
@@ -129,32 +144,10 @@ def build_application(
         watch=DatabaseWatch(db),
     )
 
-    async def post_init(application: CourseApplication) -> None:
-        try:
-            await menu.register_menus(application.bot, COMMANDS, settings.admins)
-        except TelegramError as error:
-            # Menus are a convenience: answering students matters more than showing them.
-            log.warning("could not set the command menus: %s", error.message)
-        # Students' questions wait for the staff chat: say so now if it refuses the bot.
-        await desk.check_staff_chat(application)
-        # The leader (always, on SQLite) plans, schedules and catches up; the jobs run once
-        # the application has started.
-        await reminder_jobs.start(application)
-        # Updates received but not handled at the last stop go first (stopping.py).
-        await stopping.restore(application)
-        if reload_on_sighup and hasattr(signal, "SIGHUP"):
-            asyncio.get_running_loop().add_signal_handler(
-                signal.SIGHUP, lambda: application.create_task(reload_on_signal(application))
-            )
 
-    async def post_shutdown(application: CourseApplication) -> None:
-        stopping.report(application)
-        await reminder_jobs.stop(application)
-        if reload_on_sighup and hasattr(signal, "SIGHUP"):
-            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
-        if owns_db:
-            services_of(application).db.dispose()
-
+def _application(
+    services: Services, *, token: str, api_url: str, lifecycle: _Lifecycle
+) -> CourseApplication:
     def admit(update: object) -> bool:
         # Asked as each update arrives, before it takes a slot: a flood is turned away cheaply.
         services.last_update_at = services.now()  # for /healthz, even if turned away
@@ -169,23 +162,53 @@ def build_application(
         .get_updates_request(UpdatesRequest())
         # Telegram's limits, with replies to students ahead of broadcasts (limiter.py).
         .rate_limiter(SendLimiter())
-        .defaults(Defaults(tzinfo=settings.tz))
+        .defaults(Defaults(tzinfo=services.settings.tz))
         .context_types(context_types(services))
         .concurrent_updates(
             PerChatOrder(CONCURRENT_UPDATES, admit=admit, keep=stopping.keeper(services))
         )
-        .post_init(post_init)
-        .post_shutdown(post_shutdown)
+        .post_init(lifecycle.started)
+        .post_shutdown(lifecycle.stopped)
         .build()
     )
-    services.reminders = reminder_jobs.install(application)
-    database.install(application)
-    # Retries of the staff desk are the leader's, like the reminders.
-    desk.install(application, leading=lambda: services.reminders.leading)
-    faq.install(application)
-    student.install(application, leading=lambda: services.reminders.leading)
-    add_handlers(application)
     return application
+
+
+@dataclass(frozen=True)
+class _Lifecycle:
+    """What happens once the application is initialised, and once it has shut down."""
+
+    reload_on_sighup: bool
+    owns_db: bool
+
+    async def started(self, application: CourseApplication) -> None:
+        """Set the menus, check the staff chat, start the reminders, restore kept updates."""
+        services = services_of(application)
+        try:
+            await menu.register_menus(application.bot, COMMANDS, services.settings.admins)
+        except TelegramError as error:
+            # Menus are a convenience: answering students matters more than showing them.
+            log.warning("could not set the command menus: %s", error.message)
+        # Students' questions wait for the staff chat: say so now if it refuses the bot.
+        await cards.check_staff_chat(application)
+        # The leader (always, on SQLite) plans, schedules and catches up; the jobs run once
+        # the application has started.
+        await reminder_jobs.start(application)
+        # Updates received but not handled at the last stop go first (stopping.py).
+        await stopping.restore(application)
+        if self.reload_on_sighup and hasattr(signal, "SIGHUP"):
+            asyncio.get_running_loop().add_signal_handler(
+                signal.SIGHUP, lambda: application.create_task(reload_on_signal(application))
+            )
+
+    async def stopped(self, application: CourseApplication) -> None:
+        """Report kept updates, leave the reminders, release the signal and the database."""
+        stopping.report(application)
+        await reminder_jobs.stop(application)
+        if self.reload_on_sighup and hasattr(signal, "SIGHUP"):
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+        if self.owns_db:
+            services_of(application).db.dispose()
 
 
 async def reload_on_signal(application: CourseApplication) -> None:
@@ -205,7 +228,7 @@ async def reload_on_signal(application: CourseApplication) -> None:
         )
         return
     log.info("course reloaded from %s on SIGHUP", course.source)
-    await desk.check_staff_chat(application)
+    await cards.check_staff_chat(application)
 
 
 def add_handlers(application: CourseApplication) -> None:
@@ -233,8 +256,8 @@ def add_handlers(application: CourseApplication) -> None:
     application.add_handlers(
         [
             CallbackQueryHandler(desk.ask_staff, pattern=f"^{desk.ASK_PREFIX}"),
-            CallbackQueryHandler(desk.dismiss, pattern=f"^{desk.DISMISS_PREFIX}"),
-            CallbackQueryHandler(faq.save, pattern=f"^{desk.SAVE_PREFIX}"),
+            CallbackQueryHandler(desk.dismiss, pattern=f"^{cards.DISMISS_PREFIX}"),
+            CallbackQueryHandler(faq.save, pattern=f"^{cards.SAVE_PREFIX}"),
             CallbackQueryHandler(faq.remove, pattern=f"^{faq.REMOVE_PREFIX}"),
             CallbackQueryHandler(student.schedule_page, pattern=f"^{student.SCHEDULE_PREFIX}"),
             CallbackQueryHandler(student.language_chosen, pattern=f"^{student.LANGUAGE_PREFIX}"),

@@ -13,11 +13,10 @@ import logging
 import re
 import secrets
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from telegram import (
     Bot,
-    ChatMember,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -28,32 +27,30 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.core.answering.engine import Answer
 from bot.core.answering.retrieval import content_terms
-from bot.core.lang.calendar import format_datetime
 from bot.core.lang.i18n import t
 from bot.core.lang.text import tokens
 from bot.storage import desk, faq
-from bot.storage.database import from_db
 from bot.telegram import replies
-from bot.telegram.admins import notify_admins
+from bot.telegram.cards import (
+    DISMISS_PREFIX,
+    STAFF_LANG,
+    post_card,
+    show_card,
+    staff_chat,
+    staff_time,
+)
 from bot.telegram.context import AnyApplication, BotContext, CourseApplication, services_of
 from bot.telegram.knowledge import Knowledge
-from bot.telegram.replies import as_plain, edit_quietly, escape, expired, ht
+from bot.telegram.replies import as_plain, edit_quietly, expired, ht
 from bot.telegram.services import Services
 
 log = logging.getLogger(__name__)
 
 ASK_PREFIX = "ask:"
-DISMISS_PREFIX = "desk:dismiss:"
-SAVE_PREFIX = "faq:save:"
 # At most this many questions a day (in the course's timezone) per student reach the staff.
 DAILY_LIMIT = 5
 # A longer question is cut to this many characters, with a note on the card.
 QUESTION_LIMIT = 1000
-# What of an answer the card repeats; the students get all of it.
-CARD_ANSWER_LIMIT = 1500
-# The staff chat is written in one language: the button texts staff know the desk by.
-STAFF_LANG = "en"
-LANGUAGE_NAMES = {"en": "English", "fa": "Persian"}
 # A retrieval match this good is worth showing the staff as the bot's closest guess.
 GUESS_SCORE = 0.25
 # How often the leader retries cards not posted and answers not delivered, and forgets
@@ -63,11 +60,6 @@ RETRY_AFTER = timedelta(seconds=60)
 # A card's first line carries its number ("#12"), so a reply finds it even before (or
 # without) the record of where it was posted.
 _CARD_NUMBER = re.compile(r"#(\d+)")
-
-
-def staff_chat(services: Services) -> int | None:
-    """Return the staff chat's id, or None when the desk is off."""
-    return services.settings.staff_chat
 
 
 # -- the student's side ------------------------------------------------------------------
@@ -176,116 +168,6 @@ async def ask_staff(update: Update, context: BotContext) -> None:
         await show_card(context.bot, services, card)
 
 
-# -- cards in the staff chat -------------------------------------------------------------
-
-
-def render_card(
-    services: Services, card: desk.StaffCard, saved: faq.SavedFaq | None = None
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """Render a card: the question, its language, the bot's guess, how many asked, and what
-    became of it; with Dismiss while pending, and Save as FAQ once answered."""
-    lang = STAFF_LANG
-    language = LANGUAGE_NAMES.get(card.lang, card.lang)
-    lines = [
-        ht(lang, "bot.desk.card.head", number=card.id or 0, language=language, n=card.asked),
-        f"<blockquote>{escape(card.question)}</blockquote>",
-    ]
-    if card.length > len(card.question):
-        lines.append(ht(lang, "bot.desk.card.cut", length=card.length))
-    if card.guess:
-        lines.append(ht(lang, "bot.desk.card.guess", guess=card.guess))
-    button: tuple[str, str] | None = None
-    if card.status == desk.PENDING:
-        lines += ["", ht(lang, "bot.desk.card.how")]
-        button = (t(lang, "bot.desk.card.dismiss"), f"{DISMISS_PREFIX}{card.id}")
-    else:
-        who = {"name": card.closed_by or "?", "when": _when(services, card.closed_at)}
-        counts = desk.ask_counts(services.db, card.id) if card.id is not None else {}
-        if card.status == desk.ANSWERED:
-            answer = card.answer or ""
-            if len(answer) > CARD_ANSWER_LIMIT:
-                answer = answer[:CARD_ANSWER_LIMIT].rstrip() + "…"
-            lines += ["", ht(lang, "bot.desk.card.answered", **who), escape(answer)]
-            if counts:  # none once the students were forgotten, a month after
-                lines.append(_delivery_line(counts, card.asked))
-            if saved is None:
-                button = (t(lang, "bot.desk.card.save"), f"{SAVE_PREFIX}{card.id}")
-            else:
-                lines.append(
-                    ht(
-                        lang,
-                        "bot.desk.card.saved",
-                        entry=f"{faq.ID_PREFIX}{saved.id}",
-                        name=saved.saved_by,
-                    )
-                )
-        else:
-            lines += ["", ht(lang, "bot.desk.card.dismissed", **who)]
-    keyboard = None
-    if button is not None:
-        keyboard = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(button[0], callback_data=button[1])]]
-        )
-    return "\n".join(lines), keyboard
-
-
-def _delivery_line(counts: dict[str, int], asked: int) -> str:
-    line = ht(STAFF_LANG, "bot.desk.card.delivered", sent=counts.get(desk.DELIVERED, 0), n=asked)
-    blocked = counts.get(desk.BLOCKED, 0)
-    if blocked:
-        line += " " + ht(STAFF_LANG, "bot.desk.card.blocked", blocked=blocked)
-    return line
-
-
-def _when(services: Services, moment: datetime | None) -> str:
-    if moment is None:
-        return "?"
-    return format_datetime(from_db(moment).astimezone(services.settings.tz), STAFF_LANG)
-
-
-async def post_card(bot: Bot, services: Services, card: desk.StaffCard) -> None:
-    """Post a new card to the staff chat and note where it is; on failure a job retries."""
-    chat = staff_chat(services)
-    card_id = card.id
-    assert chat is not None and card_id is not None
-    card = desk.get_card(services.db, card_id) or card
-    text, keyboard = render_card(services, card)
-    try:
-        sent = await replies.send(bot, chat, text, reply_markup=keyboard, raise_forbidden=True)
-    except TelegramError as error:
-        log.warning("could not post card %s to the staff chat: %s", card.id, error.message)
-        return
-    if not sent:
-        return
-    desk.card_posted(services.db, card_id, chat, sent[0].message_id)
-    log.info("card %s posted to the staff chat", card_id)
-    now = desk.get_card(services.db, card_id)
-    if now is not None and (now.asked, now.status) != (card.asked, card.status):
-        # Another student joined (or a reply closed it) while it was on its way.
-        await show_card(bot, services, now, faq.saved_for_card(services.db, card_id))
-
-
-async def show_card(
-    bot: Bot, services: Services, card: desk.StaffCard, saved: faq.SavedFaq | None = None
-) -> None:
-    """Bring a posted card up to date (count, outcome, saved entry)."""
-    if card.chat_id is None or card.message_id is None:
-        return  # not posted yet: the retry posts it as it is then
-    text, keyboard = render_card(services, card, saved)
-    try:
-        await edit_quietly(
-            bot.edit_message_text(
-                text,
-                chat_id=card.chat_id,
-                message_id=card.message_id,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard,
-            )
-        )
-    except TelegramError as error:
-        log.warning("could not update card %s: %s", card.id, error.message)
-
-
 # -- the staff's side --------------------------------------------------------------------
 
 
@@ -381,7 +263,7 @@ def _replied_card(services: Services, message: Message, bot_id: int) -> desk.Sta
 def _closed_already(services: Services, card_id: int) -> str:
     card = desk.get_card(services.db, card_id)
     name = card.closed_by if card is not None and card.closed_by else "?"
-    when = _when(services, card.closed_at if card is not None else None)
+    when = staff_time(services, card.closed_at if card is not None else None)
     return ht(STAFF_LANG, "bot.desk.card.closed", name=name, when=when)
 
 
@@ -395,45 +277,7 @@ def _in_staff_chat(update: Update, services: Services) -> bool:
     return chat is not None and chat.id == staff_chat(services)
 
 
-# -- checks and the retry job ------------------------------------------------------------
-
-
-async def staff_chat_problem(bot: Bot, chat_id: int) -> str | None:
-    """Tell why the bot cannot post to the staff chat, or None if it can."""
-    try:
-        chat = await bot.get_chat(chat_id)
-        member = await bot.get_chat_member(chat_id, bot.id)
-    except TelegramError as error:
-        return error.message
-    if member.status in (ChatMember.LEFT, ChatMember.BANNED):
-        return "the bot is not a member of it"
-    if member.status == ChatMember.RESTRICTED and not getattr(member, "can_send_messages", True):
-        return "the bot may not post there"
-    if chat.type == ChatType.CHANNEL and member.status not in (
-        ChatMember.ADMINISTRATOR,
-        ChatMember.OWNER,
-    ):
-        return "in a channel the bot must be an administrator"
-    return None
-
-
-async def check_staff_chat(application: AnyApplication) -> str | None:
-    """Check that the staff chat takes the bot's posts; if not, tell every admin in one line."""
-    services = services_of(application)
-    chat = staff_chat(services)
-    if chat is None:
-        return None
-    problem = await staff_chat_problem(application.bot, chat)
-    if problem is None:
-        return None
-    log.warning("cannot post to the staff chat %s: %s", chat, problem)
-    await notify_admins(
-        application.bot,
-        services,
-        lambda lang: ht(lang, "bot.desk.no_staff_chat", chat=str(chat), error=problem),
-        about="about the staff chat",
-    )
-    return problem
+# -- the retry job ------------------------------------------------------------
 
 
 async def catch_up(application: AnyApplication) -> None:

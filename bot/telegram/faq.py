@@ -12,7 +12,7 @@ from bot.core.lang.calendar import format_date
 from bot.storage import desk as desk_storage
 from bot.storage import faq
 from bot.storage.database import from_db
-from bot.telegram import desk, replies
+from bot.telegram import cards, replies
 from bot.telegram.context import BotContext, CourseApplication, services_of
 from bot.telegram.replies import as_plain, edit_quietly, expired, ht, reply
 from bot.telegram.services import Services
@@ -35,7 +35,7 @@ async def save(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     services = context.services
-    text = query.data.removeprefix(desk.SAVE_PREFIX)
+    text = query.data.removeprefix(cards.SAVE_PREFIX)
     card = desk_storage.get_card(services.db, int(text)) if text.isdigit() else None
     chat = update.effective_chat
     if (
@@ -43,7 +43,7 @@ async def save(update: Update, context: BotContext) -> None:
         or card.id is None
         or card.status != desk_storage.ANSWERED
         or chat is None
-        or chat.id != desk.staff_chat(services)
+        or chat.id != cards.staff_chat(services)
     ):
         await expired(update, context)
         return
@@ -59,13 +59,13 @@ async def save(update: Update, context: BotContext) -> None:
         now=services.now(),
     )
     if row is None:
-        await query.answer(as_plain(ht(desk.STAFF_LANG, "bot.faq.saved_already")))
+        await query.answer(as_plain(ht(cards.STAFF_LANG, "bot.faq.saved_already")))
         return
     entry = f"{faq.ID_PREFIX}{row.id}"
     log.info("card %s saved as FAQ entry %s", card.id, entry)
     await services.library.refresh_faq()
-    await query.answer(as_plain(ht(desk.STAFF_LANG, "bot.faq.saved", entry=entry)))
-    await desk.show_card(context.bot, services, card, row)
+    await query.answer(as_plain(ht(cards.STAFF_LANG, "bot.faq.saved", entry=entry)))
+    await cards.show_card(context.bot, services, card, row)
 
 
 @staff_only

@@ -17,7 +17,7 @@ from bot import storage
 from bot.core.course.loader import CourseError, check_course
 from bot.core.lang.calendar import format_datetime
 from bot.core.lang.i18n import t
-from bot.telegram import desk, replies
+from bot.telegram import cards, replies
 from bot.telegram.context import BotContext
 from bot.telegram.replies import clean_input, escape, ht, reply
 
@@ -106,7 +106,7 @@ async def reload(update: Update, context: BotContext) -> None:
         await report_problems(update, context, heading, "\n".join(warnings))
     else:
         await reply(update, context, done)
-    await desk.check_staff_chat(context.application)
+    await cards.check_staff_chat(context.application)
 
 
 async def report_problems(update: Update, context: BotContext, heading: str, report: str) -> None:
