@@ -123,10 +123,10 @@ def build_application(
     application = _application(services, token=token, api_url=api_url, lifecycle=lifecycle)
     services.reminders = reminder_jobs.install(application)
     database.install(application)
-    # Retries of the staff desk are the leader's, like the reminders.
-    desk.install(application, leading=lambda: services.reminders.leading)
+    # The desk's retries and forgetting old conversations are the leader's, like the reminders.
+    desk.install(application)
     faq.install(application)
-    student.install(application, leading=lambda: services.reminders.leading)
+    student.install(application)
     add_handlers(application)
     return application
 

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from bot.telegram.admins import notify_admins
-from bot.telegram.context import BotContext, CourseApplication
+from bot.telegram.context import BotContext, CourseApplication, services_of
 from bot.telegram.replies import ht
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,7 @@ CHECK_SECONDS = 30
 
 def install(application: CourseApplication) -> None:
     """Check the database before every update and every half minute."""
-    services = application.bot_data
+    services = services_of(application)
     watch = services.watch
     if watch.path is None:
         return  # nothing on disk to lose

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Callable
 from datetime import timedelta
 
 from telegram import (
@@ -296,12 +295,12 @@ async def catch_up(application: AnyApplication) -> None:
         await deliver(application.bot, services, card)
 
 
-def install(application: CourseApplication, leading: Callable[[], bool]) -> None:
-    """Run ``catch_up`` every ``RETRY_SECONDS`` on the replica ``leading()`` says leads."""
+def install(application: CourseApplication) -> None:
+    """Run ``catch_up`` every ``RETRY_SECONDS`` on the replica that runs the reminders."""
     assert application.job_queue is not None
 
     async def job(context: BotContext) -> None:
-        if leading():
+        if context.services.reminders.leading:
             await catch_up(context.application)
 
     application.job_queue.run_repeating(

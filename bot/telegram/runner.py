@@ -152,32 +152,7 @@ def run_bot(settings: Settings, *, webhook: bool, environ: Mapping[str, str] | N
         return 0
     log.info("starting with %s", "a webhook" if webhook else "long polling")
     try:
-        if settings.web is not None or webhook:
-            # One server for Telegram's updates (with --webhook) and, with a web section, the
-            # feed and the page.
-            from bot.telegram.web import run_with_web
-
-            # On the loop connect() made current, like PTB's own run_polling.
-            asyncio.get_event_loop().run_until_complete(
-                run_with_web(
-                    application,
-                    settings,
-                    webhook=webhook,
-                    secret=secret,
-                    allowed_updates=ALLOWED_UPDATES,
-                )
-            )
-        else:
-            loop = asyncio.get_event_loop()
-            # Our own handlers rather than PTB's: the stop must begin (stopping.begin) the
-            # moment the signal arrives, before PTB's slower steps.
-            for sig in STOP_SIGNALS:
-                loop.add_signal_handler(sig, _stop_polling, application)
-            try:
-                application.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=None)
-            finally:
-                for sig in STOP_SIGNALS:
-                    loop.remove_signal_handler(sig)
+        _serve(application, settings, webhook=webhook, secret=secret)
     except SettingsError:
         raise  # e.g. the web port is taken: one line from the command line, not a traceback
     except Exception:
@@ -186,6 +161,39 @@ def run_bot(settings: Settings, *, webhook: bool, environ: Mapping[str, str] | N
         return 1
     log.info("stopped")
     return 0
+
+
+def _serve(
+    application: CourseApplication, settings: Settings, *, webhook: bool, secret: str
+) -> None:
+    """Run the application until a stop signal: polling, or one web server for the webhook
+    and the site."""
+    if settings.web is not None or webhook:
+        # One server for Telegram's updates (with --webhook) and, with a web section, the
+        # feed and the page.
+        from bot.telegram.web import run_with_web
+
+        # On the loop connect() made current, like PTB's own run_polling.
+        asyncio.get_event_loop().run_until_complete(
+            run_with_web(
+                application,
+                settings,
+                webhook=webhook,
+                secret=secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        )
+    else:
+        loop = asyncio.get_event_loop()
+        # Our own handlers rather than PTB's: the stop must begin (stopping.begin) the
+        # moment the signal arrives, before PTB's slower steps.
+        for sig in STOP_SIGNALS:
+            loop.add_signal_handler(sig, _stop_polling, application)
+        try:
+            application.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=None)
+        finally:
+            for sig in STOP_SIGNALS:
+                loop.remove_signal_handler(sig)
 
 
 def _lock_state(database_url: str) -> StateLock | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from datetime import date, timedelta
 
 from telegram import (
@@ -309,14 +308,14 @@ async def question(update: Update, context: BotContext) -> None:
         desk.remember_offer(services, token, user.id, text, answer)
 
 
-def install(application: CourseApplication, leading: Callable[[], bool]) -> None:
+def install(application: CourseApplication) -> None:
     """Forget, every ``FORGET_EVERY``, what users asked about longer ago than ``FORGET_AFTER``."""
     assert application.job_queue is not None
 
     async def job(context: BotContext) -> None:
-        if not leading():
-            return
         services = context.services
+        if not services.reminders.leading:
+            return  # the leader's, like the reminders
         forgotten = storage.forget_contexts(services.db, services.now() - FORGET_AFTER)
         if forgotten:
             log.info("forgot the context of %d conversation(s)", forgotten)
