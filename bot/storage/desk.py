@@ -148,6 +148,29 @@ def file_question(
     raise AssertionError("unreachable")
 
 
+def _open_card(
+    session: Session, offer: StaffOffer, now: datetime, max_length: int
+) -> tuple[StaffCard, bool]:
+    """Return the open card for the offer's question, opening one if none is; say if it is new."""
+    key = question_key(offer.question)
+    card = session.exec(select(StaffCard).where(StaffCard.open_key == key)).first()
+    if card is not None:
+        return card, False
+    card = StaffCard(
+        open_key=key,
+        question=offer.question[:max_length],
+        length=len(offer.question),
+        # The language it is written in (the student may read answers in another).
+        lang=detect_language(offer.question),
+        guess=offer.guess,
+        asked=0,
+        created_at=utc(now),
+    )
+    session.add(card)
+    session.flush()
+    return card, True
+
+
 def _file(
     engine: Engine,
     token: str,
@@ -179,23 +202,8 @@ def _file(
         if taken.rowcount != 1:
             session.rollback()
             return Filed("already")
-        key = question_key(offer.question)
-        card = session.exec(select(StaffCard).where(StaffCard.open_key == key)).first()
-        outcome: Literal["filed", "joined", "already"] = "joined"
-        if card is None:
-            card = StaffCard(
-                open_key=key,
-                question=offer.question[:max_length],
-                length=len(offer.question),
-                # The language it is written in (the student may read answers in another).
-                lang=detect_language(offer.question),
-                guess=offer.guess,
-                asked=0,
-                created_at=utc(now),
-            )
-            session.add(card)
-            session.flush()
-            outcome = "filed"
+        card, opened = _open_card(session, offer, now, max_length)
+        outcome: Literal["filed", "joined", "already"] = "filed" if opened else "joined"
         assert card.id is not None
         waiting = session.exec(
             select(CardAsk).where(CardAsk.card_id == card.id, CardAsk.user_id == user_id)

@@ -110,9 +110,8 @@ def deep_links(username: str | None) -> dict[str, str]:
     return {FEED_FILTER[name]: subscribe_link(username, name) for name in INTERESTS}
 
 
-def create_app(site: Site) -> Starlette:
-    """Build the web application on ``site``."""
-    feed = Feed(site.settings, site.db)
+def _healthz_endpoint(site: Site) -> Callable[[Request], Awaitable[Response]]:
+    """Answer /healthz: 200 when the course is loaded and the database answers, else 503."""
 
     async def healthz(request: Request) -> Response:
         now = site.clock()
@@ -133,6 +132,12 @@ def create_app(site: Site) -> Starlette:
             "reminders_leader": site.reminders_leader(),
         }
         return JSONResponse(status, status_code=200 if status["status"] == "ok" else 503)
+
+    return healthz
+
+
+def _calendar_endpoint(site: Site, feed: Feed) -> Callable[[Request], Awaitable[Response]]:
+    """Serve a language's iCalendar feed, with ETag and Last-Modified for cheap polling."""
 
     async def calendar(request: Request) -> Response:
         lang = request.path_params["lang"]
@@ -157,6 +162,12 @@ def create_app(site: Site) -> Starlette:
         headers["Content-Disposition"] = f'inline; filename="{filename}"'
         return Response(rendered.body, media_type="text/calendar; charset=utf-8", headers=headers)
 
+    return calendar
+
+
+def _page_endpoint(site: Site) -> Callable[[Request], Awaitable[Response]]:
+    """Serve the schedule page in the language asked, or the one the browser prefers."""
+
     async def page(request: Request) -> Response:
         lang = request.path_params.get("lang") or _preferred(request, site)
         if lang not in LANGS:
@@ -175,41 +186,52 @@ def create_app(site: Site) -> Starlette:
             headers["Vary"] = "Accept-Language"
         return HTMLResponse(html, headers=headers)
 
-    routes = [Route("/healthz", healthz)]
+    return page
+
+
+def _webhook_endpoint(hook: Webhook) -> Callable[[Request], Awaitable[Response]]:
+    """Take Telegram's updates: the secret checked, the body bounded in size and time."""
+
+    async def telegram(request: Request) -> Response:
+        # The same check PTB's own webhook server makes: only Telegram knows the secret.
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), hook.secret.encode()):
+            return PlainTextResponse("forbidden\n", status_code=403)
+        try:
+            async with asyncio.timeout(BODY_SECONDS):
+                body = await _limited_body(request, MAX_UPDATE_BYTES)
+        except TimeoutError:
+            return PlainTextResponse("the update came too slowly\n", status_code=408)
+        except _TooLarge:
+            return PlainTextResponse("an update is never this large\n", status_code=413)
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            # RecursionError: JSON nested deeper than Python's parser goes. Telegram
+            # retries a 5xx, so any unreadable body must be a 400.
+            return PlainTextResponse("bad update\n", status_code=400)
+        if not isinstance(data, dict):
+            return PlainTextResponse("bad update\n", status_code=400)
+        await hook.receive(data)
+        return Response(status_code=200)
+
+    return telegram
+
+
+def create_app(site: Site) -> Starlette:
+    """Build the web application on ``site``."""
+    routes = [Route("/healthz", _healthz_endpoint(site))]
     if site.pages:
+        page = _page_endpoint(site)
         routes += [
-            Route("/calendar/{lang}.ics", calendar),
+            Route("/calendar/{lang}.ics", _calendar_endpoint(site, Feed(site.settings, site.db))),
             Route("/", page),
             Route("/{lang:str}", page),
         ]
     if site.webhook is not None:
-        hook = site.webhook
-
-        async def telegram(request: Request) -> Response:
-            # The same check PTB's own webhook server makes: only Telegram knows the secret.
-            given = request.headers.get(SECRET_HEADER, "")
-            if not hmac.compare_digest(given.encode(), hook.secret.encode()):
-                return PlainTextResponse("forbidden\n", status_code=403)
-            try:
-                async with asyncio.timeout(BODY_SECONDS):
-                    body = await _limited_body(request, MAX_UPDATE_BYTES)
-            except TimeoutError:
-                return PlainTextResponse("the update came too slowly\n", status_code=408)
-            except _TooLarge:
-                return PlainTextResponse("an update is never this large\n", status_code=413)
-            try:
-                data = json.loads(body)
-            except (ValueError, UnicodeDecodeError, RecursionError):
-                # RecursionError: JSON nested deeper than Python's parser goes. Telegram
-                # retries a 5xx, so any unreadable body must be a 400.
-                return PlainTextResponse("bad update\n", status_code=400)
-            if not isinstance(data, dict):
-                return PlainTextResponse("bad update\n", status_code=400)
-            await hook.receive(data)
-            return Response(status_code=200)
-
+        path = "/" + site.webhook.path.lstrip("/")
         # Before the page's catch-all "/{lang}" so a one-segment path still reaches it.
-        routes.insert(0, Route("/" + hook.path.lstrip("/"), telegram, methods=["POST"]))
+        routes.insert(0, Route(path, _webhook_endpoint(site.webhook), methods=["POST"]))
     return Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
 
 
