@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.answering import dialogue
+from bot.core.answering import cues
 from bot.core.answering.dialogue import FOLLOW_UP_WINDOW, Context
 from bot.core.answering.engine import Engine
 from bot.core.course.loader import load_course
@@ -130,12 +130,12 @@ def test_finglish_follow_ups_stay_in_persian(engine):
 def test_a_demonstrative_points_at_a_moment_and_a_pronoun_at_a_thing(engine, text, moment):
     """ "That" points at the moment just worked out; "it" at the thing asked about."""
     q = engine.parser.read(text, BEFORE_TERM)
-    assert dialogue.points_at_moment(q) is moment
+    assert cues.points_at_moment(q) is moment
 
 
 def test_strange_words_outvoting_the_known_ones_make_a_topic(engine):
     """Words no part of the engine knows, outnumbering those it does, mark a new topic."""
     party = engine.parser.read("is there a party?", BEFORE_TERM)
     late = engine.parser.read("and if I take the full 5 late days?", BEFORE_TERM)
-    assert dialogue.strange_topic(party, engine.parser.strange_words(party))
-    assert not dialogue.strange_topic(late, engine.parser.strange_words(late))
+    assert cues.strange_topic(party, engine.parser.strange_words(party))
+    assert not cues.strange_topic(late, engine.parser.strange_words(late))

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.core.answering import dialogue, followups
+from bot.core.answering import cues, dialogue, followups
 from bot.core.answering.clauses import (
     Core,
     announced,
@@ -295,14 +295,14 @@ class Engine:
         email?", "what about with the maximum delay?", "date?") borrows the previous subject.
         """
         q = self.parser.read(question, now)
-        own = dialogue.named(self.course, q)
-        leaning = dialogue.refers_back(q)
+        own = cues.named(self.course, q)
+        leaning = cues.refers_back(q)
         if context is None:
             # One clause, pointing back at one thing ("when is it due?", "his email?"); "they"
             # alone is as often the staff as anything said before.
-            single = len(split_clauses(question)) == 1 and dialogue.refers_back(q, singular=True)
-            single = single and len(dialogue.content(q)) <= dialogue.SHORT + 2
-            single = single or dialogue.only_a_unit(q)
+            single = len(split_clauses(question)) == 1 and cues.refers_back(q, singular=True)
+            single = single and len(cues.content(q)) <= cues.SHORT + 2
+            single = single or cues.only_a_unit(q)
             if own.empty() and single and self.parser.greeting(q, now) is None:
                 # "When is it due?", "in hours?" with nothing before it: ask which one.
                 part = self._run(Query(Op.DECLINE, reason="which-one"), now, lang)
@@ -310,11 +310,11 @@ class Engine:
             return None
         if not own.empty() and not leaning:
             # "how many other TAs?" after the lead TA: others than the one just asked about.
-            leaning = dialogue.others_of(q, own, context.subject)
+            leaning = cues.others_of(q, own, context.subject)
         if not own.empty() and not leaning:
-            if not dialogue.asks_only_for(q, own, self.course):
+            if not cues.asks_only_for(q, own, self.course):
                 return None  # a new question with a subject of its own
-            if dialogue.order_of(q) not in (None, context.query.filters.order):
+            if cues.order_of(q) not in (None, context.query.filters.order):
                 return None  # "and the last quiz?" after "the next quiz?": another question
             # "and the other workshop?": the one of that kind not yet asked about.
             own = dialogue.the_other(self.course, q, own, context.subject)
@@ -323,17 +323,17 @@ class Engine:
                 return None
             part = self._run(replace(same, notes=(*same.notes, dialogue.SAME_QUESTION)), now, lang)
             return (self._answer(part, lang), part) if part.answered else None
-        if dialogue.asks_of_a_person(q) and context.subject.person is None:
+        if cues.asks_of_a_person(q) and context.subject.person is None:
             # "his email?" after "when is CA2 due?": no one was asked about.
             part = self._run(Query(Op.DECLINE, reason="which-one"), now, lang)
             return self._answer(part, lang), part
-        strange = dialogue.strange_topic(q, self.parser.strange_words(q))
+        strange = cues.strange_topic(q, self.parser.strange_words(q))
         if strange or self.parser.greeting(q, now) is not None:
             # "is there a party?", "is it hard?", "thanks": words the course knows nothing
             # of ask something new, and a greeting asks nothing at all.
             return None
-        opens = dialogue.opens_follow_up(q)
-        short = own.empty() and len(dialogue.content(q)) <= dialogue.SHORT
+        opens = cues.opens_follow_up(q)
+        short = own.empty() and len(cues.content(q)) <= cues.SHORT
         if short and not (leaning or opens) and self._stands_alone(q, now):
             return None  # "grading?" after "when is quiz 3?": a topic of its own
         if opens and not leaning and not context.subject.items and self._stands_alone(q, now):
@@ -345,7 +345,7 @@ class Engine:
             part = self._run(refined, now, lang)
             informs = part.answered or part.result.declined == "no-such-item"
             return (self._answer(part, lang), part) if informs else None
-        subject = context.together if dialogue.plural_back(q) and context.together else None
+        subject = context.together if cues.plural_back(q) and context.together else None
         subject = subject or context.subject
         if not (leaning or opens or short):
             # "latest if I use all 5 late days?": a computation that needs an item the
@@ -357,7 +357,7 @@ class Engine:
         own_role = bool(q.intents & {"due", "release"})
         words = dialogue.words_for(self.course, subject, role=not (relative or own_role))
         words = f"{words} {dialogue.given_words(context.query)}".strip()
-        if context.moment is not None and dialogue.points_at_moment(q):
+        if context.moment is not None and cues.points_at_moment(q):
             words = dialogue.date_words(context.moment)
         # Finglish is put in Persian script first: the subject's words would outvote it.
         said = reading(question) if is_finglish(normalize(question)) else question
@@ -392,7 +392,7 @@ class Engine:
         ("What are they?") is about the telling just before it."""
         q = self.parser.read(core.asking, now)
         alone = self._answer_whole(core.asking, now, lang)
-        if alone[0].answered or (not alone[0].unknown and not dialogue.refers_back(q)):
+        if alone[0].answered or (not alone[0].unknown and not cues.refers_back(q)):
             return alone
         told = " ".join(t for t in tokens(core.context) if t not in _TOLD_NOISE)
         answer, last = self._answer_whole(dialogue.resolve(core.asking, told), now, lang)

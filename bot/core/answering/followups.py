@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
-from bot.core.answering.dialogue import SHORT, Context, content, date_of, plural_back
+from bot.core.answering.cues import SHORT, content, plural_back
+from bot.core.answering.dialogue import Context, date_of
 from bot.core.answering.parse.words import DAY_WORDS, INTENT_ATTRS, LEX
 from bot.core.answering.query import Attr, Filters, Late, Op, Point, Query, Ref, Subject
 from bot.core.answering.question import Question, kind_of
