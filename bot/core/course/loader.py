@@ -2,42 +2,40 @@
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import ValidationError
 
+from bot.core.course.checks import check_grading, check_items, check_references
 from bot.core.course.course import Break, ClassSession, Course, Item
-from bot.core.course.models import FACT_NAMES, CourseFile, ScheduledItem, Section, Text
+from bot.core.course.models import CourseFile, ScheduledItem, Section, Session, Text
+from bot.core.course.source import (
+    CourseError,
+    CourseLoader,
+    FieldPath,
+    LineMap,
+    Problem,
+    Report,
+    day_month,
+    pydantic_problem,
+)
 from bot.core.lang import i18n
 from bot.core.lang.calendar import (
     MONTHS_EN,
     CalendarError,
     at,
     jalali_to_date,
-    parse_day_month,
     to_jalali,
 )
-from bot.core.lang.i18n import YAML_LOADER
-from bot.core.lang.text import to_ascii_digits
 
-Path_ = tuple[str | int, ...]
+__all__ = ["CourseError", "Problem", "check_course", "load_course"]
+
 _WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-# YAML reads `1402-01-26` as a Gregorian date (and fails on 1402-02-30): the course file's
-# dates are Jalali, so such a value is kept as written and read by _day_month.
-_Loader: Any = type("CourseLoader", (YAML_LOADER,), {})
-_Loader.add_constructor(
-    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
-)
-_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 # A break lies between the first and the last session, give or take this much.
 _BREAK_SLACK = timedelta(days=14)
 # The longest a term may run from its first session to its last session or deadline: a
@@ -45,30 +43,6 @@ _BREAK_SLACK = timedelta(days=14)
 # date a year off.
 TERM_LENGTH = timedelta(days=240)
 _LONGEST_BREAK_DAYS = 60
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something wrong or suspicious in a course file, located by file, line and field."""
-
-    level: Literal["error", "warning"]
-    file: Path
-    line: int | None
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else f"{self.file}"
-        field = f" {self.field}:" if self.field else ""
-        return f"{where}: {self.level}:{field} {self.message}"
-
-
-class CourseError(Exception):
-    """A course file that cannot be used; carries every error found."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
 
 
 def load_course(path: str | Path) -> Course:
@@ -93,132 +67,53 @@ def _load(path: Path) -> tuple[Course | None, list[Problem]]:
     except UnicodeDecodeError as exc:
         return None, [Problem("error", path, None, "", f"the course file is not UTF-8: {exc}")]
     try:
-        raw = yaml.load(text, Loader=_Loader)
+        raw = yaml.load(text, Loader=CourseLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
         return None, [Problem("error", path, line, "", f"invalid YAML: {reason}")]
-    lines = _LineMap(text)
+    lines = LineMap(text)
     if not isinstance(raw, dict):
         return None, [Problem("error", path, 1, "", "the course file must be a YAML mapping")]
     try:
         data = CourseFile.model_validate(raw)
     except ValidationError as exc:
-        return None, [_from_pydantic(path, lines, error) for error in exc.errors()]
+        return None, [pydantic_problem(path, lines, error) for error in exc.errors()]
     builder = _Builder(path, data, lines)
     course = builder.build()
-    problems = builder.problems + lines.duplicate_keys(path)
+    problems = builder.report.problems + lines.duplicate_keys(path)
     return course, problems
-
-
-def _from_pydantic(path: Path, lines: _LineMap, error: Any) -> Problem:
-    loc: Path_ = tuple(error["loc"])
-    message = error["msg"]
-    if error["type"] == "extra_forbidden":
-        message = "unknown field (misspelt?)"
-    elif error["type"] == "missing":
-        message = "required field is missing"
-    return Problem("error", path, lines.line(loc), _dotted(loc), message)
-
-
-def _dotted(loc: Path_) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-class _LineMap:
-    """Map a field path such as ("schedule", 3, "date") to its line, composing YAML on demand."""
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._lines: dict[Path_, int] | None = None
-        self._duplicates: list[tuple[Path_, int]] = []
-
-    def line(self, loc: Path_) -> int | None:
-        if self._lines is None:
-            self._index()
-        assert self._lines is not None
-        # Fall back to the nearest enclosing node that exists (a missing key has no line).
-        for end in range(len(loc), -1, -1):
-            if loc[:end] in self._lines:
-                return self._lines[loc[:end]]
-        return None
-
-    def duplicate_keys(self, path: Path) -> list[Problem]:
-        if self._lines is None:
-            self._index()
-        return [
-            Problem(
-                "error", path, line, _dotted(loc), "key appears twice; YAML keeps only the last"
-            )
-            for loc, line in self._duplicates
-        ]
-
-    def _index(self) -> None:
-        self._lines = {}
-        root = yaml.compose(self._text, Loader=_Loader)
-        if root is not None:
-            self._walk(root, ())
-
-    def _walk(self, node: yaml.Node, loc: Path_) -> None:
-        assert self._lines is not None
-        self._lines.setdefault(loc, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key_node, value_node in node.value:
-                key = str(key_node.value)
-                child = (*loc, key)
-                if key in seen:
-                    self._duplicates.append((child, key_node.start_mark.line + 1))
-                seen.add(key)
-                self._lines[child] = key_node.start_mark.line + 1
-                self._walk(value_node, child)
-                self._lines[child] = key_node.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item_node in enumerate(node.value):
-                self._walk(item_node, (*loc, index))
 
 
 class _Builder:
     """Turn validated course data into a Course, collecting problems as it goes."""
 
-    def __init__(self, path: Path, data: CourseFile, lines: _LineMap) -> None:
+    def __init__(self, path: Path, data: CourseFile, lines: LineMap) -> None:
         self.path = path
         self.data = data
-        self.lines = lines
-        self.problems: list[Problem] = []
+        self.report = Report(path, lines)
         self.sections = {section.id: section for section in data.sections}
-        self.item_locs: dict[str, list[Path_]] = {}
+        self.item_locs: dict[str, list[FieldPath]] = {}
         # Each session's place in the file and its date as written, for later checks.
-        self.session_entries: dict[date, tuple[Path_, str]] = {}
+        self.session_entries: dict[date, tuple[FieldPath, str]] = {}
         # The first session's day: the term runs from it (see _in_term).
         self.term_start: date | None = None
-
-    def error(self, loc: Path_, message: str) -> None:
-        self.problems.append(
-            Problem("error", self.path, self.lines.line(loc), _dotted(loc), message)
-        )
-
-    def warn(self, loc: Path_, message: str) -> None:
-        self.problems.append(
-            Problem("warning", self.path, self.lines.line(loc), _dotted(loc), message)
-        )
 
     def build(self) -> Course | None:
         try:
             tz = ZoneInfo(self.data.course.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            self.error(("course", "timezone"), f"unknown timezone {self.data.course.timezone!r}")
+            self.report.error(
+                ("course", "timezone"), f"unknown timezone {self.data.course.timezone!r}"
+            )
             return None
-        self._check_grading()
-        self._check_references()
+        check_grading(self.data, self.report)
+        check_references(self.data, self.report)
         sessions, items = self._schedule(tz)
         breaks = self._breaks(sessions)
-        self._check_items(items)
-        if any(p.level == "error" for p in self.problems) or not sessions:
+        check_items(self.data, items, self.item_locs, self.report)
+        if any(p.level == "error" for p in self.report.problems) or not sessions:
             return None
         return Course(
             data=self.data,
@@ -229,50 +124,13 @@ class _Builder:
             breaks=tuple(breaks),
         )
 
-    def _check_grading(self) -> None:
-        grading = self.data.grading
-        total = sum(part.points for part in grading.parts)
-        if not math.isclose(total, grading.total):
-            parts = " + ".join(f"{p.points:g}" for p in grading.parts)
-            self.error(
-                ("grading", "total"),
-                f"grading parts add up to {total:g} ({parts}), not the total {grading.total:g}",
-            )
-        ids = Counter(part.id for part in grading.parts)
-        for index, part in enumerate(grading.parts):
-            if ids[part.id] > 1:
-                self.error(("grading", "parts", index, "id"), f"duplicate grading part {part.id!r}")
-
-    def _check_references(self) -> None:
-        numbers = [ref.number for ref in self.data.references]
-        for index, ref in enumerate(self.data.references):
-            if numbers.count(ref.number) > 1:
-                self.error(("references", index, "number"), f"reference [{ref.number}] twice")
-        self._numbering_gaps(("references",), "reference", numbers)
-        for index, entry in enumerate(self.data.faq):
-            for fact_index, fact in enumerate(entry.facts):
-                if fact not in FACT_NAMES:
-                    known = ", ".join(sorted(FACT_NAMES))
-                    self.error(
-                        ("faq", index, "facts", fact_index),
-                        f"unknown fact {fact!r}; known facts: {known}",
-                    )
-        faq_ids = Counter(entry.id for entry in self.data.faq)
-        for index, entry in enumerate(self.data.faq):
-            if faq_ids[entry.id] > 1:
-                self.error(("faq", index, "id"), f"duplicate FAQ id {entry.id!r}")
-        staff_ids = Counter(person.id for person in self.data.staff)
-        for index, person in enumerate(self.data.staff):
-            if staff_ids[person.id] > 1:
-                self.error(("staff", index, "id"), f"duplicate staff id {person.id!r}")
-
-    def _date(self, loc: Path_, text: str, year: int) -> date | None:
+    def _date(self, loc: FieldPath, text: str, year: int) -> date | None:
         """Read a Jalali "day month [year]"; a missing year follows ``year``."""
         try:
-            day, month, given_year = _day_month(text)
+            day, month, given_year = day_month(text)
             return jalali_to_date(given_year or year, month, day)
         except CalendarError as exc:
-            self.error(loc, str(exc))
+            self.report.error(loc, str(exc))
             return None
 
     def _schedule(self, tz: ZoneInfo) -> tuple[list[ClassSession], list[Item]]:
@@ -284,11 +142,11 @@ class _Builder:
         previous: date | None = None
         seen_days: dict[date, int] = {}
         for index, entry in enumerate(self.data.schedule):
-            loc: Path_ = ("schedule", index)
+            loc: FieldPath = ("schedule", index)
             try:
-                _, month, given_year = _day_month(entry.date)
+                _, month, given_year = day_month(entry.date)
             except CalendarError as exc:
-                self.error((*loc, "date"), str(exc))
+                self.report.error((*loc, "date"), str(exc))
                 continue
             # Without a year, a month earlier than the last one means the year turned (Nowruz).
             before = year, last_month
@@ -304,47 +162,56 @@ class _Builder:
                 continue
             section = self.sections.get(entry.section)
             if section is None:
-                self.error((*loc, "section"), f"unknown section {entry.section!r}")
+                self.report.error((*loc, "section"), f"unknown section {entry.section!r}")
             if day is None or section is None:
                 continue
             if day in seen_days:
-                self.warn(
+                self.report.warn(
                     (*loc, "date"), f"a second session on {entry.date} (see #{seen_days[day]})"
                 )
             seen_days[day] = index
             self.session_entries[day] = (loc, entry.date)
             if previous is not None and day < previous:
-                self.warn((*loc, "date"), "sessions are out of date order")
+                self.report.warn((*loc, "date"), "sessions are out of date order")
             previous = day
             if day.weekday() not in class_days:
                 weekday = _WEEKDAY_NAMES[day.weekday()].capitalize()
                 days = " and ".join(d.capitalize() for d in classes.days)
-                self.warn((*loc, "date"), f"{entry.date} is a {weekday}, not a class day ({days})")
-            session_items = [
-                self._item((*loc, "items", n), raw, section, day, tz)
-                for n, raw in enumerate(entry.items)
-            ]
-            built = [item for item in session_items if item is not None]
-            for n, item in enumerate(session_items):
-                if item is not None:
-                    self.item_locs.setdefault(item.id, []).append((*loc, "items", n))
-            items.extend(built)
-            sessions.append(
-                ClassSession(
-                    id=day.isoformat(),
-                    date=day,
-                    section=section,
-                    starts_at=at(day, classes.start, tz),
-                    ends_at=at(day, classes.end, tz),
-                    item_ids=tuple(item.id for item in built),
-                    cancelled=entry.cancelled,
-                    note=entry.note,
+                self.report.warn(
+                    (*loc, "date"), f"{entry.date} is a {weekday}, not a class day ({days})"
                 )
-            )
+            session, built = self._session(loc, entry, section, day, tz)
+            sessions.append(session)
+            items.extend(built)
         sessions.sort(key=lambda s: s.date)
         return sessions, items
 
-    def _in_term(self, loc: Path_, written: str, day: date, year: int) -> bool:
+    def _session(
+        self, loc: FieldPath, entry: Session, section: Section, day: date, tz: ZoneInfo
+    ) -> tuple[ClassSession, list[Item]]:
+        """Build a class session and the items it holds."""
+        classes = self.data.classes
+        session_items = [
+            self._item((*loc, "items", n), raw, section, day, tz)
+            for n, raw in enumerate(entry.items)
+        ]
+        built = [item for item in session_items if item is not None]
+        for n, item in enumerate(session_items):
+            if item is not None:
+                self.item_locs.setdefault(item.id, []).append((*loc, "items", n))
+        session = ClassSession(
+            id=day.isoformat(),
+            date=day,
+            section=section,
+            starts_at=at(day, classes.start, tz),
+            ends_at=at(day, classes.end, tz),
+            item_ids=tuple(item.id for item in built),
+            cancelled=entry.cancelled,
+            note=entry.note,
+        )
+        return session, built
+
+    def _in_term(self, loc: FieldPath, written: str, day: date, year: int) -> bool:
         """Tell whether a session's day lies in the term; report it as an error if not.
 
         The term is anchored at the first session, which must fall in ``course.start_year``,
@@ -354,7 +221,7 @@ class _Builder:
         if self.term_start is None:
             start_year = self.data.course.start_year
             if to_jalali(day).year != start_year:
-                self.error(
+                self.report.error(
                     loc,
                     f"{written} is in {to_jalali(day).year}, but the first session falls in "
                     f"course.start_year ({start_year}); a typo in the year?",
@@ -364,14 +231,14 @@ class _Builder:
             return True
         return self._within(loc, written, day, "session")
 
-    def _within(self, loc: Path_, written: str, day: date, what: str) -> bool:
+    def _within(self, loc: FieldPath, written: str, day: date, what: str) -> bool:
         start = self.term_start
         assert start is not None
         if start - _BREAK_SLACK <= day <= start + TERM_LENGTH:
             return True
         offset = (day - start).days
         relation = f"{offset} days after" if offset > 0 else f"{-offset} days before"
-        self.error(
+        self.report.error(
             loc,
             f"{written} is outside the term: the {what} is {relation} the first session "
             f"({_jalali_text(start)}), and a term lasts at most {TERM_LENGTH.days} days; "
@@ -380,9 +247,8 @@ class _Builder:
         return False
 
     def _item(
-        self, loc: Path_, raw: ScheduledItem, section: Section, day: date, tz: ZoneInfo
+        self, loc: FieldPath, raw: ScheduledItem, section: Section, day: date, tz: ZoneInfo
     ) -> Item | None:
-        times = self.data.times
         # An item's own time wins; otherwise quizzes and workshops start with the class.
         class_start = at(day, raw.time or self.data.classes.start, tz)
         topic = raw.topic or section.title
@@ -412,6 +278,14 @@ class _Builder:
                 note=raw.note,
                 aliases=tuple(raw.aliases),
             )
+        return self._submission(loc, raw, section, day, tz)
+
+    def _submission(
+        self, loc: FieldPath, raw: ScheduledItem, section: Section, day: date, tz: ZoneInfo
+    ) -> Item | None:
+        """Build an assignment or a project phase, with its release and its deadline."""
+        times = self.data.times
+        topic = raw.topic or section.title
         kind: Literal["assignment", "project"] = "assignment" if raw.assignment else "project"
         number = raw.assignment or raw.project
         assert number is not None
@@ -428,14 +302,14 @@ class _Builder:
                 return None
             due_at = at(due_day, due_time, tz)
             if due_day - day != timedelta(days=days):
-                self.warn(
+                self.report.warn(
                     (*loc, "due"),
                     f"{(due_day - day).days} days after the release; the policy says {days}",
                 )
         else:
             due_at = at(day + timedelta(days=days), due_time, tz)
         if due_at <= release_at:
-            self.error((*loc, "due"), "the deadline is not after the release")
+            self.report.error((*loc, "due"), "the deadline is not after the release")
         return Item(
             id=f"ca-{number}" if kind == "assignment" else f"project-{number}",
             kind=kind,
@@ -451,11 +325,11 @@ class _Builder:
             note=raw.note,
         )
 
-    def _due_date(self, loc: Path_, text: str, release: date) -> date | None:
+    def _due_date(self, loc: FieldPath, text: str, release: date) -> date | None:
         try:
-            day, month, given_year = _day_month(text)
+            day, month, given_year = day_month(text)
         except CalendarError as exc:
-            self.error(loc, str(exc))
+            self.report.error(loc, str(exc))
             return None
         if given_year is None:
             # A deadline without a year falls in the first such month on or after the release.
@@ -464,7 +338,7 @@ class _Builder:
         try:
             return jalali_to_date(given_year, month, day)
         except CalendarError as exc:
-            self.error(loc, str(exc))
+            self.report.error(loc, str(exc))
             return None
 
     def _breaks(self, sessions: list[ClassSession]) -> list[Break]:
@@ -476,14 +350,14 @@ class _Builder:
             if after is None or until is None:
                 continue
             if until <= after:
-                self.error(("breaks", index, "until"), "the break ends before it starts")
+                self.report.error(("breaks", index, "until"), "the break ends before it starts")
                 continue
             # A wrong year (until: 14 Farvardin 1403) would hide the rest of the term.
             if sessions and not self._within_term(index, sessions, after, until):
                 continue
             length = (until - after).days
             if length > _LONGEST_BREAK_DAYS:
-                self.error(
+                self.report.error(
                     ("breaks", index, "until"),
                     f"the break is {length} days long; a break is at most "
                     f"{_LONGEST_BREAK_DAYS} days (a typo in the date?)",
@@ -493,7 +367,7 @@ class _Builder:
             for session in sessions:
                 if after < session.date < until and not session.cancelled:
                     loc, written = self.session_entries[session.date]
-                    self.warn(
+                    self.report.warn(
                         (*loc, "date"),
                         f"{written} is inside the break {entry.name.en!r} ({entry.after} to "
                         f"{entry.until}); mark the session cancelled or move the break",
@@ -508,65 +382,13 @@ class _Builder:
         inside = True
         for field, day, written in (("after", after, entry.after), ("until", until, entry.until)):
             if not first - _BREAK_SLACK <= day <= last + _BREAK_SLACK:
-                self.error(
+                self.report.error(
                     ("breaks", index, field),
                     f"{written} is outside the term (sessions run from {_jalali_text(first)} "
                     f"to {_jalali_text(last)}); a typo in the year?",
                 )
                 inside = False
         return inside
-
-    def _check_items(self, items: list[Item]) -> None:
-        by_id: dict[str, list[Item]] = {}
-        for item in items:
-            by_id.setdefault(item.id, []).append(item)
-        for item_id, same in by_id.items():
-            if len(same) > 1:
-                days = ", ".join(d.session_date.isoformat() for d in same)
-                self.error(
-                    self.item_locs[item_id][1],
-                    f"{same[0].title.en} appears {len(same)} times (sessions on {days})",
-                )
-        for kind in ("quiz", "assignment", "project"):
-            numbers = [item.number for item in items if item.kind == kind and item.number]
-            self._numbering_gaps(("schedule",), kind, numbers)
-        quizzes = sum(1 for item in items if item.kind == "quiz")
-        if quizzes != self.data.exams.quiz_count:
-            self.warn(
-                ("exams", "quiz_count"),
-                f"the schedule has {quizzes} quizzes"
-                f" but quiz_count says {self.data.exams.quiz_count}",
-            )
-
-    def _numbering_gaps(self, loc: Path_, what: str, numbers: list[int]) -> None:
-        if not numbers:
-            return
-        missing = sorted(set(range(1, max(numbers) + 1)) - set(numbers))
-        if missing:
-            listed = ", ".join(str(n) for n in missing)
-            self.warn(loc, f"{what} numbering has a gap: no {what} {listed}")
-
-
-def _day_month(text: str) -> tuple[int, int, int | None]:
-    """Read "17 Bahman [1401]", or an ISO date: Jalali below the year 1700, else Gregorian."""
-    match = _ISO_DATE.match(to_ascii_digits(text))
-    if match is None:
-        return parse_day_month(text)
-    year, month, day = (int(part) for part in match.groups())
-    if not (1900 <= year <= 2199 if year >= 1700 else 1278 <= year <= 1578):
-        raise CalendarError(
-            f"{text.strip()}: the year {year} is outside the years a course can be in "
-            "(1900 to 2199, or Jalali 1278 to 1578); a typo in the year?"
-        )
-    if year >= 1700:
-        try:
-            jalali = to_jalali(date(year, month, day))
-        except ValueError as exc:
-            raise CalendarError(f"{text.strip()} is not a Gregorian date: {exc}") from exc
-        return jalali.day, jalali.month, jalali.year
-    if not 1 <= month <= 12:
-        raise CalendarError(f"{text.strip()}: month {month} is not a Jalali month (1 to 12)")
-    return parse_day_month(f"{day} {MONTHS_EN[month]} {year}")
 
 
 def _jalali_text(day: date) -> str:
