@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from bot.core.answering.answer import Answer
 from bot.core.answering.dialogue import Context
-from bot.core.answering.engine import Answer, Engine
+from bot.core.answering.engine import Engine
 from bot.core.lang.detect import detect_language
 from bot.core.lang.i18n import t
 

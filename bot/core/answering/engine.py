@@ -7,10 +7,11 @@ into a :class:`Query`, executed against the course and worded in the reply's lan
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
 from bot.core.answering import cues, dialogue, followups
+from bot.core.answering.answer import Answer, Part
 from bot.core.answering.clauses import (
     Core,
     announced,
@@ -34,6 +35,8 @@ from bot.core.lang.finglish import is_finglish
 from bot.core.lang.lexicon import Mark, lexicon
 from bot.core.lang.text import normalize, tokens
 
+__all__ = ["Answer", "Engine"]
+
 LEX = lexicon()
 # "the one after it", "before that": another item relative to the remembered one.
 _RELATIVE_WORDS = frozenset(
@@ -55,76 +58,8 @@ _KEPT_DECLINES = frozenset({"not-in-syllabus", "unsaid"})
 # Readings of a message on its own that a remembered item can sharpen into a computation.
 _GENERAL = frozenset({Op.ENTRY, Op.UNKNOWN})
 _COMPUTED = frozenset({Op.LATE, Op.GAP, Op.UNTIL, Op.DURATION})
-# Declines that are answers in themselves, or ask the student to say which one: the staff
-# have nothing to add.
-_ON_PRINCIPLE = frozenset(
-    {
-        "other-course",
-        "other-term",
-        "other-person",
-        "personal",
-        "solutions",
-        "campus",
-        "no-phone",
-        "no-such-item",
-        "which-one",
-        "date-out-of-range",
-    }
-)
 _CONDITIONAL = frozenset(LEX.words.conditional)
 _FINAL_DECLINES = frozenset({"other-course", "other-term", "other-person", "personal", "solutions"})
-
-
-@dataclass(frozen=True)
-class Answer:
-    """An answer in plain text, whether the engine was confident, and the KB entries it used."""
-
-    answered: bool
-    text: str
-    lang: str
-    used: tuple[str, ...] = ()
-    # Why a question was declined on principle ("other-course", "solutions", …), if it was.
-    declined: str | None = None
-    # Built from the whole question at once ("days between quiz 2 and quiz 3"): not split.
-    whole: bool = False
-    # What the engine understood: one query per part of the question it answered.
-    queries: tuple[Query, ...] = ()
-    # What the next message from the same student may lean on ("and quiz 4?").
-    context: Context | None = None
-
-    @property
-    def unknown(self) -> bool:
-        """Tell whether the engine did not know: not answered, declined for no reason, and
-        drawn from no entry (the fallback), as opposed to a decline that itself answers."""
-        return not self.answered and self.declined is None and not self.used
-
-    @property
-    def for_staff(self) -> bool:
-        """Tell whether the course staff could answer what the engine did not: the fallback,
-        or something the syllabus does not say, but not a decline on principle (another
-        course, someone's grades, solving the homework) or a question to say again."""
-        return not self.answered and self.declined not in _ON_PRINCIPLE
-
-
-@dataclass(frozen=True)
-class _Part:
-    """One clause's query with its result and words."""
-
-    query: Query
-    result: Result
-    text: str
-
-    @property
-    def answered(self) -> bool:
-        return self.result.answered
-
-    @property
-    def used(self) -> tuple[str, ...]:
-        return self.result.used
-
-    @property
-    def declined(self) -> str | None:
-        return self.result.declined
 
 
 class Engine:
@@ -162,7 +97,7 @@ class Engine:
 
     def _answer_all(
         self, question: str, now: datetime, reply_lang: str, context: Context | None
-    ) -> tuple[Answer, _Part]:
+    ) -> tuple[Answer, Part]:
         followed = self._follow_up(question, now, reply_lang, context)
         if followed is not None:
             return followed
@@ -190,7 +125,7 @@ class Engine:
         asked = self.parser.read(core.asking, now)
         return asked.span is None and not (asked.wants_next or asked.wants_last)
 
-    def _answer_whole(self, question: str, now: datetime, reply_lang: str) -> tuple[Answer, _Part]:
+    def _answer_whole(self, question: str, now: datetime, reply_lang: str) -> tuple[Answer, Part]:
         """Answer a message as a whole, or part by part when it asks several things."""
         whole = self._one(question, now, reply_lang)
         clauses = split_clauses(self.parser.titles.sub(_unbreakable, question))
@@ -204,7 +139,7 @@ class Engine:
             return self._answer(
                 whole, reply_lang
             ), whole  # "solve CA2 for me, just the mlflow part"
-        parts: list[_Part] = []
+        parts: list[Part] = []
         said = without_chatter(clauses)
         asked = with_antecedents(said)
         for raw, clause in zip(said, asked, strict=True):
@@ -230,7 +165,7 @@ class Engine:
             return self._answer(whole, reply_lang), whole
         if whole.answered and len(answered) + len(unsaid) < 2:
             return self._answer(whole, reply_lang), whole
-        kept: list[_Part] = []
+        kept: list[Part] = []
         seen: set[str] = set()
         for part in parts:
             if part not in answered and part not in unsaid:
@@ -252,8 +187,8 @@ class Engine:
         return answer, (named or kept)[-1]
 
     def _kept_decline(
-        self, whole: _Part, said: list[str], parts: list[_Part], now: datetime, lang: str
-    ) -> tuple[Answer, _Part] | None:
+        self, whole: Part, said: list[str], parts: list[Part], now: datetime, lang: str
+    ) -> tuple[Answer, Part] | None:
         """Answer a message whose whole reading the syllabus does not cover, with what its
         other questions do get; None when its clauses (``said``) are separate questions."""
         if not any(self.parser.has_subject(clause, now) for clause in said[1:]):
@@ -287,7 +222,7 @@ class Engine:
 
     def _follow_up(
         self, question: str, now: datetime, lang: str, context: Context | None
-    ) -> tuple[Answer, _Part] | None:
+    ) -> tuple[Answer, Part] | None:
         """Answer a message that leans on the previous one, or return None when it does not.
 
         A message that names only a subject ("and quiz 4?") is asked the previous question;
@@ -298,31 +233,12 @@ class Engine:
         own = cues.named(self.course, q)
         leaning = cues.refers_back(q)
         if context is None:
-            # One clause, pointing back at one thing ("when is it due?", "his email?"); "they"
-            # alone is as often the staff as anything said before.
-            single = len(split_clauses(question)) == 1 and cues.refers_back(q, singular=True)
-            single = single and len(cues.content(q)) <= cues.SHORT + 2
-            single = single or cues.only_a_unit(q)
-            if own.empty() and single and self.parser.greeting(q, now) is None:
-                # "When is it due?", "in hours?" with nothing before it: ask which one.
-                part = self._run(Query(Op.DECLINE, reason="which-one"), now, lang)
-                return self._answer(part, lang), part
-            return None
+            return self._leaning_on_nothing(question, q, own, now, lang)
         if not own.empty() and not leaning:
             # "how many other TAs?" after the lead TA: others than the one just asked about.
             leaning = cues.others_of(q, own, context.subject)
         if not own.empty() and not leaning:
-            if not cues.asks_only_for(q, own, self.course):
-                return None  # a new question with a subject of its own
-            if cues.order_of(q) not in (None, context.query.filters.order):
-                return None  # "and the last quiz?" after "the next quiz?": another question
-            # "and the other workshop?": the one of that kind not yet asked about.
-            own = dialogue.the_other(self.course, q, own, context.subject)
-            same = dialogue.with_subject(context.query, own)
-            if same is None:
-                return None
-            part = self._run(replace(same, notes=(*same.notes, dialogue.SAME_QUESTION)), now, lang)
-            return (self._answer(part, lang), part) if part.answered else None
+            return self._asked_again(q, own, now, lang, context)
         if cues.asks_of_a_person(q) and context.subject.person is None:
             # "his email?" after "when is CA2 due?": no one was asked about.
             part = self._run(Query(Op.DECLINE, reason="which-one"), now, lang)
@@ -345,12 +261,50 @@ class Engine:
             part = self._run(refined, now, lang)
             informs = part.answered or part.result.declined == "no-such-item"
             return (self._answer(part, lang), part) if informs else None
-        subject = context.together if cues.plural_back(q) and context.together else None
-        subject = subject or context.subject
         if not (leaning or opens or short):
             # "latest if I use all 5 late days?": a computation that needs an item the
             # message leaves out is worked out for the item before; anything else stands.
             return self._completed(question, q, now, lang, context) if own.empty() else None
+        return self._borrowing(question, q, now, lang, context)
+
+    def _leaning_on_nothing(
+        self, question: str, q: Question, own: Subject, now: datetime, lang: str
+    ) -> tuple[Answer, Part] | None:
+        """Ask which one is meant when a message with nothing before it points back at one
+        thing ("when is it due?", "in hours?"); return None when it does not."""
+        # One clause, pointing back at one thing ("when is it due?", "his email?"); "they"
+        # alone is as often the staff as anything said before.
+        single = len(split_clauses(question)) == 1 and cues.refers_back(q, singular=True)
+        single = single and len(cues.content(q)) <= cues.SHORT + 2
+        single = single or cues.only_a_unit(q)
+        if own.empty() and single and self.parser.greeting(q, now) is None:
+            part = self._run(Query(Op.DECLINE, reason="which-one"), now, lang)
+            return self._answer(part, lang), part
+        return None
+
+    def _asked_again(
+        self, q: Question, own: Subject, now: datetime, lang: str, context: Context
+    ) -> tuple[Answer, Part] | None:
+        """Ask the previous question of the subject a message names and nothing else ("and
+        quiz 4?"); return None when the message asks a question of its own."""
+        if not cues.asks_only_for(q, own, self.course):
+            return None  # a new question with a subject of its own
+        if cues.order_of(q) not in (None, context.query.filters.order):
+            return None  # "and the last quiz?" after "the next quiz?": another question
+        # "and the other workshop?": the one of that kind not yet asked about.
+        own = dialogue.the_other(self.course, q, own, context.subject)
+        same = dialogue.with_subject(context.query, own)
+        if same is None:
+            return None
+        part = self._run(replace(same, notes=(*same.notes, dialogue.SAME_QUESTION)), now, lang)
+        return (self._answer(part, lang), part) if part.answered else None
+
+    def _borrowing(
+        self, question: str, q: Question, now: datetime, lang: str, context: Context
+    ) -> tuple[Answer, Part] | None:
+        """Answer a message with the previous subject's words put where it points back."""
+        subject = context.together if cues.plural_back(q) and context.together else None
+        subject = subject or context.subject
         # "the one after it": another of its kind, placed by the same moment.
         relative = bool(set(q.tokens) & (_RELATIVE_WORDS | dialogue.RELATIVE_PRONOUNS))
         # "when is it due?" after "when is CA2 released?": its own role, not the one before.
@@ -367,7 +321,7 @@ class Engine:
 
     def _completed(
         self, question: str, q: Question, now: datetime, lang: str, context: Context
-    ) -> tuple[Answer, _Part] | None:
+    ) -> tuple[Answer, Part] | None:
         """Answer a message as a computation on the item asked about before, when on its own
         it is only a general topic ("the late policy") and with the item a computation."""
         items = context.subject.items
@@ -387,7 +341,7 @@ class Engine:
         query = self.parser.parse_question(q, now)
         return query.op is Op.ENTRY and self.parser.names_topic(q, ignore=_NOT_TOPICS)
 
-    def _core(self, core: Core, now: datetime, lang: str) -> tuple[Answer, _Part] | None:
+    def _core(self, core: Core, now: datetime, lang: str) -> tuple[Answer, Part] | None:
         """Answer the asking part of a message; a question that names nothing of its own
         ("What are they?") is about the telling just before it."""
         q = self.parser.read(core.asking, now)
@@ -398,16 +352,16 @@ class Engine:
         answer, last = self._answer_whole(dialogue.resolve(core.asking, told), now, lang)
         return None if answer.unknown else (answer, last)
 
-    def _one(self, text: str, now: datetime, lang: str) -> _Part:
+    def _one(self, text: str, now: datetime, lang: str) -> Part:
         """Parse, execute and word one question (or one part of one) without splitting it."""
         query = self.parser.parse(text, now)
         return self._run(query, now, lang)
 
-    def _run(self, query: Query, now: datetime, lang: str) -> _Part:
+    def _run(self, query: Query, now: datetime, lang: str) -> Part:
         result = execute(self.course, query, now)
-        return _Part(query, result, render(self.course, result, lang))
+        return Part(query, result, render(self.course, result, lang))
 
-    def _answer(self, part: _Part, lang: str) -> Answer:
+    def _answer(self, part: Part, lang: str) -> Answer:
         result = part.result
         return Answer(
             result.answered,
@@ -420,8 +374,8 @@ class Engine:
         )
 
     def _after_previous(
-        self, raw: str, clause: str, previous: _Part, now: datetime, lang: str
-    ) -> _Part | None:
+        self, raw: str, clause: str, previous: Part, now: datetime, lang: str
+    ) -> Part | None:
         """Answer "… and the quiz after that?" or "… what else happens that day?" from the
         item the previous part was about (``raw`` is the clause as written, ``clause`` with
         the subject it borrowed from the one before)."""
@@ -446,7 +400,7 @@ class Engine:
         result = _after(self.course, query, anchor)
         if result is None:
             return None
-        return _Part(query, result, render(self.course, result, lang))
+        return Part(query, result, render(self.course, result, lang))
 
 
 def _after(course: Course, query: Query, anchor: datetime) -> Result | None:
