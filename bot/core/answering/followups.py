@@ -43,7 +43,7 @@ _SHARE = frozenset(_W.share)
 
 def with_value(course: Course, q: Question, context: Context) -> Query | None:
     """Ask a late-policy question again with a new delay: "and 50 hours?", "۵ روز چی؟"."""
-    from bot.core.answering.parse.policy import durations
+    from bot.core.answering.parse.durations import durations
 
     previous = context.query
     if previous.op is not Op.LATE or previous.given.delay_hours is None:
