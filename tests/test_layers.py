@@ -17,6 +17,9 @@ CORE_LAYERS: dict[str, frozenset[str]] = {
     "answering": frozenset({"render", "course", "lang"}),
     "planning": frozenset({"render", "course", "lang"}),
 }
+# A reader holds a module whole; past this many lines it is two modules.
+LARGEST_MODULE = 450
+
 # Around the core, each adapter may import only what is listed for it (and the core):
 # the command line drives everything, the web side never reaches into Telegram, and
 # storage knows neither.
@@ -203,3 +206,13 @@ def test_adapters_import_only_inward():
             if _adapter(target) not in allowed:
                 wrong.append(f"{name} -> {target}")
     assert wrong == []
+
+
+def test_no_module_is_too_long_to_read():
+    """Every module of ``bot`` stays within the line budget a reader can hold."""
+    long = {
+        name: count
+        for name, path in _modules().items()
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) > LARGEST_MODULE
+    }
+    assert long == {}
