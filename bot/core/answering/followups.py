@@ -17,7 +17,15 @@ from datetime import date
 
 from bot.core.answering.cues import SHORT, content, plural_back
 from bot.core.answering.dialogue import Context, date_of
-from bot.core.answering.parse.words import DAY_WORDS, INTENT_ATTRS, LEX
+from bot.core.answering.parse.words import (
+    DAY_WORDS,
+    HOUR_UNITS,
+    INTENT_ATTRS,
+    LEX,
+    MINUTE_UNITS,
+    SHARE_WORDS,
+    WINDOW_WORDS,
+)
 from bot.core.answering.query import Attr, Filters, Late, Op, Point, Query, Ref, Subject
 from bot.core.answering.question import Question, kind_of
 from bot.core.course.course import Course
@@ -25,8 +33,6 @@ from bot.core.course.course import Course
 FollowUp = Callable[[Course, Question, Context], Query | None]
 
 _W = LEX.words
-_HOURS = frozenset(_W.hour_units)
-_MINUTES = frozenset(_W.minute_units)
 _FIRST = frozenset(_W.first_one)
 _FINAL = frozenset(_W.final_one)
 _NEXT = frozenset(_W.next_one)
@@ -35,10 +41,8 @@ _OTHER = frozenset(_W.another)
 _GAP = frozenset(_W.gap) | frozenset(_W.count_triggers)
 _CALENDAR = frozenset(_W.other_calendar)
 _DETAILS = frozenset(_W.attributes) | frozenset(_W.contact)
-_WINDOW = frozenset(_W.window)
 # "each one", "هر کدوم": not the articles "a" and "an", which "as a percentage" has too.
 _EACH = (frozenset(_W.each) | frozenset(_W.single) | frozenset(_W.each_one)) - {"a", "an"}
-_SHARE = frozenset(_W.share)
 
 
 def with_value(course: Course, q: Question, context: Context) -> Query | None:
@@ -57,7 +61,7 @@ def with_value(course: Course, q: Question, context: Context) -> Query | None:
 def in_unit(course: Course, q: Question, context: Context) -> Query | None:
     """Give the last answer in hours or minutes: "in hours?", "به ساعت؟", "chand daghighe?"."""
     words = set(q.tokens)
-    unit = Attr.MINUTES if words & _MINUTES else Attr.HOURS if words & _HOURS else None
+    unit = Attr.MINUTES if words & MINUTE_UNITS else Attr.HOURS if words & HOUR_UNITS else None
     if unit is None or len(content(q)) > SHORT or q.refs or q.span:
         return None
     previous = context.query
@@ -70,7 +74,7 @@ def in_unit(course: Course, q: Question, context: Context) -> Query | None:
         return replace(previous, attrs=(unit,))
     items = context.subject.items
     # "so from release to due, in hours?": the time a task of its kind is given.
-    whole = {"release", "due"} <= q.intents or bool(words & _WINDOW)
+    whole = {"release", "due"} <= q.intents or bool(words & WINDOW_WORDS)
     if whole and len(items) == 1 and items[0].kind in ("assignment", "project"):
         return Query(Op.DURATION, Subject(kinds=(items[0].kind,)), (unit,))
     if previous.subject.entry == "faq:classes" or "class" in previous.subject.kinds:
@@ -83,7 +87,7 @@ def as_share(course: Course, q: Question, context: Context) -> Query | None:
     previous = context.query
     if previous.op not in (Op.WEIGHT, Op.SHARE) or not previous.subject.parts:
         return None
-    if not set(q.tokens) & _SHARE or q.refs or len(content(q)) > SHORT + 1:
+    if not set(q.tokens) & SHARE_WORDS or q.refs or len(content(q)) > SHORT + 1:
         return None
     if plural_back(q):
         return None  # "their sum as a percent?": everything asked about, not the last part
@@ -157,14 +161,14 @@ def between_them(course: Course, q: Question, context: Context) -> Query | None:
     """Count the days between the last two items asked about: "how many days apart are
     they?", "چند روز بینشونه؟", "days between them?"."""
     words = set(q.tokens)
-    if not (words & DAY_WORDS or words & _HOURS) or not words & _GAP or q.refs:
+    if not (words & DAY_WORDS or words & HOUR_UNITS) or not words & _GAP or q.refs:
         return None
     if not plural_back(q) and len(content(q)) > SHORT:
         return None
     if len(context.recent) < 2:
         return None
     first, second = context.recent[-2:]
-    attrs = (Attr.HOURS,) if words & _HOURS and not words & DAY_WORDS else ()
+    attrs = (Attr.HOURS,) if words & HOUR_UNITS and not words & DAY_WORDS else ()
     return Query(Op.GAP, attrs=attrs, points=(_point(first), _point(second)))
 
 

@@ -14,6 +14,7 @@ from bot.core.answering.parse.words import (
     FOR_ME_WORDS,
     GRADE_WORDS,
     GREETINGS,
+    RECEIVED_WORDS,
     SELF_WORDS,
     SOLVE_WORDS,
     THANKS,
@@ -93,7 +94,7 @@ def _asks_for_own_grade(question: Question) -> bool:
     if question.span or Mark.COUNT in question.marks:
         return False  # "نمره از چند قسمت تشکیل شده؟": how many parts, not one's own grade
     # "my grade", "what did I get": one's own; "I think the project is half the grade": not.
-    mine = bool(words & (SELF_WORDS - _I)) or bool(words & _I and words & _RECEIVED)
+    mine = bool(words & (SELF_WORDS - _I)) or bool(words & _I and words & RECEIVED_WORDS)
     return bool(words & GRADE_WORDS) and mine and "how" not in words
 
 
@@ -170,5 +171,4 @@ _UNSAID = {
 }
 _EXAM_WORDS = frozenset(LEX.words.exam)
 _I = frozenset({"i"})
-_RECEIVED = frozenset(LEX.words.received)
 _INSTRUCTOR_WORDS = frozenset(LEX.words.instructor)

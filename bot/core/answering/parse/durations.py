@@ -5,18 +5,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.answering.parse.words import (
+    FREE_DAY_WORDS,
+    FULL_WORDS,
+    HOUR_UNITS,
+    LATE_WORDS,
+    LEFT_OVER_WORDS,
+    SO_FAR_WORDS,
+)
 from bot.core.answering.question import Question, reading
 from bot.core.lang.lexicon import lexicon
 
 LEX = lexicon()
 _W = LEX.words
-_LATE = frozenset(_W.late)
-_FREE = frozenset(_W.free_days)
 _USED = frozenset(_W.used_up) | frozenset(_W.none_left)
-_LEFT = frozenset(_W.left_over)
-_HOURS = frozenset(_W.hour_units)
 _WEEKS = frozenset(_W.week_units)
-_FULL = frozenset(_W.full)
 _UNIT = r"(?:hours?|hrs?|h|days?|weeks?|ساعت|روز|روزه|هفته)"
 _NUMBER = r"(?:\d+(?:\.\d+)?|[a-z\u0600-\u06ff]+)"
 # "36 hours", "4.5 days", "four and a half days", "a day and a half", "2 free days", "۱ روز و
@@ -27,7 +30,6 @@ _DURATION = re.compile(
 )
 # Bare numbers listed before a length of time: "5, 5 and 4 days", "۲، ۳ و ۴ روز".
 _LISTED_BEFORE = re.compile(r"(?:\d+(?:\.\d+)? ?,? ?)+(?:and|و) ?$")
-_SO_FAR = frozenset(_W.so_far)
 _AFTER = frozenset(LEX.order.get("after", []))
 # What joins the parts of one length of time: "3 days and 12 hours", "۲ روز و ۶ ساعت".
 _JOINED = re.compile(r"^ (?:and|و|,)? ?$")
@@ -95,7 +97,7 @@ def starts_at(starts: dict[int, int], word: int) -> int:
 
 
 def _unit_hours(unit: str) -> float:
-    if unit in _HOURS:
+    if unit in HOUR_UNITS:
         return 1.0
     if unit in _WEEKS:
         return 24.0 * 7
@@ -133,7 +135,7 @@ def _role(words: list[str], at: int, size: int) -> str:
             0 if at <= index < at + size else min(abs(index - at), abs(index - at - size + 1))
         )
         between = words[at + size : index]
-        if index > at + size and all(w in _FULL for w in between):
+        if index > at + size and all(w in FULL_WORDS for w in between):
             distance = 0  # "a whole day late", "یه روز کامل دیرکرد": the cue is the duration's
         # "no free days left, 5 hours late": of two cues as near, "late" says the delay.
         if best is None or distance < best[0] or (distance == best[0] and cue == "late"):
@@ -150,17 +152,17 @@ def _role(words: list[str], at: int, size: int) -> str:
         return "delay"
     if best[1] == "free":
         near = set(words[max(0, at - 4) : at + size + 5])
-        return "left" if near & _LEFT else "used"
+        return "left" if near & LEFT_OVER_WORDS else "used"
     return best[1]
 
 
 def _cue(word: str) -> str | None:
     """Return which role a word gives a duration next to it, if any."""
-    if word in _FREE:
+    if word in FREE_DAY_WORDS:
         return "free"
-    if word in _LATE or word.startswith(_LATE_STEMS):
+    if word in LATE_WORDS or word.startswith(_LATE_STEMS):
         return "late"
-    if word in _LEFT:
+    if word in LEFT_OVER_WORDS:
         return "left"
     if word in _USED:
         return "used"
@@ -211,10 +213,10 @@ def free_days_left(
         return left[0]
     used = [d.hours / 24 for d in found if d.role == "used"]
     delays = [d.hours / 24 for d in found if d.role == "delay"]
-    if not used and len(delays) > 1 and words & _SO_FAR:
+    if not used and len(delays) > 1 and words & SO_FAR_WORDS:
         # "My delays so far: 5, 5 and 4 days. Now I'll be 3 days late": all but the last.
         return max(0.0, allowed - sum(delays[:-1]))
-    if used and (words & _USED or words & _SO_FAR):
+    if used and (words & _USED or words & SO_FAR_WORDS):
         return max(0.0, allowed - sum(used))
     # "I've used 14 of my 15 free days": the bare number before the term's total.
     told = re.search(
@@ -222,8 +224,10 @@ def free_days_left(
     )
     if told and words & _USED:
         return max(0.0, allowed - float(told.group(1)))
-    if words & _USED and (words & _FREE or words & {"all", "همه", "15"} or words & _LATE):
+    if words & _USED and (
+        words & FREE_DAY_WORDS or words & {"all", "همه", "15"} or words & LATE_WORDS
+    ):
         return 0.0  # "all my free days are used", "روزای مجازم تموم شده"
-    if words & _FREE and words & {"after", "past", "beyond", "once", "بعد", "پس"}:
+    if words & FREE_DAY_WORDS and words & {"after", "past", "beyond", "once", "بعد", "پس"}:
         return 0.0  # "one day late after the free days"
     return None

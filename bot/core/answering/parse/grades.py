@@ -20,7 +20,16 @@ from bot.core.answering.parse.what_if import (
     some_missed,
     what_if_scores,
 )
-from bot.core.answering.parse.words import COUNT_TRIGGERS
+from bot.core.answering.parse.words import (
+    ASKS_NUMBER_WORDS,
+    COUNT_TRIGGERS,
+    HALF_WORDS,
+    MOST_WORDS,
+    MUCH_WORDS,
+    RECEIVED_WORDS,
+    SHARE_WORDS,
+    WHEN_DATED_WORDS,
+)
 from bot.core.answering.query import Attr, Op, Query, Subject
 from bot.core.answering.question import Question, reading
 from bot.core.lang.lexicon import Mark, lexicon
@@ -28,14 +37,10 @@ from bot.core.lang.lexicon import Mark, lexicon
 LEX = lexicon()
 _W = LEX.words
 _CONDITIONAL = frozenset(_W.conditional)
-_HALF = frozenset(_W.score_half)
-_MUCH = frozenset(_W.much)
 _MORE = frozenset(_W.more)
 _LESS = frozenset(_W.less)
 _RATIO = frozenset(_W.ratio)
-_SHARE = frozenset(_W.share)
 _UNIT = frozenset(_W.unit)
-_MOST = frozenset(_W.most)
 # Between the two sides of a comparison: "the final than the quizzes", "final ya tamrina".
 _SIDES = frozenset(_W.sides)
 # Words that ask for a share of the grade outright, not for someone's mark.
@@ -49,8 +54,6 @@ _WORTH = frozenset(
 )
 _SELF = frozenset(_W.self) | frozenset(_W.me)
 _SOMEONE = frozenset(_W.someone)
-_ASKS_NUMBER = frozenset(_W.asks_number)
-_WHEN = frozenset(_W.when_dated)
 
 
 def weight(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
@@ -113,11 +116,11 @@ def arithmetic(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     # "If I skip the CAs and get the rest in full …" speaks of the grade by its scores alone,
     # "how much is one of the quizzes" or "their sum" by the parts it weighs.
     words = set(q.tokens)
-    asks_number = bool(words & _ASKS_NUMBER) and not words & _WHEN
+    asks_number = bool(words & ASKS_NUMBER_WORDS) and not words & WHEN_DATED_WORDS
     compares = bool(words & (_MORE | _LESS | _RATIO))
     scored = bool(found.scores or found.except_at) and bool(found.mentions or found.others_at)
     # "if I skip …", "… and the rest in full", or a score told ("I aced 5 of the 7 quizzes").
-    told = bool(words & _RECEIVED)
+    told = bool(words & RECEIVED_WORDS)
     scored = scored and (bool(found.others_at) or compares or bool(words & _CONDITIONAL) or told)
     many = len(found.mentions) > 1 or any(m.one for m in found.mentions)
     weighs = found.weighs and many and asks_number
@@ -134,15 +137,15 @@ def arithmetic(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     # "full marks everywhere except half the final -> score out of 21?": scores given of the
     # whole grade ask its total even without "how much".
     of_all = found.about_grade and (bool(found.others_at) or len(found.scores) > 1)
-    asks_total = asks_number or bool(words & _MOST) or of_all
-    if asks_total and (words & _CONDITIONAL or words & _MOST or len(found.scores) > 1):
+    asks_total = asks_number or bool(words & MOST_WORDS) or of_all
+    if asks_total and (words & _CONDITIONAL or words & MOST_WORDS or len(found.scores) > 1):
         what_if = some_missed(vocab, q, found, what_if_scores(q, found, known))
         if what_if is not None:
             return what_if
-    mine = bool(words & (_SELF - {"i"})) or bool("i" in words and words & _RECEIVED)
+    mine = bool(words & (_SELF - {"i"})) or bool("i" in words and words & RECEIVED_WORDS)
     if mine or words & _SOMEONE:
         return None  # "what grade did I get on CA1", "who got the highest": not the scheme
-    if words & (_MORE | _LESS | _RATIO) or (words & _HALF and not words & _CONDITIONAL):
+    if words & (_MORE | _LESS | _RATIO) or (words & HALF_WORDS and not words & _CONDITIONAL):
         compared = _compare(q, found, known)
         if compared is not None:
             return compared
@@ -152,7 +155,6 @@ def arithmetic(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
 _PARTS_COUNTED = frozenset(LEX.counts.get("section", []))
 _SPLIT = re.compile("|".join(f"(?:{p})" for p in LEX.unsaid.get("split", [])))
 _EQUAL = frozenset(_W.equal_weights)
-_RECEIVED = frozenset(_W.received)
 
 
 def _compare(q: Question, found: Reading, known: tuple[str, ...]) -> Query | None:
@@ -171,7 +173,7 @@ def _compare(q: Question, found: Reading, known: tuple[str, ...]) -> Query | Non
     right_parts = tuple(dict.fromkeys(m.part for m in right))
     if others_right and not right_parts:
         right_parts = tuple(p for p in known if p not in left_parts)
-    if left_parts and not right_parts and set(q.tokens) & _HALF:
+    if left_parts and not right_parts and set(q.tokens) & HALF_WORDS:
         # "is the project more than half the grade?": against half the total.
         return Query(
             Op.COMPARE,
@@ -226,11 +228,11 @@ def _share(q: Question, found: Reading, known: tuple[str, ...]) -> Query | None:
     # "phase 3's deadline and how many points is the project": the whole part is named too.
     plain = any(not (m.one or m.every or m.item) for m in found.mentions)
     single = one or (any(m.item for m in found.mentions) and not plain)
-    unit = single and bool(words & _WORTH or (one and words & _MUCH))
+    unit = single and bool(words & _WORTH or (one and words & MUCH_WORDS))
     together = bool(words & TOGETHER) or bool(found.except_at) or bool(found.others_at)
     if not parts or (len(parts) > 1 and not together):
         return None
-    if not (words & _SHARE or unit or len(parts) > 1):
+    if not (words & SHARE_WORDS or unit or len(parts) > 1):
         return None
-    attrs = (Attr.PERCENT,) if words & _SHARE else (Attr.POINTS,)
+    attrs = (Attr.PERCENT,) if words & SHARE_WORDS else (Attr.POINTS,)
     return Query(Op.SHARE, Subject(parts=parts, unit=unit and len(parts) == 1), attrs)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.core.answering.parse.vocabulary import Vocabulary
+from bot.core.answering.parse.words import HALF_WORDS, MUCH_WORDS, ONLY_WORDS
 from bot.core.answering.question import Question, kind_of, read_number, tokenize
 from bot.core.lang.lexicon import lexicon
 from bot.core.lang.text import normalize
@@ -20,11 +21,9 @@ _GRADE_NOUNS = frozenset(_W.grade_nouns)
 _ENDINGS = tuple(sorted(LEX.endings, key=len, reverse=True))
 _ZERO = frozenset(_W.score_zero)
 _FULL = frozenset(_W.score_full)
-_HALF = frozenset(_W.score_half)
 _OTHERS = frozenset(_W.others)
 _EXCEPT = frozenset(_W.except_)
 TOGETHER = frozenset(_W.together) | {"plus", "+"}
-_ONLY = frozenset(_W.only)
 # "one quiz", "a phase": a single item, as opposed to "every quiz".
 _SINGLE = frozenset(_W.single)
 _EVERY = frozenset(_W.every)
@@ -38,7 +37,6 @@ GRADE_WORDS = frozenset(
         *("نمره", "نمرم", "نمرش", "بارم", "ارزش", "میشم"),
     ]
 )
-_MUCH = frozenset(_W.much)
 # Persian grade words under a possessive or plural ending: "ارزششون", "نمره‌هاشون".
 _GRADE_STEMS = ("ارزش", "نمره", "نمرا", "درصد", "بارم")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:percent|درصد)")
@@ -195,7 +193,7 @@ def read_mentions(
             found.others_at.append(index)
         elif token in _EXCEPT or (token == "other" and tokens[index + 1 : index + 2] == ["than"]):
             found.except_at.append(index)
-        elif token in _ONLY:
+        elif token in ONLY_WORDS:
             found.only_at.append(index)
         score = _score(token)
         if score is not None:
@@ -204,7 +202,7 @@ def read_mentions(
         of_total = token == total and tokens[index + 1 : index + 2] not in UNIT_AFTER
         if token in GRADE_WORDS or of_total or token.startswith(_GRADE_STEMS):
             found.about_grade = True
-        if token in _MUCH or token in TOGETHER:
+        if token in MUCH_WORDS or token in TOGETHER:
             found.weighs = True
     joined = " ".join(tokens)
     for match in _PERCENT.finditer(joined):
@@ -350,7 +348,7 @@ def _score(token: str) -> float | None:
         return 0.0
     if token in _FULL:
         return 1.0
-    if token in _HALF:
+    if token in HALF_WORDS:
         return 0.5
     return None
 

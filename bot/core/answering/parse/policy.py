@@ -16,6 +16,14 @@ from bot.core.answering import grounding
 from bot.core.answering.dates import days_named
 from bot.core.answering.parse.durations import bare_days, durations, free_days_left, words_of
 from bot.core.answering.parse.vocabulary import Vocabulary, ref
+from bot.core.answering.parse.words import (
+    FREE_DAY_WORDS,
+    FULL_WORDS,
+    HOUR_UNITS,
+    LATE_WORDS,
+    LEFT_OVER_WORDS,
+    MOST_WORDS,
+)
 from bot.core.answering.query import Given, Late, Op, Query, Ref, Subject
 from bot.core.answering.question import Question, reading
 from bot.core.lang.lexicon import Mark, lexicon
@@ -23,15 +31,9 @@ from bot.core.lang.lexicon import Mark, lexicon
 LEX = lexicon()
 Refs = tuple[Ref, ...]
 _W = LEX.words
-_LATE = frozenset(_W.late)
-_FREE = frozenset(_W.free_days)
-_LEFT = frozenset(_W.left_over)
-_HOURS = frozenset(_W.hour_units)
-_FULL = frozenset(_W.full)
 _DAYS = frozenset(_W.day_units)
 _LATEST = frozenset(_W.latest)
 _HOW_MUCH = frozenset(_W.how_much)
-_MOST = frozenset(_W.most)
 _PER = frozenset(_W.per_unit)
 _EACH = frozenset(_W.each_one)
 _CAN = frozenset(_W.can)
@@ -53,7 +55,7 @@ def late(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
 
 
 def _about_late(q: Question, words: set[str]) -> bool:
-    return bool(words & _LATE) or Mark.PAST_DEADLINE in q.marks
+    return bool(words & LATE_WORDS) or Mark.PAST_DEADLINE in q.marks
 
 
 # Words that ask what a delay costs, not how much delay is left.
@@ -69,15 +71,15 @@ def _latest(
     if not items:
         return None
     # "with the maximum delay", "if I use the full 5 days".
-    most_late = bool(words & _MOST) and _about_late(q, words)
+    most_late = bool(words & MOST_WORDS) and _about_late(q, words)
     most = vocab.course.data.policies.late.max_delay_days * 24
     said = words_of(q)
     full = any(
-        d.hours == most and any(w in _FULL for w in said[max(0, d.at - 2) : d.at])
+        d.hours == most and any(w in FULL_WORDS for w in said[max(0, d.at - 2) : d.at])
         for d in durations(q)
     )
     most_late = most_late or full
-    still = words & (_LEFT | _STILL | {"now", "alan", "الان"})
+    still = words & (LEFT_OVER_WORDS | _STILL | {"now", "alan", "الان"})
     # "can I still submit CA3?", "هنوز میشه تمرین ۲ رو فرستاد؟": until when it may go in
     # ("if I send it 3 days late" names a delay: what that costs, read below).
     delayed = any(d.role == "delay" for d in durations(q))
@@ -86,13 +88,13 @@ def _latest(
         return None  # "can I still send it on 14 Tir?": that day, read below
     if Mark.UNTIL_WHEN not in q.marks and not words & _LATEST and not most_late and not still_can:
         return None
-    if not (_about_late(q, words) or words & _MOST or still or full):
+    if not (_about_late(q, words) or words & MOST_WORDS or still or full):
         return None
     # "if I send it 3 days late, until when?": that delay, not the most allowed.
     # "The full 5 days" is a delay too: a later "and if my free days are gone?" leans on it.
     delays = [d.hours for d in durations(q) if d.role == "delay"]
     # "the absolute latest", "with the maximum delay": the most allowed, whatever was said.
-    said_delay = len(delays) == 1 and not (words & _MOST and not full)
+    said_delay = len(delays) == 1 and not (words & MOST_WORDS and not full)
     given = Given(delay_hours=delays[0]) if said_delay else Given()
     return Query(Op.LATE, Subject(items=items), given=given, late=Late.LATEST)
 
@@ -101,7 +103,7 @@ def _max_delay(
     vocab: Vocabulary, q: Question, words: set[str], items: Refs, now: datetime
 ) -> Query | None:
     """Read "at most how many hours late can one submission be?"."""
-    if not (words & _MOST and _about_late(q, words)) or words & _FREE:
+    if not (words & MOST_WORDS and _about_late(q, words)) or words & FREE_DAY_WORDS:
         return None
     if any(d.role == "delay" for d in durations(q)):
         return None
@@ -114,29 +116,29 @@ def _max_delay(
 
 
 def _unit_note(words: set[str]) -> tuple[str, ...]:
-    return ("hours",) if words & _HOURS else ()
+    return ("hours",) if words & HOUR_UNITS else ()
 
 
 def _rate(
     vocab: Vocabulary, q: Question, words: set[str], items: Refs, now: datetime
 ) -> Query | None:
     """Read "is the penalty per hour or per day?", "every 24 hours of delay costs how much?"."""
-    if not _about_late(q, words) and not words & _FREE:
+    if not _about_late(q, words) and not words & FREE_DAY_WORDS:
         return None
     said = words_of(q)
     per = None
     for index, word in enumerate(said[:-1]):
         following = said[index + 1]
-        unit = following in _HOURS | _DAYS
+        unit = following in HOUR_UNITS | _DAYS
         if (word in _PER - {"a", "an"} and (unit or following.isdigit())) or (
-            word in ("a", "an") and following in _HOURS
+            word in ("a", "an") and following in HOUR_UNITS
         ):
             per = index
             break
     if per is None:
         return None
     after = [d for d in durations(q) if d.at > per]
-    hours = after[0].hours if after else (1.0 if said[per + 1] in _HOURS else 24.0)
+    hours = after[0].hours if after else (1.0 if said[per + 1] in HOUR_UNITS else 24.0)
     return Query(Op.LATE, Subject(items=items), late=Late.RATE, given=Given(delay_hours=hours))
 
 
@@ -145,10 +147,10 @@ def _free(
 ) -> Query | None:
     """Read "how many days of delay are forgiven over the term?", "how many are left?"."""
     # "13 days of my delay are used, how many are left?": the forgiven days, unnamed.
-    spent_left = bool(words & _LEFT) and any(d.role == "used" for d in durations(q))
-    if not (words & _FREE and (words & _LATE or words & _DAYS or words & _HOURS)) and not (
-        spent_left
-    ):
+    spent_left = bool(words & LEFT_OVER_WORDS) and any(d.role == "used" for d in durations(q))
+    if not (
+        words & FREE_DAY_WORDS and (words & LATE_WORDS or words & _DAYS or words & HOUR_UNITS)
+    ) and not (spent_left):
         return None
     if items and q.span == "day":
         return None  # "if I send phase 1 on 21 Farvardin": that day's delay, not the total
@@ -156,7 +158,7 @@ def _free(
     allowed = vocab.course.data.policies.late.free_delay_days
     # "no grace days left and I'm 5 days late": what that delay costs, read below.
     none_left = free_days_left(q, words, found, allowed) == 0
-    if words & _LEFT and not [d for d in found if d.role == "left"] and not none_left:
+    if words & LEFT_OVER_WORDS and not [d for d in found if d.role == "left"] and not none_left:
         spent = tuple(d.hours for d in found) + tuple(bare_days(q, found))
         if spent and not words & _LOSS:
             given = Given(delays=spent)
@@ -199,7 +201,7 @@ def _penalty(
     """Read "all my free days are used; 10 hours late costs how much?", "I sent CA1 on
     1 Farvardin: what do I lose?"."""
     dated = bool(items) and q.span == "day" and bool(words & _LOSS)
-    if not (_about_late(q, words) or words & _FREE or dated):
+    if not (_about_late(q, words) or words & FREE_DAY_WORDS or dated):
         return None
     found = durations(q)
     delays = [d for d in found if d.role == "delay"]
@@ -233,7 +235,7 @@ def _sent_on(vocab: Vocabulary, q: Question, items: Refs) -> date | None:
 def _hours_for(q: Question, words: set[str], items: Refs) -> Query | None:
     """Read "how many hours late until I lose 30%?": the delay that costs a given share."""
     asked = [float(m.group(1)) for m in _PERCENT.finditer(reading(q.text))]
-    if not asked or not words & (_HOURS | _DAYS):
+    if not asked or not words & (HOUR_UNITS | _DAYS):
         return None
     return Query(Op.LATE, Subject(items=items), late=Late.RATE, given=Given(percent=asked[0]))
 

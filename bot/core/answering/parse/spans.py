@@ -11,7 +11,16 @@ from typing import Literal
 from bot.core.answering import grounding
 from bot.core.answering.dates import days_named
 from bot.core.answering.parse.vocabulary import Vocabulary, ref
-from bot.core.answering.parse.words import COUNT_TRIGGERS, DAY_WORDS, LATE_WORDS, NOT_COUNTED
+from bot.core.answering.parse.words import (
+    COUNT_TRIGGERS,
+    DAY_WORDS,
+    HOUR_UNITS,
+    LATE_WORDS,
+    MINUTE_UNITS,
+    NOT_COUNTED,
+    SO_FAR_WORDS,
+    WINDOW_WORDS,
+)
 from bot.core.answering.query import Attr, Filters, Op, Point, Query, Ref, Subject
 from bot.core.answering.question import WEEKDAY_WORDS, Question, kind_of, read_number
 from bot.core.lang.lexicon import Mark, lexicon
@@ -26,19 +35,15 @@ _BEFORE = frozenset(LEX.order.get("before", []))
 _AFTER = frozenset(LEX.order.get("after", []))
 _NOW = frozenset(_W.now)
 _CLASS = frozenset(LEX.focus.get("class", [])) | frozenset(_W.session)
-_HOURS = frozenset(_W.hour_units)
-_MINUTES = frozenset(_W.minute_units)
 _WEEKS = frozenset(_W.week_units) | frozenset(_W.weekly)
 _GAP = frozenset(_W.gap)
 _LONG = frozenset(_W.long)
 _REMAINING = frozenset(LEX.order.get("remaining", [])) | frozenset(_W.ahead)
-_SO_FAR = frozenset(_W.so_far)
 _YET = frozenset(_W.yet)
 _WILL = frozenset(_W.future)
 _NEGATIVE = frozenset(_W.negative)
 # A single item's time as a whole: "how many days is it in total", "کلا چند روز وقت داره".
 # "for it": the time one has for an item, not what is left of it ("چند روز وقت داریم براش").
-_WINDOW = frozenset(_W.window)
 # A pronoun for one thing, standing for a moment the question does not name.
 _POINTS_BACK = frozenset(_W.refers_back) - frozenset(_W.plural_back) - frozenset(_W.determiners)
 _POINTS_BACK |= {"that", "it", "اون"}
@@ -54,11 +59,11 @@ def between(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     """Read "how many days from the first class to the phase 3 deadline", "how many days
     after quiz 2 is quiz 3", "the two workshops are how many days apart"."""
     words = set(q.tokens)
-    asks = words & (DAY_WORDS | _HOURS | _WEEKS) and (words & _GAP or words & COUNT_TRIGGERS)
+    asks = words & (DAY_WORDS | HOUR_UNITS | _WEEKS) and (words & _GAP or words & COUNT_TRIGGERS)
     if not asks:
         return None
     found = points(vocab, q, now)
-    if len(found) == 1 and found[0].item is not None and words & _WINDOW:
+    if len(found) == 1 and found[0].item is not None and words & WINDOW_WORDS:
         # "how many days is phase 3 in total": from its release to its deadline.
         item = found[0].item
         found = [Point(item=item, role="release"), Point(item=item, role="due")]
@@ -67,7 +72,7 @@ def between(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
         return Query(Op.DECLINE, reason="which-one")
     if len(found) < 2 or any(point.now for point in found):
         return None  # from now on is a countdown
-    attrs = (Attr.HOURS,) if words & _HOURS and not words & DAY_WORDS else ()
+    attrs = (Attr.HOURS,) if words & HOUR_UNITS and not words & DAY_WORDS else ()
     return Query(Op.GAP, attrs=attrs, points=tuple(found[:2]))
 
 
@@ -179,8 +184,8 @@ def duration(vocab: Vocabulary, q: Question, now: datetime) -> Query | None:
     """Read how long something lasts: a class, a week of classes, a part of the course, or
     an item's time to submit in hours."""
     words = set(q.tokens)
-    in_hours = _asks_in(q.tokens, _HOURS)
-    in_minutes = _asks_in(q.tokens, _MINUTES)
+    in_hours = _asks_in(q.tokens, HOUR_UNITS)
+    in_minutes = _asks_in(q.tokens, MINUTE_UNITS)
     unit = (Attr.MINUTES,) if in_minutes else (Attr.HOURS,) if in_hours else ()
     # "هفته‌ای چند جلسه", "per week": every week, not this week.
     per_week = bool(words & _WEEKS) and bool(words & _PER)
@@ -283,7 +288,7 @@ def _count_filters(vocab: Vocabulary, q: Question, words: set[str]) -> Filters:
     ahead = bool(words & _REMAINING) or yet
     until_now = any(q.tokens[i : i + 2] == ["تا", "الان"] for i in range(len(q.tokens)))
     # "By Nowruz how many will we have had?": "will" makes "had" a future, not the past.
-    past = (bool(words & _SO_FAR) or until_now) and not ahead and not words & _WILL
+    past = (bool(words & SO_FAR_WORDS) or until_now) and not ahead and not words & _WILL
     span = q.span if q.span in ("month", "this_week", "next_week", "last_week") else None
     return Filters(
         section=grounding.section_named(vocab.course, q),

@@ -19,17 +19,19 @@ from bot.core.answering.parse.mentions import (
     written_numbers,
 )
 from bot.core.answering.parse.vocabulary import Vocabulary
+from bot.core.answering.parse.words import (
+    ASKS_NUMBER_WORDS,
+    ONLY_WORDS,
+    RECEIVED_WORDS,
+    SHARE_WORDS,
+    WHEN_DATED_WORDS,
+)
 from bot.core.answering.query import Attr, Given, Op, Query, Score, Subject
 from bot.core.answering.question import Question, read_number, reading
 from bot.core.lang.lexicon import lexicon
 
 LEX = lexicon()
 _W = LEX.words
-_ASKS_NUMBER = frozenset(_W.asks_number)
-_WHEN = frozenset(_W.when_dated)
-_RECEIVED = frozenset(_W.received)
-_ONLY = frozenset(_W.only)
-_SHARE_WORDS = frozenset(_W.share)
 _WORTH_WORDS = frozenset(_W.weight)
 # How far a score word may stand from the part it scores: "skip the final", "فاینال رو ندم".
 _NEAR = 5
@@ -49,10 +51,10 @@ def points_listed(vocab: Vocabulary, q: Question, known: tuple[str, ...]) -> Que
     words = set(q.tokens)
     # "CA2 and phase 2": items; three parts with numbers, or two with "got", are points.
     if len(scores) < 2 or (
-        len(scores) == 2 and not words & (_RECEIVED | GRADE_WORDS | _WORTH_WORDS)
+        len(scores) == 2 and not words & (RECEIVED_WORDS | GRADE_WORDS | _WORTH_WORDS)
     ):
         return None
-    if not words & (_ASKS_NUMBER | TOGETHER | GRADE_WORDS) or words & _WHEN:
+    if not words & (ASKS_NUMBER_WORDS | TOGETHER | GRADE_WORDS) or words & WHEN_DATED_WORDS:
         return None  # "when are quiz 2 and CA3?": items, not points
     given = Given(scores=tuple(Score(part, fraction) for part, fraction in scores.items()))
     return Query(Op.WHAT_IF, Subject(parts=tuple(scores)), (Attr.POINTS,), given=given)
@@ -67,7 +69,7 @@ def share_of_total(vocab: Vocabulary, q: Question) -> Query | None:
     grading = vocab.course.data.grading
     for match in _OUT_OF.finditer(" ".join(q.tokens)):
         earned, whole = float(match.group(1)), float(match.group(2))
-        if whole == grading.total and earned <= whole and set(q.tokens) & _SHARE_WORDS:
+        if whole == grading.total and earned <= whole and set(q.tokens) & SHARE_WORDS:
             known = {part.id for part in grading.parts}
             if any(p in known for p in grounding.grading_parts(q)):
                 return None  # "10 of 21 on the project": a part's score
@@ -186,7 +188,7 @@ def what_if_scores(q: Question, found: Reading, known: tuple[str, ...]) -> Query
             scores.append(Score(mention.part, value, mention.item, one))
     if not scores and others is None:
         return None
-    if others is None and set(q.tokens) & _ONLY:
+    if others is None and set(q.tokens) & ONLY_WORDS:
         others = 0.0  # "only the project and the final in full"
     named = tuple(dict.fromkeys(s.part for s in scores)) or known
     return Query(
