@@ -183,19 +183,18 @@ class _Lifecycle:
 
     async def started(self, application: CourseApplication) -> None:
         """Set the menus, check the staff chat, start the reminders, restore kept updates."""
-        services = services_of(application)
+        # The menus' round trip overlaps the rest of the start rather than delaying it.
+        menus = asyncio.create_task(_set_menus(application))
         try:
-            await menu.register_menus(application.bot, COMMANDS, services.settings.admins)
-        except TelegramError as error:
-            # Menus are a convenience: answering students matters more than showing them.
-            log.warning("could not set the command menus: %s", error.message)
-        # Students' questions wait for the staff chat: say so now if it refuses the bot.
-        await cards.check_staff_chat(application)
-        # The leader (always, on SQLite) plans, schedules and catches up; the jobs run once
-        # the application has started.
-        await reminder_jobs.start(application)
-        # Updates received but not handled at the last stop go first (stopping.py).
-        await stopping.restore(application)
+            # Students' questions wait for the staff chat: say so now if it refuses the bot.
+            await cards.check_staff_chat(application)
+            # The leader (always, on SQLite) plans, schedules and catches up; the jobs run
+            # once the application has started.
+            await reminder_jobs.start(application)
+            # Updates received but not handled at the last stop go first (stopping.py).
+            await stopping.restore(application)
+        finally:
+            await menus
         if self.reload_on_sighup and hasattr(signal, "SIGHUP"):
             asyncio.get_running_loop().add_signal_handler(
                 signal.SIGHUP, lambda: application.create_task(reload_on_signal(application))
@@ -209,6 +208,16 @@ class _Lifecycle:
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
         if self.owns_db:
             services_of(application).db.dispose()
+
+
+async def _set_menus(application: CourseApplication) -> None:
+    try:
+        await menu.register_menus(
+            application.bot, COMMANDS, services_of(application).settings.admins
+        )
+    except TelegramError as error:
+        # Menus are a convenience: answering students matters more than showing them.
+        log.warning("could not set the command menus: %s", error.message)
 
 
 async def reload_on_signal(application: CourseApplication) -> None:

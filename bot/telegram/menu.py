@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
@@ -60,19 +61,40 @@ def menu(commands: Sequence[Command[Any]], lang: str, *, staff: bool = False) ->
 
 async def register_menus(bot: Bot, commands: Sequence[Command[Any]], admins: Sequence[int]) -> None:
     """Set the command menus: English by default, Persian for "fa" users, all for staff."""
-    for lang in LANGS:
-        code = None if lang == "en" else lang
-        await bot.set_my_commands(
-            menu(commands, lang), scope=BotCommandScopeDefault(), language_code=code
-        )
-    for admin in admins:
-        try:
-            for lang in LANGS:
-                await bot.set_my_commands(
-                    menu(commands, lang, staff=True),
-                    scope=BotCommandScopeChat(admin),
-                    language_code=None if lang == "en" else lang,
-                )
-        except TelegramError as error:
+    # All at once: each is a round trip, and the start (a broadcast due then) waits for them.
+    defaults = await asyncio.gather(
+        *(
+            bot.set_my_commands(
+                menu(commands, lang),
+                scope=BotCommandScopeDefault(),
+                language_code=None if lang == "en" else lang,
+            )
+            for lang in LANGS
+        ),
+        *(_staff_menus(bot, commands, admin) for admin in admins),
+        return_exceptions=True,
+    )
+    for outcome in defaults:
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
+async def _staff_menus(bot: Bot, commands: Sequence[Command[Any]], admin: int) -> None:
+    outcomes = await asyncio.gather(
+        *(
+            bot.set_my_commands(
+                menu(commands, lang, staff=True),
+                scope=BotCommandScopeChat(admin),
+                language_code=None if lang == "en" else lang,
+            )
+            for lang in LANGS
+        ),
+        return_exceptions=True,
+    )
+    for outcome in outcomes:
+        if isinstance(outcome, TelegramError):
             # An admin who never opened a chat with the bot has no chat to scope a menu to.
-            log.info("no staff menu for admin %s: %s", admin, error.message)
+            log.info("no staff menu for admin %s: %s", admin, outcome.message)
+            return
+        if isinstance(outcome, BaseException):
+            raise outcome
