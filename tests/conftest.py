@@ -272,6 +272,8 @@ class Bot:
         # Acknowledged means queued; PTB marks each queued update done once it was handled.
         async with asyncio.timeout(timeout):
             await self.app.update_queue.join()
+            # Handlers queue some writes (the question log) without waiting for them.
+            await self.app.bot_data.store.written()
 
     async def idle(self, timeout: float = 10.0) -> None:
         """Wait until every update pushed so far was handled and no job is due or running."""

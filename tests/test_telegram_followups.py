@@ -159,6 +159,8 @@ class Replica:
         assert response.status_code == 200
         async with asyncio.timeout(10):
             await self.app.update_queue.join()
+            # The context is written after the reply, on the store's writer thread.
+            await self.app.bot_data.store.written()
 
 
 SECRET = "replicas-share-this-secret"

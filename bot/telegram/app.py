@@ -56,6 +56,7 @@ from bot.telegram.limiter import SendLimiter
 from bot.telegram.network import RetryingRequest, UpdatesRequest
 from bot.telegram.ordering import PerChatOrder
 from bot.telegram.services import Clock, Services
+from bot.telegram.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,7 @@ def build_application(
 
 
 def _services(settings: Settings, knowledge: Knowledge, db: DbEngine, clock: Clock) -> Services:
+    store = Store()
     return Services(
         settings=settings,
         library=Library(knowledge, settings, db),
@@ -140,8 +142,9 @@ def _services(settings: Settings, knowledge: Knowledge, db: DbEngine, clock: Clo
         commands=COMMANDS,
         # Staff commands (/reload, /announce) must not wait behind the students' limit.
         flood=FloodGuard(settings.flood_limit, clock, exempt=settings.admins),
-        languages=Languages(db, settings.admins, clock),
+        languages=Languages(db, settings.admins, clock, store),
         watch=DatabaseWatch(db),
+        store=store,
     )
 
 
@@ -206,6 +209,8 @@ class _Lifecycle:
         await reminder_jobs.stop(application)
         if self.reload_on_sighup and hasattr(signal, "SIGHUP"):
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+        # The writes still queued (question log, delivery records) go in before the end.
+        services_of(application).store.close()
         if self.owns_db:
             services_of(application).db.dispose()
 

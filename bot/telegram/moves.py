@@ -83,11 +83,11 @@ async def _tell_channel(service: Delivery, course: Course, event: Event, old: da
         message = await service.post_to_channel(text)
     except TimedOut:
         # It may have gone out: recorded as failed, so it is never posted twice.
-        service.record(key, event.at, channel, "failed")
+        await service.record(key, event.at, channel, "failed")
         return True
     if message is None:
         return False  # announced at the next start or reload
-    service.record(key, event.at, channel, "sent", message)
+    await service.record(key, event.at, channel, "sent", message)
     log.info("announced that %s moved from %s to %s", event.key, old, event.at)
     return True
 

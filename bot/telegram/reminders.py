@@ -80,23 +80,28 @@ class Delivery:
 
     async def _to_channel(self, reminder: Reminder, *, late: bool) -> None:
         channel = self.channel
-        db = self.services.db
-        if channel is None or channel in storage.delivered_to(db, reminder.key, reminder.due_at):
+        services = self.services
+        db = services.db
+        if channel is None:
+            return
+        if channel in await services.store.read(
+            storage.delivered_to, db, reminder.key, reminder.due_at
+        ):
             return
         lang = self.services.settings.channel_language
         try:
             # Late while the channel refuses posts: that, not downtime, is why.
-            refused = storage.channel_problem(db, channel) is not None
+            refused = await services.store.read(storage.channel_problem, db, channel) is not None
             because: LateReason = "channel" if refused else "offline"
             text = self._text(reminder, lang, late=late, because=because)
             text += self._by_dm(reminder, lang)
             message = await self.post_to_channel(text)
         except TimedOut:
-            self.record(reminder.key, reminder.due_at, channel, "failed")
+            await self.record(reminder.key, reminder.due_at, channel, "failed")
             return
         if message is not None:
             status = "late" if late else "sent"
-            self.record(reminder.key, reminder.due_at, channel, status, message)
+            await self.record(reminder.key, reminder.due_at, channel, status, message)
 
     def _by_dm(self, reminder: Reminder, lang: str) -> str:
         """Return the closing line of a channel reminder: a link that subscribes in one tap."""
@@ -109,7 +114,9 @@ class Delivery:
 
     async def _to_subscribers(self, reminder: Reminder, *, late: bool) -> None:
         services = self.services
-        people = storage.subscribers(services.db, reminder.interests, reminder.due_at)
+        people = await services.store.read(
+            storage.subscribers, services.db, reminder.interests, reminder.due_at
+        )
         texts = {
             lang: self._text(reminder, lang, late=late) for lang in {p.language for p in people}
         }
@@ -130,7 +137,7 @@ class Delivery:
         """Send ``key`` to each of ``people`` without a delivery record, in their language
         (``texts``), recording each as ``status``; what is left at ``stale_at`` is not sent."""
         services = self.services
-        done = storage.delivered_to(services.db, key, due_at)
+        done = await services.store.read(storage.delivered_to, services.db, key, due_at)
         people = [person for person in people if str(person.user_id) not in done]
         # Several messages in flight at once, so the round trip to Telegram does not set the
         # pace: the shared limiter does. Each worker takes the next student in turn.
@@ -187,9 +194,11 @@ class Delivery:
             return None  # stopped or stale by its turn: never sent, so no record
         except Forbidden as error:
             log.info("user %s: %s; unsubscribed", person.user_id, error.message)
-            storage.unsubscribe(db, person.user_id)
-            storage.set_blocked(db, person.user_id, True, services.now())
-            self.record(key, due_at, recipient, "failed")
+            await services.store.write(storage.unsubscribe, db, person.user_id)
+            await services.store.write(
+                storage.set_blocked, db, person.user_id, True, services.now()
+            )
+            await self.record(key, due_at, recipient, "failed")
             return False
         except TimedOut as error:
             if error.message.startswith(POOL_TIMEOUT):
@@ -198,21 +207,21 @@ class Delivery:
                 return False
             # A timeout may have delivered it: never resent, so never twice.
             log.warning("%s to user %s failed: %s", key, recipient, error.message)
-            self.record(key, due_at, recipient, "failed")
+            await self.record(key, due_at, recipient, "failed")
             return False
         except BadRequest as error:
             log.warning("%s to user %s failed: %s", key, recipient, error.message)
-            self.record(key, due_at, recipient, "failed")
+            await self.record(key, due_at, recipient, "failed")
             return False
         except TelegramError as error:
             # Not delivered (network down, rate limit exhausted): retried at the next start.
             log.warning("%s to user %s failed: %s", key, recipient, error.message)
             return False
         # Written the moment Telegram accepts it: a crash can repeat only messages in flight.
-        self.record(key, due_at, recipient, status, message)
+        await self.record(key, due_at, recipient, status, message)
         return True
 
-    def record(
+    async def record(
         self,
         key: str,
         due_at: datetime,
@@ -220,26 +229,26 @@ class Delivery:
         status: str,
         message: Message | None = None,
     ) -> None:
-        """Record what happened to message ``key`` (due at ``due_at``) for one recipient."""
+        """Record what happened to message ``key`` (due at ``due_at``) for one recipient.
+
+        Written on the store's writer thread, and awaited: the caller goes on (to the next
+        subscriber, say) only once the record that guards against a second send is in.
+        """
         services = self.services
         watch = services.watch
+        row = (key, due_at, recipient, status, services.now())
+        message_id = message.message_id if message else None
 
         def write() -> bool:
-            return storage.record_delivery(
-                services.db,
-                key,
-                due_at,
-                recipient,
-                status,
-                services.now(),
-                message.message_id if message else None,
-            )
+            return storage.record_delivery(services.db, *row, message_id)
 
+        # The check is a stat of the file, on the loop: a lost file is recreated (and the
+        # admins told) from here.
         watch.verify()
-        written = write()
+        written = await services.store.write(write)
         if watch.verify():
             # The row went into the lost file: keep it in the new one.
-            written = write()
+            written = await services.store.write(write)
         if not written:
             log.warning("%s to %s was already recorded", key, recipient)
 
@@ -277,13 +286,16 @@ class Delivery:
         except TelegramError as error:
             log.warning("posting to %s failed: %s", channel, error.message)
             return None
-        if storage.clear_channel_problem(services.db, str(channel)):
+        if await services.store.write(storage.clear_channel_problem, services.db, str(channel)):
             log.info("posting to %s works again", channel)
         return message
 
     async def _channel_problem(self, channel: str, error: str) -> None:
         services = self.services
-        if not storage.note_channel_problem(services.db, channel, error, services.now()):
+        noted = await services.store.write(
+            storage.note_channel_problem, services.db, channel, error, services.now()
+        )
+        if not noted:
             log.info("still cannot post to %s: %s", channel, error)
             return
         log.warning("cannot post to the channel %s: %s; telling the admins", channel, error)
