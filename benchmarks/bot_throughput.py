@@ -13,11 +13,19 @@ Telegram's 30 messages/s overall enforced with 429s). In one run:
    ``--flood-rate``, 100/s by default) while the same N questions come from other users.
    The echo bot has no flood guard: it shows what the flood costs the others without one.
 
+A third bot runs beside them through the warm-up and the paced load: ``course-bot run``
+with its database made slow, every SQL statement delayed by ``--slow-db-ms`` (50 ms by
+default; with ``--slow-writes-only``, every statement but a SELECT) by a SQLAlchemy hook
+this script installs in that process only (``--slow-db-ms 0`` leaves it out). It writes
+more slowly than questions come, so its queue of writes (the question log) grows; at the
+stop it writes them all, which is given as its drain time.
+
 Latency is from pushing an update into the double to the double receiving the matching
 ``sendMessage`` (so it includes the round trip). Peak RSS is the bot process's ``VmHWM``.
 
     python benchmarks/bot_throughput.py [--messages 600] [--rate 20] [--round-trip 0.1]
-                                        [--flood 1000] [--flood-rate 100]
+                                        [--flood 1000] [--flood-rate 100] [--slow-db-ms 50]
+                                        [--slow-writes-only]
 """
 
 from __future__ import annotations
@@ -65,6 +73,23 @@ class Result:
     p99_ms: float
     cpu_ms: float
     peak_rss_mb: float
+
+
+def slow_course_bot(delay_ms: float, writes_only: bool) -> None:
+    """Run ``course-bot run`` with every SQL statement (or every write) delayed by
+    ``delay_ms``."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    def slow(conn: object, cursor: object, statement: str, *_: object) -> None:
+        if not writes_only or not statement.lstrip().upper().startswith("SELECT"):
+            time.sleep(delay_ms / 1000)
+
+    # On the Engine class: every engine the bot creates, and only in this process.
+    event.listen(Engine, "before_cursor_execute", slow)
+    from bot.cli import main as course_bot
+
+    sys.exit(course_bot(["run"]))
 
 
 def echo_bot() -> None:
@@ -138,11 +163,13 @@ class BotProcess:
             peak_rss_mb=_peak_rss_mb(self.process.pid),
         )
 
-    def stop(self) -> None:
-        """Stop the process with SIGTERM; fail loudly if it did not exit cleanly."""
+    def stop(self, timeout: float = 30) -> float:
+        """Stop the process with SIGTERM; fail loudly if it did not exit cleanly; return how
+        long it took."""
+        started = time.monotonic()
         self.process.send_signal(signal.SIGTERM)
         try:
-            self.process.wait(timeout=30)
+            self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
@@ -153,6 +180,7 @@ class BotProcess:
             raise SystemExit(
                 f"{self.name} exited with {self.process.returncode}:\n{stderr[-2000:]}"
             )
+        return time.monotonic() - started
 
 
 class Load:
@@ -229,16 +257,25 @@ def main() -> None:
     parser.add_argument("--round-trip", type=float, default=0.1, help="seconds per request")
     parser.add_argument("--flood", type=int, default=1000, help="messages from the flooder")
     parser.add_argument("--flood-rate", type=float, default=100.0, help="0 = all at once")
+    parser.add_argument("--slow-db-ms", type=float, default=50.0, help="0 = no slow bot")
+    parser.add_argument(
+        "--slow-writes-only", action="store_true", help="slow only statements that write"
+    )
     parser.add_argument("--echo-bot", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--slow-bot", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.echo_bot:
         echo_bot()
+        return
+    if args.slow_bot:
+        slow_course_bot(args.slow_db_ms, args.slow_writes_only)
         return
     results: list[Result] = []
     with (
         tempfile.TemporaryDirectory() as state,
         BotApiDouble(TOKEN, global_rate=30, round_trip=args.round_trip) as echo_api,
         BotApiDouble(TOKEN, global_rate=30, round_trip=args.round_trip) as course_api,
+        BotApiDouble(TOKEN, global_rate=30, round_trip=args.round_trip) as slow_api,
     ):
         env = {
             k: v for k, v in os.environ.items() if not k.startswith(("COURSE_BOT_", "TELEGRAM_"))
@@ -249,32 +286,43 @@ def main() -> None:
             COURSE_BOT_COURSE=str(ROOT / "data" / "mlsd-spring-2023.yaml"),
             COURSE_BOT_LOG_LEVEL="WARNING",
         )
-        bots = [
-            BotProcess("PTB echo bot", [sys.executable, __file__, "--echo-bot"], echo_api, env),
-            BotProcess("`course-bot run`", [sys.executable, "-m", "bot", "run"], course_api, env),
-        ]
-        echo, course = bots
+        echo = BotProcess("PTB echo bot", [sys.executable, __file__, "--echo-bot"], echo_api, env)
+        course = BotProcess(
+            "`course-bot run`", [sys.executable, "-m", "bot", "run"], course_api, env
+        )
+        bots = [echo, course]
+        if args.slow_db_ms:
+            # Its own database: one process owns a SQLite file.
+            slow_env = {**env, "COURSE_BOT_DATABASE_URL": f"sqlite:///{state}/slow.sqlite3"}
+            what = "write" if args.slow_writes_only else "SQL statement"
+            name = f"`course-bot run`, every {what} +{args.slow_db_ms:g} ms"
+            command = [sys.executable, __file__, "--slow-bot", f"--slow-db-ms={args.slow_db_ms}"]
+            if args.slow_writes_only:
+                command.append("--slow-writes-only")
+            bots.append(BotProcess(name, command, slow_api, slow_env))
+        slow: BotProcess | None = bots[2] if len(bots) == 3 else None
+        drained: float | None = None
         try:
             for bot in bots:
                 bot.ready()
-            # Both bots at once, each on its own double, so both see the same machine load.
-            # A few questions first, unmeasured, so neither pays for first calls in the figures.
+            # The bots at once, each on its own double, so all see the same machine load.
+            # A few questions first, unmeasured, so none pays for first calls in the figures.
             warm_up = Load(argparse.Namespace(**{**vars(args), "messages": 40}), 50_000, 0)
-            warm_up.push([echo_api, course_api])
+            warm_up.push([bot.api for bot in bots])
             for bot in bots:
                 warm_up.latencies(bot.api)
-            paced = Load(args, 100_000, 0)
-            cpu = [bot.cpu_seconds() for bot in bots]
-            paced.push([echo_api, course_api])
-            results += [echo.result(paced, cpu[0]), course.result(paced, cpu[1])]
-            flooded = Load(args, 200_000, args.flood)
-            cpu = [bot.cpu_seconds() for bot in bots]
-            flooded.push([echo_api, course_api])
-            results += [echo.result(flooded, cpu[0]), course.result(flooded, cpu[1])]
+            for load in (Load(args, 100_000, 0), Load(args, 200_000, args.flood)):
+                cpu = [bot.cpu_seconds() for bot in bots]
+                load.push([bot.api for bot in bots])
+                results += [bot.result(load, before) for bot, before in zip(bots, cpu, strict=True)]
+                if slow in bots:
+                    # The slow bot sits the flood out: its queue of writes is long enough.
+                    bots.remove(slow)
+                    drained = slow.stop(timeout=900)
         finally:
             for bot in bots:
                 bot.stop()
-        limited = {bot.name: bot.api.rate_limited_count for bot in bots}
+        limited = {bot.name: bot.api.rate_limited_count for bot in (echo, course)}
     print(f"round trip {1000 * args.round_trip:g} ms; 429s from the doubles: {limited}\n")
     print("| load | bot | replies | p50 | p99 | CPU per update | peak RSS |")
     print("|---|---|---:|---:|---:|---:|---:|")
@@ -283,7 +331,9 @@ def main() -> None:
             f"| {r.load} | {r.name} | {r.replies} | {r.p50_ms:.0f} ms | {r.p99_ms:.0f} ms "
             f"| {r.cpu_ms:.1f} ms | {r.peak_rss_mb:.0f} MB |"
         )
-    echo_r, course_r, echo_flood, flood_r = results
+    paced = 3 if slow is not None else 2
+    echo_r, course_r = results[:2]
+    echo_flood, flood_r = results[paced : paced + 2]
     print(
         f"\ncourse bot - echo bot: p50 {course_r.p50_ms - echo_r.p50_ms:+.1f} ms, "
         f"p99 {course_r.p99_ms - echo_r.p99_ms:+.1f} ms"
@@ -294,6 +344,14 @@ def main() -> None:
         f"{flood_r.p99_ms - course_r.p99_ms:+.1f} ms; echo bot during the flood: "
         f"{echo_flood.p99_ms:.0f} ms"
     )
+    if slow is not None:
+        slow_r = results[2]
+        print(
+            f"slow database - fast database (course bot, paced): "
+            f"p50 {slow_r.p50_ms - course_r.p50_ms:+.1f} ms, "
+            f"p99 {slow_r.p99_ms - course_r.p99_ms:+.1f} ms; the slow bot's stop, writing "
+            f"its queue: {drained or 0:.0f} s"
+        )
 
 
 if __name__ == "__main__":
