@@ -271,7 +271,9 @@ async def language_chosen(update: Update, context: BotContext) -> None:
         await expired(update, context)
         return
     services = context.services
-    storage.set_language(services.db, query.from_user.id, lang, services.now())
+    await services.store.write(
+        storage.set_language, services.db, query.from_user.id, lang, services.now()
+    )
     done = ht(lang, "bot.language.set")
     await query.answer(replies.as_plain(done))
     await edit_quietly(query.edit_message_text(done, parse_mode=ParseMode.HTML))
@@ -316,7 +318,9 @@ def install(application: CourseApplication) -> None:
         services = context.services
         if not services.reminders.leading:
             return  # the leader's, like the reminders
-        forgotten = storage.forget_contexts(services.db, services.now() - FORGET_AFTER)
+        forgotten = await services.store.write(
+            storage.forget_contexts, services.db, services.now() - FORGET_AFTER
+        )
         if forgotten:
             log.info("forgot the context of %d conversation(s)", forgotten)
 
@@ -348,6 +352,7 @@ async def membership(update: Update, context: BotContext) -> None:
     blocked = status in (ChatMember.BANNED, ChatMember.LEFT)
     log.info("user %s %s the bot", change.from_user.id, "blocked" if blocked else "unblocked")
     services = context.services
-    storage.set_blocked(services.db, change.from_user.id, blocked, services.now())
-    if blocked and storage.unsubscribe(services.db, change.from_user.id):
+    user_id = change.from_user.id
+    await services.store.write(storage.set_blocked, services.db, user_id, blocked, services.now())
+    if blocked and await services.store.write(storage.unsubscribe, services.db, user_id):
         log.info("user %s unsubscribed from reminders", change.from_user.id)

@@ -43,7 +43,7 @@ async def subscribe(update: Update, context: BotContext) -> None:
         await reply(update, context, ht(lang, "bot.subscribe.private_only"))
         return
     lines = [ht(lang, "bot.subscribe.prompt")]
-    current = storage.subscription(context.services.db, user.id)
+    current = await context.services.store.read(storage.subscription, context.services.db, user.id)
     if current is not None:
         choice = t(lang, f"bot.subscribe.choice.{current}")
         lines.append(ht(lang, "bot.subscribe.current", choice=choice))
@@ -61,7 +61,9 @@ async def subscription_chosen(update: Update, context: BotContext) -> None:
         return
     services = context.services
     lang = services.languages.of(query.from_user)
-    storage.subscribe(services.db, query.from_user.id, interest, services.now(), lang)
+    await services.store.write(
+        storage.subscribe, services.db, query.from_user.id, interest, services.now(), lang
+    )
     log.info("user %s subscribed to %s", query.from_user.id, interest)
     done = ht(lang, "bot.subscribe.done", choice=t(lang, f"bot.subscribe.choice.{interest}"))
     await query.answer(replies.as_plain(done))
@@ -76,7 +78,9 @@ async def subscribe_from_link(update: Update, context: BotContext, interest: Int
         return False
     services = context.services
     lang = context.language(update)
-    storage.subscribe(services.db, user.id, interest, services.now(), lang)
+    await services.store.write(
+        storage.subscribe, services.db, user.id, interest, services.now(), lang
+    )
     log.info("user %s subscribed to %s from a link", user.id, interest)
     done = ht(lang, "bot.subscribe.done", choice=t(lang, f"bot.subscribe.choice.{interest}"))
     await reply(update, context, done)
@@ -88,7 +92,9 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
     lang = context.language(update)
     user = update.effective_user
     services = context.services
-    stopped = user is not None and storage.unsubscribe(services.db, user.id)
+    stopped = user is not None and await services.store.write(
+        storage.unsubscribe, services.db, user.id
+    )
     if user is not None and stopped:
         log.info("user %s unsubscribed", user.id)
     await reply(
