@@ -79,17 +79,21 @@ def ask_keyboard(lang: str, token: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button]])
 
 
-def remember_offer(
+async def remember_offer(
     services: Services, token: str, user_id: int, question: str, answer: Answer
 ) -> None:
     """Store the question behind a button just offered, with the bot's closest guess."""
-    desk.add_offer(
+    guess = closest_guess(services.library.knowledge, question)
+    # On the store's writer thread, after the question's log (which records the student the
+    # offer refers to), and awaited, so the tap on the button finds it.
+    await services.store.write(
+        desk.add_offer,
         services.db,
         token,
         user_id,
         question,
         lang=answer.lang,
-        guess=closest_guess(services.library.knowledge, question),
+        guess=guess,
         now=services.now(),
     )
 

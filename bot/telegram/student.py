@@ -307,7 +307,7 @@ async def question(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     answer = await asking.answer(services, user, text, deliver, chat_id=chat.id if chat else None)
     if token is not None and answer.for_staff:
-        desk.remember_offer(services, token, user.id, text, answer)
+        await desk.remember_offer(services, token, user.id, text, answer)
 
 
 def install(application: CourseApplication) -> None:
