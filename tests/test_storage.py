@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -43,6 +43,29 @@ def test_users_language_and_blocking(store: Engine) -> None:
         user = session.get(storage.User, 5)
         assert user is not None and not user.blocked
     assert storage.get_language(store, 6) is None
+
+
+def test_a_user_another_writer_records_first_is_read_back(store: Engine) -> None:
+    """When another writer records the same user between the look-up and the insert, the
+    first contact still succeeds and returns the other writer's row."""
+    inserted = []
+
+    def other_writer_first(conn: object, cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO") and not inserted:
+            inserted.append(True)
+            with store.begin() as other:
+                other.execute(
+                    storage.User.__table__.insert().values(  # type: ignore[attr-defined]
+                        id=7, language="fa", first_seen=NOW.astimezone(UTC), blocked=False
+                    )
+                )
+
+    event.listen(store, "before_cursor_execute", other_writer_first)
+    try:
+        assert storage.remember_user(store, 7, NOW) == "fa"
+    finally:
+        event.remove(store, "before_cursor_execute", other_writer_first)
+    assert inserted
 
 
 def test_question_log_stats_and_unanswered(store: Engine) -> None:

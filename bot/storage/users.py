@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel
 
 from bot.storage.database import utc
@@ -24,17 +25,23 @@ class User(SQLModel, table=True):
 
 def remember_user(engine: Engine, user_id: int, now: datetime) -> str | None:
     """Record a user on first contact (or after a block) and return their stored language."""
-    with Session(engine) as session:
-        user = session.get(User, user_id)
-        if user is None:
-            session.add(User(id=user_id, first_seen=utc(now)))
-            session.commit()
-            return None
-        if user.blocked:
-            user.blocked = False
-            session.add(user)
-            session.commit()
-        return user.language
+    for _ in range(2):  # another writer may insert the same user first: then read it
+        with Session(engine) as session:
+            user = session.get(User, user_id)
+            if user is None:
+                session.add(User(id=user_id, first_seen=utc(now)))
+                try:
+                    session.commit()
+                except IntegrityError:
+                    session.rollback()
+                    continue
+                return None
+            if user.blocked:
+                user.blocked = False
+                session.add(user)
+                session.commit()
+            return user.language
+    return get_language(engine, user_id)
 
 
 def get_language(engine: Engine, user_id: int) -> str | None:
