@@ -26,9 +26,9 @@ class BotContext(CallbackContext[CourseBot, Data, Data, Services]):
         """Return the application's services."""
         return self.bot_data
 
-    def language(self, update: Update) -> str:
+    async def language(self, update: Update) -> str:
         """Return the language to answer the user behind ``update`` in, recording them."""
-        return self.services.languages.of(update.effective_user)
+        return await self.services.languages.of(update.effective_user)
 
 
 # A handler as PTB calls it with our context.

@@ -127,7 +127,7 @@ async def ask_staff(update: Update, context: BotContext) -> None:
     if staff_chat(services) is None:
         await expired(update, context)
         return
-    lang = context.language(update)
+    lang = await context.language(update)
     if not services.flood.allow(query.from_user.id):
         # Sending a question on is sending, like a message: the flood limit holds it back.
         await query.answer(as_plain(ht(lang, "bot.flood")), show_alert=True)

@@ -71,7 +71,7 @@ async def save(update: Update, context: BotContext) -> None:
 @staff_only
 async def list_faq(update: Update, context: BotContext) -> None:
     """List the saved FAQ entries, each with a button to remove it."""
-    lang = context.language(update)
+    lang = await context.language(update)
     rows = faq.saved_faq(context.services.db)
     if not rows:
         await reply(update, context, ht(lang, "bot.faq.none"))
@@ -119,7 +119,7 @@ async def remove(update: Update, context: BotContext) -> None:
     if not text.isdigit() or not services.is_admin(query.from_user):
         await expired(update, context)
         return
-    lang = context.language(update)
+    lang = await context.language(update)
     entry_id = int(text)
     entry = f"{faq.ID_PREFIX}{entry_id}"
     if not faq.remove_faq(services.db, entry_id, services.now()):

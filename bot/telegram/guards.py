@@ -91,7 +91,7 @@ async def guard(update: Update, context: BotContext) -> None:
     if not flood.take_warning(update.update_id):
         return
     user = update.effective_user
-    lang = context.services.languages.of(user)
+    lang = await context.services.languages.of(user)
     if update.callback_query is not None:
         await update.callback_query.answer(replies.as_plain(replies.ht(lang, "bot.flood")))
     elif update.effective_message is not None:

@@ -28,7 +28,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
     services = context.services
     text = replies.clean_input(query.query).strip()
     if not text:
-        lang = services.languages.of(query.from_user)
+        lang = await services.languages.of(query.from_user)
         body = t(lang, "bot.inline.help_text", bot=context.bot.username)
         await _offer(query, lang, t(lang, "bot.inline.help_title"), body, escape(body))
         return

@@ -43,18 +43,22 @@ class Languages:
         # The language each admin was last answered in (by Telegram's language, say), for notices.
         self.last_admin_language: dict[int, str] = {}
 
-    def of(self, user: User | None, question: str | None = None) -> str:
-        """Return the language to answer ``user`` in, recording the user on first contact."""
+    async def of(self, user: User | None, question: str | None = None) -> str:
+        """Return the language to answer ``user`` in, reading on the store's threads; the
+        user's first contact is recorded after, on the writer, so no reply waits on it."""
         if user is None:
             return "en"
+        stored = await self.store.read(self._stored, user.id)
+        self.store.write_later(self._remember, user.id, self.clock())
+        return self._resolved(user, stored, question)
+
+    def _remember(self, user_id: int, now: datetime) -> None:
         try:
-            stored = storage.remember_user(self.db, user.id, self.clock())
+            storage.remember_user(self.db, user_id, now)
         except OperationalError as error:
             # Recording a first contact can wait (a full disk, say); answering cannot. A write
             # the update truly needs fails again, and is reported then.
-            log.debug("could not record user %s: %s", user.id, storage.one_line(error))
-            stored = self._stored(user.id)
-        return self._resolved(user, stored, question)
+            log.debug("could not record user %s: %s", user_id, storage.one_line(error))
 
     def _stored(self, user_id: int) -> str | None:
         try:

@@ -25,7 +25,7 @@ class Speaker(Protocol):
     def bot(self) -> Bot:
         """Return the bot to send with."""
 
-    def language(self, update: Update) -> str:
+    async def language(self, update: Update) -> str:
         """Return the language to answer the user behind ``update`` in."""
 
 
@@ -227,5 +227,5 @@ async def expired(update: Update, context: Speaker) -> None:
     query = update.callback_query
     if query is None:
         return
-    lang = context.language(update)
+    lang = await context.language(update)
     await query.answer(as_plain(ht(lang, "bot.expired")))

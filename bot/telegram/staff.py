@@ -37,7 +37,7 @@ def staff_only(handler: Handler) -> Handler:
         user = update.effective_user
         if not services.is_admin(user):
             log.info("refused %s to user %s", handler.__name__, user.id if user else None)
-            await reply(update, context, ht(services.languages.of(user), "bot.refused"))
+            await reply(update, context, ht(await services.languages.of(user), "bot.refused"))
             return
         await handler(update, context)
 
@@ -59,7 +59,7 @@ def command_argument(update: Update) -> str:
 @staff_only
 async def announce(update: Update, context: BotContext) -> None:
     """Post the text after /announce to the class channel, in pieces if it is long."""
-    lang = context.language(update)
+    lang = await context.language(update)
     channel = context.services.settings.channel
     text = command_argument(update)
     if not text:
@@ -83,7 +83,7 @@ async def announce(update: Update, context: BotContext) -> None:
 @staff_only
 async def reload(update: Update, context: BotContext) -> None:
     """Re-read the course file; keep the old course and report the problems if it is invalid."""
-    lang = context.language(update)
+    lang = await context.language(update)
     services = context.services
     try:
         course = await services.library.reload()
@@ -134,8 +134,8 @@ async def report_problems(update: Update, context: BotContext, heading: str, rep
 @staff_only
 async def stats(update: Update, context: BotContext) -> None:
     """Show users, questions by outcome, the busiest topics and why questions were declined."""
-    lang = context.language(update)
-    numbers = storage.stats(context.services.db)
+    lang = await context.language(update)
+    numbers = await context.services.store.read_settled(storage.stats, context.services.db)
     lines = [
         ht(
             lang,
@@ -160,7 +160,8 @@ async def stats(update: Update, context: BotContext) -> None:
         lines += ["", ht(lang, "bot.stats.reasons")]
         lines += [ht(lang, "bot.stats.topic", topic=why, n=n) for why, n in numbers.reasons]
     services = context.services
-    staff_desk = storage.desk.desk_stats(services.db, storage.faq.saved_count(services.db))
+    saved = await services.store.read(storage.faq.saved_count, services.db)
+    staff_desk = await services.store.read(storage.desk.desk_stats, services.db, saved)
     if services.settings.staff_chat is not None or staff_desk.sent or staff_desk.saved:
         median = staff_desk.median_answer
         lines += [
@@ -194,13 +195,13 @@ def duration(span: timedelta, lang: str) -> str:
 async def unanswered(update: Update, context: BotContext) -> None:
     """List the questions the engine did not know: the most frequent, then the most recent
     (so a new one shows even under old favourites)."""
-    lang = context.language(update)
+    lang = await context.language(update)
     services = context.services
-    frequent = storage.top_unanswered(services.db)
+    frequent = await services.store.read_settled(storage.top_unanswered, services.db)
     if not frequent:
         await reply(update, context, ht(lang, "bot.unanswered.none"))
         return
-    recent = storage.recent_unanswered(services.db)
+    recent = await services.store.read(storage.recent_unanswered, services.db)
     tz = services.course.tz
     lines = [ht(lang, "bot.unanswered.head")]
     lines += [ht(lang, "bot.unanswered.line", question=_short(q), n=n) for q, n in frequent]

@@ -58,6 +58,12 @@ class Store:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._readers, functools.partial(call, *args, **kwargs))
 
+    async def read_settled(self, call: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``call`` on a reader thread once the writes asked for so far are done, so it
+        sees them (counts staff read, say, include the question just logged)."""
+        await self.written()
+        return await self.read(call, *args, **kwargs)
+
     def close(self) -> None:
         """Finish the queued writes, then stop the threads."""
         self._writer.shutdown(wait=True)

@@ -43,7 +43,7 @@ FORGET_EVERY = timedelta(minutes=30)
 
 async def start(update: Update, context: BotContext) -> None:
     """Greet the user and list what the bot can do; a deep link (sub-…) subscribes at once."""
-    lang = context.language(update)
+    lang = await context.language(update)
     services = context.services
     user = update.effective_user
     link = interest_of_payload(context.args[0]) if context.args else None
@@ -61,7 +61,7 @@ async def start(update: Update, context: BotContext) -> None:
 
 async def help_command(update: Update, context: BotContext) -> None:
     """List the commands, staff ones too for admins."""
-    lang = context.language(update)
+    lang = await context.language(update)
     services = context.services
     staff = services.is_admin(update.effective_user)
     await reply(update, context, menu.help_text(services.commands, lang, staff=staff))
@@ -69,14 +69,14 @@ async def help_command(update: Update, context: BotContext) -> None:
 
 async def next_command(update: Update, context: BotContext) -> None:
     """Show the next class, quiz and deadline."""
-    lang = context.language(update)
+    lang = await context.language(update)
     services = context.services
     await reply(update, context, escape(views.next_overview(services.course, services.now(), lang)))
 
 
 def _upcoming(kind: EventKind, heading: str) -> Handler:
     async def handler(update: Update, context: BotContext) -> None:
-        lang = context.language(update)
+        lang = await context.language(update)
         services = context.services
         body = views.upcoming(services.course, services.now(), (kind,), lang)
         text = escape(body) if body else ht(lang, "bot.nothing")
@@ -92,7 +92,7 @@ quizzes = _upcoming("quiz", "bot.heading.quizzes")
 
 def _facts(*names: str) -> Handler:
     async def handler(update: Update, context: BotContext) -> None:
-        lang = context.language(update)
+        lang = await context.language(update)
         course = context.services.course
         parts = [escape(facts.render(course, name, lang)) for name in names]
         await reply(update, context, "\n\n".join(parts))
@@ -159,7 +159,7 @@ def page_button(context: BotContext, lang: str, *, private: bool) -> InlineKeybo
 
 async def schedule(update: Update, context: BotContext) -> None:
     """Show this week and next (the term's first or last weeks outside it), with buttons to page."""
-    lang = context.language(update)
+    lang = await context.language(update)
     services = context.services
     private = update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
     page = page_button(context, lang, private=private)
@@ -195,7 +195,7 @@ async def schedule_page(update: Update, context: BotContext) -> None:
     if day is None or not low - timedelta(days=7) <= day <= high:
         await expired(update, context)
         return
-    lang = context.language(update)
+    lang = await context.language(update)
     private = query.message is not None and query.message.chat.type == ChatType.PRIVATE
     page = page_button(context, lang, private=private)
     text, keyboard = schedule_view(course, day, lang, page)
@@ -213,7 +213,7 @@ async def calendar(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    lang = context.language(update)
+    lang = await context.language(update)
     services = context.services
     course = services.course
     caption = ht(lang, "bot.calendar.caption")
@@ -258,7 +258,7 @@ def _language_keyboard() -> InlineKeyboardMarkup:
 
 async def language(update: Update, context: BotContext) -> None:
     """Offer the languages as buttons."""
-    lang = context.language(update)
+    lang = await context.language(update)
     await reply(update, context, ht(lang, "bot.language.prompt"), _language_keyboard())
 
 
@@ -291,7 +291,7 @@ async def question(update: Update, context: BotContext) -> None:
     text = _without_mention(replies.clean_input(message.text), context.bot.username).strip()
     services = context.services
     if not text:
-        lang = services.languages.of(user)
+        lang = await services.languages.of(user)
         await reply(update, context, ht(lang, "bot.empty_question"))
         return
 
@@ -335,12 +335,12 @@ def _without_mention(text: str, username: str) -> str:
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     """Point to /help after a command the bot does not have (private chats only)."""
-    await reply(update, context, ht(context.language(update), "bot.unknown_command"))
+    await reply(update, context, ht(await context.language(update), "bot.unknown_command"))
 
 
 async def not_text(update: Update, context: BotContext) -> None:
     """Explain that the bot reads text only (private chats only)."""
-    await reply(update, context, ht(context.language(update), "bot.text_only"))
+    await reply(update, context, ht(await context.language(update), "bot.text_only"))
 
 
 async def membership(update: Update, context: BotContext) -> None:

@@ -36,7 +36,7 @@ def subscribe_keyboard(lang: str) -> InlineKeyboardMarkup:
 
 async def subscribe(update: Update, context: BotContext) -> None:
     """Offer the reminder choices as buttons, in a private chat only."""
-    lang = context.language(update)
+    lang = await context.language(update)
     chat = update.effective_chat
     user = update.effective_user
     if chat is None or user is None or chat.type != ChatType.PRIVATE:
@@ -60,7 +60,7 @@ async def subscription_chosen(update: Update, context: BotContext) -> None:
         await expired(update, context)
         return
     services = context.services
-    lang = services.languages.of(query.from_user)
+    lang = await services.languages.of(query.from_user)
     await services.store.write(
         storage.subscribe, services.db, query.from_user.id, interest, services.now(), lang
     )
@@ -77,7 +77,7 @@ async def subscribe_from_link(update: Update, context: BotContext, interest: Int
     if chat is None or user is None or chat.type != ChatType.PRIVATE:
         return False
     services = context.services
-    lang = context.language(update)
+    lang = await context.language(update)
     await services.store.write(
         storage.subscribe, services.db, user.id, interest, services.now(), lang
     )
@@ -89,7 +89,7 @@ async def subscribe_from_link(update: Update, context: BotContext, interest: Int
 
 async def unsubscribe(update: Update, context: BotContext) -> None:
     """Stop the user's reminders."""
-    lang = context.language(update)
+    lang = await context.language(update)
     user = update.effective_user
     services = context.services
     stopped = user is not None and await services.store.write(
