@@ -37,10 +37,14 @@ def staff_chat(services: Services) -> int | None:
 
 
 def render_card(
-    services: Services, card: desk.StaffCard, saved: faq.SavedFaq | None = None
+    services: Services,
+    card: desk.StaffCard,
+    saved: faq.SavedFaq | None = None,
+    counts: dict[str, int] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """Render a card: the question, its language, the bot's guess, how many asked, and what
-    became of it; with Dismiss while pending, and Save as FAQ once answered."""
+    became of it (``counts``: its students by delivery status); with Dismiss while pending,
+    and Save as FAQ once answered."""
     lang = STAFF_LANG
     language = LANGUAGE_NAMES.get(card.lang, card.lang)
     lines = [
@@ -57,7 +61,7 @@ def render_card(
         button = (t(lang, "bot.desk.card.dismiss"), f"{DISMISS_PREFIX}{card.id}")
     else:
         who = {"name": card.closed_by or "?", "when": staff_time(services, card.closed_at)}
-        counts = desk.ask_counts(services.db, card.id) if card.id is not None else {}
+        counts = counts or {}
         if card.status == desk.ANSWERED:
             answer = card.answer or ""
             if len(answer) > CARD_ANSWER_LIMIT:
@@ -106,8 +110,9 @@ async def post_card(bot: Bot, services: Services, card: desk.StaffCard) -> None:
     chat = staff_chat(services)
     card_id = card.id
     assert chat is not None and card_id is not None
-    card = desk.get_card(services.db, card_id) or card
-    text, keyboard = render_card(services, card)
+    stored = await services.store.read(desk.get_card, services.db, card_id)
+    card = stored or card
+    text, keyboard = render_card(services, card, counts=await _counts(services, card))
     try:
         sent = await replies.send(bot, chat, text, reply_markup=keyboard, raise_forbidden=True)
     except TelegramError as error:
@@ -115,12 +120,14 @@ async def post_card(bot: Bot, services: Services, card: desk.StaffCard) -> None:
         return
     if not sent:
         return
-    desk.card_posted(services.db, card_id, chat, sent[0].message_id)
+    await services.store.write(desk.card_posted, services.db, card_id, chat, sent[0].message_id)
     log.info("card %s posted to the staff chat", card_id)
-    now = desk.get_card(services.db, card_id)
+    now = await services.store.read(desk.get_card, services.db, card_id)
     if now is not None and (now.asked, now.status) != (card.asked, card.status):
         # Another student joined (or a reply closed it) while it was on its way.
-        await show_card(bot, services, now, faq.saved_for_card(services.db, card_id))
+        await show_card(
+            bot, services, now, await services.store.read(faq.saved_for_card, services.db, card_id)
+        )
 
 
 async def show_card(
@@ -129,7 +136,7 @@ async def show_card(
     """Bring a posted card up to date (count, outcome, saved entry)."""
     if card.chat_id is None or card.message_id is None:
         return  # not posted yet: the retry posts it as it is then
-    text, keyboard = render_card(services, card, saved)
+    text, keyboard = render_card(services, card, saved, await _counts(services, card))
     try:
         await edit_quietly(
             bot.edit_message_text(
@@ -142,6 +149,13 @@ async def show_card(
         )
     except TelegramError as error:
         log.warning("could not update card %s: %s", card.id, error.message)
+
+
+async def _counts(services: Services, card: desk.StaffCard) -> dict[str, int]:
+    """Return how many of a closed card's students were told, by delivery status."""
+    if card.id is None or card.status == desk.PENDING:
+        return {}
+    return await services.store.read(desk.ask_counts, services.db, card.id)
 
 
 async def staff_chat_problem(bot: Bot, chat_id: int) -> str | None:

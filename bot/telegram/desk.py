@@ -134,7 +134,8 @@ async def ask_staff(update: Update, context: BotContext) -> None:
         return
     now = services.now()
     local = now.astimezone(services.settings.tz)
-    filed = desk.file_question(
+    filed = await services.store.write(
+        desk.file_question,
         services.db,
         query.data.removeprefix(ASK_PREFIX),
         query.from_user.id,
@@ -181,7 +182,7 @@ async def staff_reply(update: Update, context: BotContext) -> None:
     if message is None or message.reply_to_message is None or not message.text:
         return
     services = context.services
-    card = _replied_card(services, message, context.bot.id)
+    card = await _replied_card(services, message, context.bot.id)
     if card is None or card.id is None:
         return
     if update.edited_message is not None:
@@ -189,11 +190,17 @@ async def staff_reply(update: Update, context: BotContext) -> None:
         return
     name = replies.clean_input(message.from_user.first_name) if message.from_user else "?"
     answer = replies.clean_input(message.text).strip()
-    closed = desk.close_card(
-        services.db, card.id, desk.ANSWERED, by=name, now=services.now(), answer=answer
+    closed = await services.store.write(
+        desk.close_card,
+        services.db,
+        card.id,
+        desk.ANSWERED,
+        by=name,
+        now=services.now(),
+        answer=answer,
     )
     if closed is None:
-        await replies.reply(update, context, _closed_already(services, card.id))
+        await replies.reply(update, context, await _closed_already(services, card.id))
         return
     log.info("card %s answered in the staff chat", card.id)
     await deliver(context.bot, services, closed)
@@ -209,9 +216,11 @@ async def dismiss(update: Update, context: BotContext) -> None:
         await expired(update, context)
         return
     name = replies.clean_input(query.from_user.first_name)
-    closed = desk.close_card(services.db, card_id, desk.DISMISSED, by=name, now=services.now())
+    closed = await services.store.write(
+        desk.close_card, services.db, card_id, desk.DISMISSED, by=name, now=services.now()
+    )
     if closed is None:
-        await query.answer(as_plain(_closed_already(services, card_id)))
+        await query.answer(as_plain(await _closed_already(services, card_id)))
         return
     await query.answer()
     log.info("card %s dismissed", card_id)
@@ -223,7 +232,7 @@ async def deliver(bot: Bot, services: Services, card: desk.StaffCard) -> None:
     show it on the card."""
     assert card.id is not None
     url = services.course.submit_url
-    for ask in desk.waiting_on(services.db, card.id):
+    for ask in await services.store.read(desk.waiting_on, services.db, card.id):
         question = card.question if len(card.question) <= 200 else card.question[:200] + "…"
         if card.status == desk.ANSWERED:
             text = ht(ask.lang, "bot.desk.answer", question=question, answer=card.answer or "")
@@ -241,30 +250,37 @@ async def deliver(bot: Bot, services: Services, card: desk.StaffCard) -> None:
             log.info("card %s: sending failed, will retry: %s", card.id, error.message)
             status = None
         assert ask.id is not None
-        desk.note_attempt(services.db, ask.id, status)
-    await show_card(bot, services, card, faq.saved_for_card(services.db, card.id))
+        await services.store.write(desk.note_attempt, services.db, ask.id, status)
+    saved = await services.store.read(faq.saved_for_card, services.db, card.id)
+    await show_card(bot, services, card, saved)
 
 
-def _replied_card(services: Services, message: Message, bot_id: int) -> desk.StaffCard | None:
+async def _replied_card(services: Services, message: Message, bot_id: int) -> desk.StaffCard | None:
     """Return the card a staff message replies to: by the message it was posted as, else by
     the number in its first line (a card posted just now, or twice after a crash)."""
     replied = message.reply_to_message
     if replied is None:
         return None
-    card = desk.card_at(services.db, message.chat_id, replied.message_id)
+    card = await services.store.read(desk.card_at, services.db, message.chat_id, replied.message_id)
     if card is not None or replied.from_user is None or replied.from_user.id != bot_id:
         return card
     number = _CARD_NUMBER.search((replied.text or "").split("\n", 1)[0])
-    card = desk.get_card(services.db, int(number.group(1))) if number else None
+    card = (
+        await services.store.read(desk.get_card, services.db, int(number.group(1)))
+        if number
+        else None
+    )
     if card is None or card.id is None or card.chat_id not in (None, message.chat_id):
         return None
     if card.message_id is None:
-        desk.card_posted(services.db, card.id, message.chat_id, replied.message_id)
-    return desk.get_card(services.db, card.id)
+        await services.store.write(
+            desk.card_posted, services.db, card.id, message.chat_id, replied.message_id
+        )
+    return await services.store.read(desk.get_card, services.db, card.id)
 
 
-def _closed_already(services: Services, card_id: int) -> str:
-    card = desk.get_card(services.db, card_id)
+async def _closed_already(services: Services, card_id: int) -> str:
+    card = await services.store.read(desk.get_card, services.db, card_id)
     name = card.closed_by if card is not None and card.closed_by else "?"
     when = staff_time(services, card.closed_at if card is not None else None)
     return ht(STAFF_LANG, "bot.desk.card.closed", name=name, when=when)
@@ -288,14 +304,14 @@ async def catch_up(application: AnyApplication) -> None:
     the students of cards closed a month ago."""
     services = services_of(application)
     before = services.now() - RETRY_AFTER
-    forgotten = desk.forget_students(services.db, services.now())
+    forgotten = await services.store.write(desk.forget_students, services.db, services.now())
     if forgotten:
         log.info("forgot %d student(s) of cards closed %s ago", forgotten, desk.FORGET_AFTER)
     if staff_chat(services) is None:
         return
-    for card in desk.unposted_cards(services.db, before):
+    for card in await services.store.read(desk.unposted_cards, services.db, before):
         await post_card(application.bot, services, card)
-    for card in desk.undelivered_cards(services.db, before):
+    for card in await services.store.read(desk.undelivered_cards, services.db, before):
         await deliver(application.bot, services, card)
 
 

@@ -36,7 +36,11 @@ async def save(update: Update, context: BotContext) -> None:
     assert query is not None and query.data is not None
     services = context.services
     text = query.data.removeprefix(cards.SAVE_PREFIX)
-    card = desk_storage.get_card(services.db, int(text)) if text.isdigit() else None
+    card = (
+        await services.store.read(desk_storage.get_card, services.db, int(text))
+        if text.isdigit()
+        else None
+    )
     chat = update.effective_chat
     if (
         card is None
@@ -48,7 +52,8 @@ async def save(update: Update, context: BotContext) -> None:
         await expired(update, context)
         return
     answered = from_db(card.closed_at or card.created_at).astimezone(services.settings.tz)
-    row = faq.save_faq(
+    row = await services.store.write(
+        faq.save_faq,
         services.db,
         card_id=card.id,
         question=card.question,
@@ -72,7 +77,7 @@ async def save(update: Update, context: BotContext) -> None:
 async def list_faq(update: Update, context: BotContext) -> None:
     """List the saved FAQ entries, each with a button to remove it."""
     lang = await context.language(update)
-    rows = faq.saved_faq(context.services.db)
+    rows = await context.services.store.read(faq.saved_faq, context.services.db)
     if not rows:
         await reply(update, context, ht(lang, "bot.faq.none"))
         return
@@ -122,7 +127,7 @@ async def remove(update: Update, context: BotContext) -> None:
     lang = await context.language(update)
     entry_id = int(text)
     entry = f"{faq.ID_PREFIX}{entry_id}"
-    if not faq.remove_faq(services.db, entry_id, services.now()):
+    if not await services.store.write(faq.remove_faq, services.db, entry_id, services.now()):
         await query.answer(as_plain(ht(lang, "bot.faq.gone")))
         return
     log.info("FAQ entry %s removed", entry)
@@ -138,7 +143,9 @@ async def remove(update: Update, context: BotContext) -> None:
         for button in row
         if isinstance(button.callback_data, str) and button.callback_data.startswith(REMOVE_PREFIX)
     }
-    rows = [row for row in faq.saved_faq(services.db) if row.id in listed]
+    rows = [
+        row for row in await services.store.read(faq.saved_faq, services.db) if row.id in listed
+    ]
     done = ht(lang, "bot.faq.removed", entry=entry)
     body, keyboard = _listing(services, rows, lang)
     await edit_quietly(

@@ -52,12 +52,13 @@ async def announce(service: Delivery, course: Course, now: datetime, *, quietly:
     """Tell the channel of every event ``course`` moved since the saved times, and start
     telling the subscribers of its kind; keep the times for the next comparison."""
     db = service.services.db
+    store = service.services.store
     current = event_times(course)
-    saved = storage.event_times(db)
+    saved = await store.read(storage.event_times, db)
     if not saved or quietly:
         # The first start has nothing to compare with; without reminders there is nobody
         # to tell, but the times are kept for later comparisons.
-        storage.save_event_times(db, current)
+        await store.write(storage.save_event_times, db, current)
         return
     keep = dict(current)
     for event, old in moved_events(saved, course):
@@ -67,7 +68,7 @@ async def announce(service: Delivery, course: Course, now: datetime, *, quietly:
         keep[event.key] = old
         told = await _tell_channel(service, course, event, old)
         _start_telling_subscribers(service, course, event, old, channel_told=told)
-    storage.save_event_times(db, keep)
+    await store.write(storage.save_event_times, db, keep)
 
 
 async def _tell_channel(service: Delivery, course: Course, event: Event, old: datetime) -> bool:
@@ -76,9 +77,10 @@ async def _tell_channel(service: Delivery, course: Course, event: Event, old: da
     if channel is None:
         return True
     key = notice_key(event, old)
-    if channel in storage.delivered_to(service.services.db, key, event.at):
+    services = service.services
+    if channel in await services.store.read(storage.delivered_to, services.db, key, event.at):
         return True
-    text = notice_text(course, event, old, service.services.settings.channel_language)
+    text = notice_text(course, event, old, services.settings.channel_language)
     try:
         message = await service.post_to_channel(text)
     except TimedOut:
@@ -114,12 +116,17 @@ async def _tell_subscribers(
     services = service.services
     db = services.db
     key = notice_key(event, old)
-    people = storage.subscribers(db, interests_for(event.kind), services.now())
+    store = services.store
+    people = await store.read(storage.subscribers, db, interests_for(event.kind), services.now())
     texts = {lang: notice_text(course, event, old, lang) for lang in {p.language for p in people}}
     await service.broadcast(key, event.at, people, texts, "sent", stale_at=event.at)
-    told = storage.delivered_to(db, key, event.at)
+    told = await store.read_settled(storage.delivered_to, db, key, event.at)
     # Someone without a record (not reached for now) is tried again at the next start.
     finished = services.now() >= event.at or all(str(p.user_id) in told for p in people)
-    if finished and channel_told and storage.event_times(db).get(event.key) == old:
+    if (
+        finished
+        and channel_told
+        and (await store.read(storage.event_times, db)).get(event.key) == old
+    ):
         # Everyone was told: from now on the new time is the one to compare with.
-        storage.save_event_time(db, event.key, event.at)
+        await store.write(storage.save_event_time, db, event.key, event.at)

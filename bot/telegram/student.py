@@ -221,19 +221,24 @@ async def calendar(update: Update, context: BotContext) -> None:
     if web is not None and web.public_url:
         # The live feed of what the student subscribed to, so moved dates follow.
         user = update.effective_user
-        stored = storage.subscription(services.db, user.id) if user is not None else None
+        stored = (
+            await services.store.read(storage.subscription, services.db, user.id)
+            if user is not None
+            else None
+        )
         https, webcal = feed_links(web.public_url)
         chosen = FEED_FILTER[as_interest(stored) or "all"]
         links = ht(
             lang, "web.calendar_links", https=https[lang][chosen], webcal=webcal[lang][chosen]
         )
         caption = f"{caption}\n\n{links}"
+    versions = await services.store.read(storage.event_versions, services.db)
     await context.bot.send_document(
         message.chat_id,
         document=course_calendar(
             course,
             lang,
-            versions=versions_of(storage.event_versions(services.db)),
+            versions=versions_of(versions),
             alarms=services.settings.reminders.alarm_offsets(),
         ),
         filename=f"{course.data.course.code.lower()}.ics",
