@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot import storage
 from bot.settings import Settings
 from bot.storage import desk as desk_storage
 from bot.telegram import desk
@@ -207,13 +206,20 @@ async def test_three_students_asking_the_same_share_one_card(desk_bot: Bot) -> N
     assert "asked by 3" in (last_version(desk_bot.api, card.message_id or 0).plain_text or "")
 
 
+async def choose_language(bot: Bot, user: int, lang: str) -> None:
+    """Pick ``lang`` under /language, as the student does (the bot keeps its choices)."""
+    await bot.ask(user, "/language")
+    bot.api.push_callback(user, f"lang:{lang}", bot.api.messages_to(user)[-1].message_id or 0)
+    await bot.handled()
+
+
 async def test_a_reply_to_the_card_reaches_every_student_and_closes_it(
     desk_bot: Bot, clock: Clock, db: Engine
 ) -> None:
     """The staff's reply goes to each student on the card, in their words and escaped; the
     card says who answered and when, and offers Save as FAQ."""
     card = await send_to_staff(desk_bot, STUDENT)
-    storage.set_language(db, STUDENT + 1, "fa", clock.now)
+    await choose_language(desk_bot, STUDENT + 1, "fa")
     await send_to_staff(desk_bot, STUDENT + 1, UNKNOWN, persian=True)
     answer = "Yes. Any framework <i>is</i> fine, as long as it runs on Quera's checker."
     await staff_answers(desk_bot, card, answer, name="Sara")
@@ -407,7 +413,7 @@ async def test_the_card_names_the_language_the_question_is_written_in(
 ) -> None:
     """A question written in Persian is marked Persian on the card, even for a student who
     reads the bot in English."""
-    storage.set_language(db, STUDENT, "en", clock.now)
+    await choose_language(desk_bot, STUDENT, "en")
     await send_to_staff(desk_bot, STUDENT, "گواهی پایان دوره می‌دهید؟")
     card = cards(desk_bot.api)[-1].plain_text or ""
     assert "(Persian)" in card and "گواهی پایان دوره می‌دهید؟" in card

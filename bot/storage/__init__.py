@@ -14,7 +14,13 @@ agree).
 from __future__ import annotations
 
 from bot.storage import desk, faq, spool
-from bot.storage.conversations import Conversation, forget_contexts, load_context, save_context
+from bot.storage.conversations import (
+    Conversation,
+    forget_contexts,
+    load_context,
+    recent_contexts,
+    save_context,
+)
 from bot.storage.database import (
     make_engine,
     one_line,
@@ -70,6 +76,7 @@ from bot.storage.subscriptions import (
 )
 from bot.storage.users import (
     User,
+    chosen_languages,
     get_language,
     remember_user,
     set_blocked,
@@ -95,6 +102,7 @@ __all__ = [
     "Subscription",
     "User",
     "channel_problem",
+    "chosen_languages",
     "clear_channel_problem",
     "delivered_to",
     "delivery_statuses",
@@ -114,6 +122,7 @@ __all__ = [
     "open_existing",
     "outcome_of",
     "postgres_connect_args",
+    "recent_contexts",
     "recent_unanswered",
     "record_delivery",
     "record_skipped",

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import BigInteger
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, col, delete
+from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from bot.storage.database import utc
 
@@ -36,6 +36,23 @@ def load_context(engine: Engine, chat_id: int, user_id: int) -> dict[str, Any] |
         except ValueError:
             return None  # a row a crash cut short is no context at all
         return data if isinstance(data, dict) else None
+
+
+def recent_contexts(engine: Engine, since: datetime) -> dict[tuple[int, int], dict[str, Any]]:
+    """Return the readable contexts written at ``since`` or later, by (chat, user)."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Conversation).where(col(Conversation.updated_at) >= utc(since))
+        ).all()
+    found = {}
+    for row in rows:
+        try:
+            data = json.loads(row.context)
+        except ValueError:
+            continue  # a row a crash cut short is no context at all
+        if isinstance(data, dict):
+            found[(row.chat_id, row.user_id)] = data
+    return found
 
 
 def save_context(

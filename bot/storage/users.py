@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.storage.database import utc
 
@@ -49,6 +49,13 @@ def get_language(engine: Engine, user_id: int) -> str | None:
     with Session(engine) as session:
         user = session.get(User, user_id)
         return user.language if user else None
+
+
+def chosen_languages(engine: Engine) -> dict[int, str]:
+    """Return every stored /language choice, by user id."""
+    with Session(engine) as session:
+        rows = session.exec(select(User.id, User.language).where(col(User.language).is_not(None)))
+        return {user_id: language for user_id, language in rows if language is not None}
 
 
 def set_language(engine: Engine, user_id: int, lang: str, now: datetime) -> None:

@@ -55,6 +55,7 @@ from bot.telegram.language import Languages
 from bot.telegram.limiter import SendLimiter
 from bot.telegram.network import RetryingRequest, UpdatesRequest
 from bot.telegram.ordering import PerChatOrder
+from bot.telegram.recall import Recall
 from bot.telegram.services import Clock, Services
 from bot.telegram.store import Store
 
@@ -134,6 +135,7 @@ def build_application(
 
 def _services(settings: Settings, knowledge: Knowledge, db: DbEngine, clock: Clock) -> Services:
     store = Store()
+    recall = Recall(db, store, clock)
     return Services(
         settings=settings,
         library=Library(knowledge, settings, db),
@@ -142,9 +144,10 @@ def _services(settings: Settings, knowledge: Knowledge, db: DbEngine, clock: Clo
         commands=COMMANDS,
         # Staff commands (/reload, /announce) must not wait behind the students' limit.
         flood=FloodGuard(settings.flood_limit, clock, exempt=settings.admins),
-        languages=Languages(db, settings.admins, clock, store),
+        languages=Languages(db, settings.admins, clock, store, recall),
         watch=DatabaseWatch(db),
         store=store,
+        recall=recall,
     )
 
 
@@ -189,6 +192,8 @@ class _Lifecycle:
         # The menus' round trip overlaps the rest of the start rather than delaying it.
         menus = asyncio.create_task(_set_menus(application))
         try:
+            # On SQLite the replies recall languages and contexts from memory: fill it now.
+            await services_of(application).recall.load()
             # Students' questions wait for the staff chat: say so now if it refuses the bot.
             await cards.check_staff_chat(application)
             # The leader (always, on SQLite) plans, schedules and catches up; the jobs run

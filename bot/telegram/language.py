@@ -14,6 +14,7 @@ from telegram import User
 
 from bot import storage
 from bot.core.lang.detect import detect_language
+from bot.telegram.recall import Recall
 from bot.telegram.store import Store
 
 log = logging.getLogger(__name__)
@@ -34,10 +35,16 @@ class Languages:
     """Decide the language of each reply, and remember the admins' for notices."""
 
     def __init__(
-        self, db: DbEngine, admins: Collection[int], clock: Callable[[], datetime], store: Store
+        self,
+        db: DbEngine,
+        admins: Collection[int],
+        clock: Callable[[], datetime],
+        store: Store,
+        recall: Recall,
     ):
         self.db = db
         self.store = store
+        self.recall = recall
         self.admins = admins
         self.clock = clock
         # The language each admin was last answered in (by Telegram's language, say), for notices.
@@ -67,9 +74,10 @@ class Languages:
             return None
 
     async def for_reply(self, user: User, question: str) -> str:
-        """Return the language to answer ``user`` in, only reading the database (on the
-        store's threads): the hot path of answering questions records the user afterwards."""
-        stored = await self.store.read(storage.get_language, self.db, user.id)
+        """Return the language to answer ``user`` in, only recalling their choice (from memory,
+        or read on the store's threads): the hot path of answering questions records the
+        user afterwards."""
+        stored = await self.recall.language(user.id)
         return self._resolved(user, stored, question)
 
     def _resolved(self, user: User, stored: str | None, question: str | None) -> str:

@@ -10,7 +10,6 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Engine as DbEngine
 from telegram import User
 
-from bot.core.answering.dialogue import Context
 from bot.core.course.course import Course
 from bot.settings import Settings
 from bot.storage.watch import DatabaseWatch
@@ -18,6 +17,7 @@ from bot.telegram.flood import FloodGuard
 from bot.telegram.knowledge import Library
 from bot.telegram.language import Languages
 from bot.telegram.menu import Command
+from bot.telegram.recall import Recall
 from bot.telegram.store import Store
 
 Clock = Callable[[], datetime]
@@ -49,11 +49,10 @@ class Services:
     watch: DatabaseWatch
     # Storage calls off the event loop: a reply never waits on another chat's write.
     store: Store
+    # Each user's language choice and each chat's context, from memory where exact.
+    recall: Recall
     # Set by build_application once the application exists: the service schedules its jobs.
     reminders: Reminders = field(init=False)
-    # Contexts queued for writing and not yet written, by (chat, user): a follow-up reads
-    # its context from here until the row is in (asking.py).
-    pending_contexts: dict[tuple[int, int], Context] = field(default_factory=dict)
     # When the last update from Telegram arrived, for the web side's /healthz.
     last_update_at: datetime | None = None
     # Set once SIGINT or SIGTERM arrived: start no more updates or broadcasts (stopping.py).

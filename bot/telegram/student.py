@@ -16,6 +16,7 @@ from telegram import (
 from telegram.constants import ChatType, ParseMode
 
 from bot import storage
+from bot.core.answering.dialogue import FOLLOW_UP_WINDOW
 from bot.core.answering.engine import Answer
 from bot.core.course.course import Course, EventKind
 from bot.core.lang.calendar import format_date
@@ -279,6 +280,7 @@ async def language_chosen(update: Update, context: BotContext) -> None:
     await services.store.write(
         storage.set_language, services.db, query.from_user.id, lang, services.now()
     )
+    services.recall.chose(query.from_user.id, lang)
     done = ht(lang, "bot.language.set")
     await query.answer(replies.as_plain(done))
     await edit_quietly(query.edit_message_text(done, parse_mode=ParseMode.HTML))
@@ -321,6 +323,8 @@ def install(application: CourseApplication) -> None:
 
     async def job(context: BotContext) -> None:
         services = context.services
+        # Memory is each process's own; no follow-up leans on a context older than this.
+        services.recall.forget(services.now() - FOLLOW_UP_WINDOW)
         if not services.reminders.leading:
             return  # the leader's, like the reminders
         forgotten = await services.store.write(
