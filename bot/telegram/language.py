@@ -51,11 +51,15 @@ class Languages:
         self.last_admin_language: dict[int, str] = {}
 
     async def of(self, user: User | None, question: str | None = None) -> str:
-        """Return the language to answer ``user`` in, reading on the store's threads; the
-        user's first contact is recorded after, on the writer, so no reply waits on it."""
+        """Return the language to answer ``user`` in, recalling their choice (from memory, or
+        read on the store's threads); the user's first contact is recorded after, on the
+        writer, so no reply waits on it."""
         if user is None:
             return "en"
-        stored = await self.store.read(self._stored, user.id)
+        try:
+            stored = await self.recall.language(user.id)
+        except OperationalError:
+            stored = None  # the database is failing: answer anyway, by the message's script
         self.store.write_later(self._remember, user.id, self.clock())
         return self._resolved(user, stored, question)
 
@@ -66,12 +70,6 @@ class Languages:
             # Recording a first contact can wait (a full disk, say); answering cannot. A write
             # the update truly needs fails again, and is reported then.
             log.debug("could not record user %s: %s", user_id, storage.one_line(error))
-
-    def _stored(self, user_id: int) -> str | None:
-        try:
-            return storage.get_language(self.db, user_id)
-        except OperationalError:
-            return None
 
     async def for_reply(self, user: User, question: str) -> str:
         """Return the language to answer ``user`` in, only recalling their choice (from memory,
