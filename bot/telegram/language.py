@@ -57,11 +57,12 @@ class Languages:
         if user is None:
             return "en"
         try:
-            stored = await self.recall.language(user.id)
+            lang = await self.for_reply(user, question)
         except OperationalError:
-            stored = None  # the database is failing: answer anyway, by the message's script
+            # The database is failing: answer anyway, by the message's script.
+            lang = self._resolved(user, None, question)
         self.store.write_later(self._remember, user.id, self.clock())
-        return self._resolved(user, stored, question)
+        return lang
 
     def _remember(self, user_id: int, now: datetime) -> None:
         try:
@@ -71,7 +72,7 @@ class Languages:
             # the update truly needs fails again, and is reported then.
             log.debug("could not record user %s: %s", user_id, storage.one_line(error))
 
-    async def for_reply(self, user: User, question: str) -> str:
+    async def for_reply(self, user: User, question: str | None) -> str:
         """Return the language to answer ``user`` in, only recalling their choice (from memory,
         or read on the store's threads): the hot path of answering questions records the
         user afterwards."""
