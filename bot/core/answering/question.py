@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import jdatetime
 from rapidfuzz import fuzz, process
@@ -219,17 +219,27 @@ _KIND_VOCAB = [word for word in KIND_WORDS if len(word) >= 4 and " " not in word
 _PERSIAN_ENDINGS = tuple(sorted(LEX.endings, key=len, reverse=True))
 
 
+T = TypeVar("T")
+
+
+def under_ending(token: str, table: Mapping[str, T]) -> T | None:
+    """Return what ``table`` gives ``token``, or the Persian word under its ending."""
+    if token in table:
+        return table[token]
+    if not token.isascii():
+        # "کوییزی", "تمرینا", "فاینالو": a plural, indefinite or object ending on the word.
+        for ending in _PERSIAN_ENDINGS:
+            base = token.removesuffix(ending)
+            if base != token and base in table:
+                return table[base]
+    return None
+
+
 @lru_cache(maxsize=8192)
 def kind_of(token: str) -> Kind | None:
     """Return the item kind a token names, tolerating typos and Persian endings."""
-    if token in KIND_WORDS:
-        return KIND_WORDS[token]
-    if not token.isascii():
-        # "کوییزی", "تمرینا", "کوییزها": a plural or indefinite ending on a kind word.
-        for ending in _PERSIAN_ENDINGS:
-            base = token.removesuffix(ending)
-            if base != token and base in KIND_WORDS:
-                return KIND_WORDS[base]
-        return None
+    kind = under_ending(token, KIND_WORDS)
+    if kind is not None or not token.isascii():
+        return kind
     fixed = _fuzzy_kind(token)
     return KIND_WORDS[fixed] if fixed else None

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from bot.core.answering.parse.vocabulary import Vocabulary
 from bot.core.answering.parse.words import HALF_WORDS, MUCH_WORDS, ONLY_WORDS
-from bot.core.answering.question import Question, kind_of, read_number, tokenize
+from bot.core.answering.question import Question, kind_of, read_number, tokenize, under_ending
 from bot.core.lang.lexicon import lexicon
 from bot.core.lang.text import normalize
 
@@ -18,7 +18,6 @@ PART_OF_KIND = {"quiz": "quizzes", "assignment": "assignments", "project": "proj
 _PART_WORDS = {word: part for part, words in LEX.grading.items() for word in words}
 _FINAL_WORDS = frozenset(LEX.order.get("final", []))
 _GRADE_NOUNS = frozenset(_W.grade_nouns)
-_ENDINGS = tuple(sorted(LEX.endings, key=len, reverse=True))
 _ZERO = frozenset(_W.score_zero)
 _FULL = frozenset(_W.score_full)
 _OTHERS = frozenset(_W.others)
@@ -252,14 +251,9 @@ def part_at(tokens: list[str], index: int) -> str | None:
 @lru_cache(maxsize=4096)
 def _part_of_word(token: str) -> str | None:
     """Return the grading part a word names on its own, under a Persian ending too."""
-    if token in _PART_WORDS:
-        return _PART_WORDS[token]
-    # "فاینالو", "امتحانه": a part's name under a Persian ending.
-    if not token.isascii():
-        for ending in _ENDINGS:
-            base = token.removesuffix(ending)
-            if base != token and base in _PART_WORDS:
-                return _PART_WORDS[base]
+    part = under_ending(token, _PART_WORDS)  # "فاینالو", "امتحانه"
+    if part is not None:
+        return part
     kind = kind_of(token)
     return PART_OF_KIND.get(kind) if kind else None
 
