@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -24,7 +22,14 @@ from bot.web import app as web_app
 from bot.web.server import REQUEST_SECONDS
 from tests.conftest import ROOT, STUDENT, TOKEN, Clock
 from tests.support.bot_api import BotApiDouble
-from tests.support.process import bot_environment, free_port, killed_on_failure, start_bot, stop_bot
+from tests.support.process import (
+    bot_environment,
+    free_port,
+    killed_on_failure,
+    start_bot,
+    start_serve,
+    stop_bot,
+)
 from tests.test_web_bot import command_update, wait_until, write_config
 
 pytestmark = pytest.mark.process
@@ -38,13 +43,7 @@ def serving(tmp_path: Path) -> Iterator[str]:
     """Run `course-bot serve` without public_url; yield its base URL."""
     port = free_port()
     config = write_config(tmp_path, COURSE, web={"listen": "127.0.0.1", "port": port})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--config", str(config)],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_serve(config, cwd=tmp_path)
     base = f"http://127.0.0.1:{port}"
     with killed_on_failure(process):
         wait_until(lambda: httpx.get(f"{base}/healthz").status_code == 200)

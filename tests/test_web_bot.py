@@ -26,7 +26,13 @@ from bot.telegram.web import site_of, telegram_webhook
 from bot.web import create_app
 from tests.conftest import ADMIN, ROOT, STUDENT, TOKEN, Clock, running_bot
 from tests.support.bot_api import BotApiDouble
-from tests.support.process import bot_environment, killed_on_failure, start_bot, stop_bot
+from tests.support.process import (
+    bot_environment,
+    killed_on_failure,
+    start_bot,
+    start_serve,
+    stop_bot,
+)
 
 pytestmark = [pytest.mark.anyio, pytest.mark.process]
 
@@ -149,14 +155,7 @@ def test_course_bot_serve_needs_no_token_and_reloads_on_sighup(
     port = free_port()
     config = write_config(tmp_path, course_file, web={"listen": "127.0.0.1", "port": port})
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--config", str(config)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_serve(config, env, cwd=tmp_path)
     base = f"http://127.0.0.1:{port}"
     with killed_on_failure(process):
         wait_until(lambda: httpx.get(f"{base}/healthz").status_code == 200)

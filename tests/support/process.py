@@ -54,8 +54,27 @@ def start_bot(
     errors: IO[str] | int = subprocess.PIPE,
 ) -> subprocess.Popen[str]:
     """Start `python -m bot run --config CONFIG [ARGS]`."""
+    return _start("run", config, env, *args, cwd=cwd, output=output, errors=errors)
+
+
+def start_serve(
+    config: Path, env: dict[str, str] | None = None, *, cwd: Path | None = None
+) -> subprocess.Popen[str]:
+    """Start `python -m bot serve --config CONFIG`: the web side alone (``env`` None: ours)."""
+    return _start("serve", config, env, cwd=cwd)
+
+
+def _start(
+    command: str,
+    config: Path,
+    env: dict[str, str] | None,
+    *args: str,
+    cwd: Path | None = None,
+    output: IO[str] | int = subprocess.PIPE,
+    errors: IO[str] | int = subprocess.PIPE,
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", *args, "--config", str(config)],
+        [sys.executable, "-m", "bot", command, *args, "--config", str(config)],
         cwd=cwd or config.parent,
         env=env,
         stdout=output,
